@@ -1,0 +1,18 @@
+//! Gradient Garden: a small training engine for MLPs and CNNs on MNIST with two backends, a
+//! readable CPU reference (`cpu`, ndarray) and WebGPU compute shaders (`gpu`, wgpu + WGSL).
+//!
+//! Data flows one way: dataset -> batches -> model spec -> backend -> loss/backward -> optimizer
+//! -> trainer -> wasm bindings.
+pub mod backend;
+pub mod cpu;
+pub mod data;
+pub mod error;
+pub mod gpu;
+pub mod init;
+pub mod optim;
+pub mod spec;
+pub mod tensor;
+
+pub use backend::{Backend, Engine};
+pub use error::{Error, Result};
+pub use spec::ModelSpec;
