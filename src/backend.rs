@@ -153,3 +153,41 @@ impl Backend for Engine {
         dispatch!(self, b => b.write_params(params))
     }
 }
+
+/// Which backend the caller wants; `Auto` takes the GPU when an adapter exists, else the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub fn parse(name: &str) -> crate::error::Result<Self> {
+        match name {
+            "auto" => Ok(Self::Auto),
+            "gpu" => Ok(Self::Gpu),
+            "cpu" => Ok(Self::Cpu),
+            other => Err(crate::error::Error::Config(format!("unknown backend '{other}' (auto, gpu or cpu)"))),
+        }
+    }
+}
+
+/// Build the chosen backend for `spec` with these starting weights and batch size. With `Auto`,
+/// a GPU that cannot be had is no failure: the CPU runs, and the second value says why.
+pub async fn build_engine(
+    choice: BackendChoice,
+    spec: &crate::spec::ModelSpec,
+    params: &[Param],
+    batch: usize,
+) -> Result<(Engine, Option<String>)> {
+    match choice {
+        BackendChoice::Cpu => Ok((Engine::Cpu(CpuBackend::new(spec, params, batch)?), None)),
+        BackendChoice::Gpu => Ok((Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)), None)),
+        BackendChoice::Auto => match GpuBackend::new(spec, params, batch).await {
+            Ok(gpu) => Ok((Engine::Gpu(Box::new(gpu)), None)),
+            Err(why) => Ok((Engine::Cpu(CpuBackend::new(spec, params, batch)?), Some(why.to_string()))),
+        },
+    }
+}

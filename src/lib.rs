@@ -12,6 +12,9 @@ pub mod init;
 pub mod optim;
 pub mod spec;
 pub mod tensor;
+pub mod trainer;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use backend::{Backend, Engine};
 pub use error::{Error, Result};

@@ -1,0 +1,309 @@
+//! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
+//! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
+use crate::backend::{softmax_rows, Backend, Engine, LayerStats, StepMetrics, TrainBatch};
+use crate::data::batches::BatchPlan;
+use crate::data::mnist::Mnist;
+use crate::error::{Error, Result};
+use crate::optim::OptimizerConfig;
+use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::tensor::Param;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// Random shifts and rotations applied per sample while training (never at evaluation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Augment {
+    /// Largest shift in pixels, each axis.
+    pub shift: f32,
+    /// Largest rotation in degrees, either way.
+    pub rotate: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainerConfig {
+    pub batch: usize,
+    pub optimizer: OptimizerConfig,
+    pub seed: u64,
+    /// False takes batches in file order (batch k = samples k*B..(k+1)*B) with no augmentation
+    /// or dropout, so runs compare step for step with other frameworks.
+    pub shuffle: bool,
+    pub augment: Augment,
+    /// Fraction of the training file held out for validation (taken from its end).
+    pub validation: f32,
+}
+
+impl Default for TrainerConfig {
+    fn default() -> Self {
+        Self {
+            batch: 64,
+            optimizer: OptimizerConfig::default(),
+            seed: 1,
+            shuffle: true,
+            augment: Augment::default(),
+            validation: 0.0,
+        }
+    }
+}
+
+/// One step's metrics as the trainer reports them, with the settings it ran under.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepRecord {
+    pub step: u64,
+    pub epoch: usize,
+    pub loss: f32,
+    pub accuracy: f32,
+    pub lr: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub n: usize,
+    pub loss: f32,
+    pub accuracy: f32,
+    /// `confusion[true * 10 + predicted]`.
+    pub confusion: Vec<u32>,
+    /// Indices (into the evaluated set) of wrongly classified samples, with label and prediction.
+    pub mistakes: Vec<[u32; 3]>,
+}
+
+pub struct Trainer {
+    engine: Engine,
+    spec: ModelSpec,
+    config: TrainerConfig,
+    plan: BatchPlan,
+    pub train: Mnist,
+    pub validation: Mnist,
+    rng: ChaCha8Rng,
+    transforms: Vec<[f32; 6]>,
+    steps_enqueued: u64,
+    /// Backends count steps from their last `write_params`; this is the total at that moment.
+    backend_base: u64,
+    /// Learning rate each enqueued step ran with, so metrics read back later carry it.
+    lr_by_step: Vec<f32>,
+    history: Vec<StepRecord>,
+    /// The last parameters known to give a finite loss, to roll back to after a divergence.
+    last_good: Option<(u64, Vec<Param>)>,
+}
+
+/// How many steps pass between snapshots of known-good weights.
+const SNAPSHOT_EVERY: u64 = 50;
+
+impl Trainer {
+    /// Split `data` into train/validation, upload the training part, and get ready to step.
+    pub fn new(mut engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Self> {
+        config.optimizer.validate()?;
+        if !(0.0..0.9).contains(&config.validation) {
+            return Err(Error::Config("validation fraction must be in [0, 0.9)".into()));
+        }
+        let n_val = (data.len() as f32 * config.validation).round() as usize;
+        let n_train = data.len() - n_val;
+        if config.batch == 0 || config.batch > n_train {
+            return Err(Error::Config(format!("batch {} must be in 1..={n_train}", config.batch)));
+        }
+        if engine.batch_size() != config.batch {
+            return Err(Error::Config("the backend was built for another batch size".into()));
+        }
+        let train = data.take(n_train);
+        let validation = Mnist {
+            images: data.images[n_train * IMAGE_PIXELS..].to_vec(),
+            labels: data.labels[n_train..].to_vec(),
+        };
+        engine.upload_train_set(&train.images, &train.labels)?;
+        let plan = BatchPlan::new(n_train, config.batch, config.shuffle, config.seed);
+        Ok(Self {
+            engine,
+            spec,
+            rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed),
+            config,
+            plan,
+            train,
+            validation,
+            transforms: Vec::new(),
+            steps_enqueued: 0,
+            backend_base: 0,
+            lr_by_step: Vec::new(),
+            history: Vec::new(),
+            last_good: None,
+        })
+    }
+
+    pub fn engine(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    pub fn config(&self) -> &TrainerConfig {
+        &self.config
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.plan.epoch
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.plan.steps_per_epoch()
+    }
+
+    pub fn steps_enqueued(&self) -> u64 {
+        self.steps_enqueued
+    }
+
+    pub fn history(&self) -> &[StepRecord] {
+        &self.history
+    }
+
+    /// Change optimizer knobs; the next step uses them. Nothing is rebuilt.
+    pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<()> {
+        optimizer.validate()?;
+        self.config.optimizer = optimizer;
+        Ok(())
+    }
+
+    pub fn set_augment(&mut self, augment: Augment) {
+        self.config.augment = augment;
+    }
+
+    /// Enqueue one training step on the next batch.
+    pub fn step(&mut self) -> Result<()> {
+        let augment = self.config.shuffle && (self.config.augment.shift > 0.0 || self.config.augment.rotate > 0.0);
+        self.transforms.clear();
+        if augment {
+            for _ in 0..self.config.batch {
+                let t = random_transform(&mut self.rng, self.config.augment);
+                self.transforms.push(t);
+            }
+        }
+        let seed = if self.config.shuffle { self.rng.next_u32() } else { 0 };
+        let indices = self.plan.next_batch();
+        let batch = TrainBatch { indices, transforms: &self.transforms, seed };
+        self.engine.train_step(&batch, &self.config.optimizer)?;
+        self.lr_by_step.push(self.config.optimizer.lr);
+        self.steps_enqueued += 1;
+        Ok(())
+    }
+
+    /// Collect metrics of the steps run since the last call. A non-finite loss rolls the weights
+    /// back to the last good snapshot and returns `Error::NonFinite`; the history keeps the rest.
+    pub async fn poll(&mut self) -> Result<Vec<StepRecord>> {
+        let metrics = self.engine.take_metrics().await?;
+        let mut fresh = Vec::with_capacity(metrics.len());
+        let steps_per_epoch = self.plan.steps_per_epoch() as u64;
+        for StepMetrics { step, loss, correct, samples } in metrics {
+            let step = self.backend_base + step;
+            if !loss.is_finite() {
+                return Err(self.roll_back(step, loss).await);
+            }
+            let record = StepRecord {
+                step,
+                epoch: (step / steps_per_epoch) as usize,
+                loss,
+                accuracy: correct as f32 / samples.max(1) as f32,
+                lr: self.lr_by_step.get(step as usize).copied().unwrap_or(self.config.optimizer.lr),
+            };
+            self.history.push(record);
+            fresh.push(record);
+        }
+        let due = self.last_good.as_ref().is_none_or(|(s, _)| self.steps_enqueued >= s + SNAPSHOT_EVERY);
+        if due && !fresh.is_empty() {
+            let params = self.engine.read_params().await?;
+            if params.iter().all(|p| p.tensor.data.iter().all(|v| v.is_finite())) {
+                self.last_good = Some((self.steps_enqueued, params));
+            }
+        }
+        Ok(fresh)
+    }
+
+    async fn roll_back(&mut self, step: u64, loss: f32) -> Error {
+        // Drain whatever else is queued so the next poll starts clean.
+        let _ = self.engine.take_metrics().await;
+        let what = if loss.is_nan() { "NaN" } else { "infinite" };
+        match self.last_good.clone() {
+            Some((good_step, params)) => match self.engine.write_params(&params) {
+                Ok(()) => {
+                    self.backend_base = self.steps_enqueued;
+                    Error::NonFinite(format!(
+                        "{what} at step {step}; weights rolled back to those after step {good_step}"
+                    ))
+                }
+                Err(e) => e,
+            },
+            None => Error::NonFinite(format!("{what} at step {step}, before any good snapshot")),
+        }
+    }
+
+    /// Logits -> loss, accuracy, confusion matrix over `data` (first `limit` samples), in chunks.
+    pub async fn evaluate(&mut self, data: &Mnist, limit: usize) -> Result<Evaluation> {
+        let n = data.len().min(limit);
+        let mut confusion = vec![0u32; CLASSES * CLASSES];
+        let mut mistakes = Vec::new();
+        let mut loss_sum = 0.0f64;
+        let mut correct = 0usize;
+        const CHUNK: usize = 500;
+        for start in (0..n).step_by(CHUNK) {
+            let end = (start + CHUNK).min(n);
+            let mut probs = self.engine.logits(&data.pixels_f32(start, end)).await?;
+            softmax_rows(&mut probs);
+            for (i, row) in probs.chunks(CLASSES).enumerate() {
+                let label = data.labels[start + i] as usize;
+                let pred = argmax(row);
+                loss_sum -= (row[label].max(1e-12) as f64).ln();
+                confusion[label * CLASSES + pred] += 1;
+                if pred == label {
+                    correct += 1;
+                } else if mistakes.len() < 200 {
+                    mistakes.push([(start + i) as u32, label as u32, pred as u32]);
+                }
+            }
+        }
+        Ok(Evaluation {
+            n,
+            loss: (loss_sum / n.max(1) as f64) as f32,
+            accuracy: correct as f32 / n.max(1) as f32,
+            confusion,
+            mistakes,
+        })
+    }
+
+    /// Class probabilities for one 784-pixel image in [0, 1].
+    pub async fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>> {
+        if image.len() != IMAGE_PIXELS {
+            return Err(Error::Shape(format!("an image has 784 pixels, got {}", image.len())));
+        }
+        let mut probs = self.engine.logits(image).await?;
+        softmax_rows(&mut probs);
+        Ok(probs)
+    }
+
+    pub async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {
+        self.engine.layer_stats().await
+    }
+
+    /// Replace the weights (e.g. loaded from a file); optimizer state restarts.
+    pub fn load_params(&mut self, params: &[Param]) -> Result<()> {
+        self.engine.write_params(params)?;
+        self.backend_base = self.steps_enqueued;
+        self.last_good = Some((self.steps_enqueued, params.to_vec()));
+        Ok(())
+    }
+}
+
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter().enumerate().fold(0, |best, (i, v)| if *v > row[best] { i } else { best })
+}
+
+/// An affine map from output pixel to source point: rotate about the image centre, then shift.
+fn random_transform(rng: &mut ChaCha8Rng, augment: Augment) -> [f32; 6] {
+    let mut signed = || ((rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32) * 2.0 - 1.0;
+    let angle = (signed() * augment.rotate).to_radians();
+    let (dx, dy) = (signed() * augment.shift, signed() * augment.shift);
+    let (sin, cos) = angle.sin_cos();
+    let c = 13.5;
+    // source = R(-angle) (p - c) + c - d
+    [cos, sin, c - cos * c - sin * c - dx, -sin, cos, c + sin * c - cos * c - dy]
+}
