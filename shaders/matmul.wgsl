@@ -1,0 +1,126 @@
+// Batched, strided matmul with fused bias and activation: for every batch z,
+//   C[z](m, n) = act( sum_k A[z](m, k) * B[z](k, n) + bias )
+// with element addresses  A: za*z + m*sam + k*sak,  B: zb*z + k*sbk + n*sbn,  C: zc*z + m*scm + n*scn.
+// Strides make one kernel serve every product the layers need (dense forward X W^T, dX = dY W,
+// dW = dY^T X, and the per-sample products of im2col convolution) without transposing copies.
+//
+// Bindings: 0 a (read), 1 b (read), 2 bias (read; ignored when bias_mode == 0), 3 c (write),
+//           4 params uniform (below).
+// Layout:   64x64 output tile per workgroup of 16x16 invocations; each invocation owns a 4x4 block
+//           of C held in registers (4 vec4 accumulators). K is walked in slices of 16 staged in
+//           workgroup memory as vec4 columns, so the inner loop is 2 vec4 loads + 4 vec4 FMAs.
+// Dispatch: (ceil(N / 64), ceil(M / 64), batches).
+
+struct Params {
+    m: u32, n: u32, k: u32,
+    sam: u32, sak: u32,
+    sbk: u32, sbn: u32,
+    scm: u32, scn: u32,
+    za: u32, zb: u32, zc: u32,
+    // 0 none, 1 bias[n], 2 bias[m].
+    bias_mode: u32,
+    // 0 none, 1 relu, 2 sigmoid, 3 tanh.
+    act: u32,
+    _pad0: u32, _pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+// tile_a[kk * 16 + i] holds rows 4i..4i+3 of the tile at k-offset kk; tile_b likewise for columns.
+var<workgroup> tile_a: array<vec4<f32>, 256>;
+var<workgroup> tile_b: array<vec4<f32>, 256>;
+
+fn load_a(z: u32, m: u32, k: u32) -> f32 {
+    if (m < p.m && k < p.k) {
+        return a[p.za * z + m * p.sam + k * p.sak];
+    }
+    return 0.0;
+}
+
+fn load_b(z: u32, k: u32, n: u32) -> f32 {
+    if (k < p.k && n < p.n) {
+        return b[p.zb * z + k * p.sbk + n * p.sbn];
+    }
+    return 0.0;
+}
+
+fn activate(v: f32) -> f32 {
+    switch p.act {
+        case 1u: { return max(v, 0.0); }
+        case 2u: { return 1.0 / (1.0 + exp(-v)); }
+        case 3u: { return tanh(v); }
+        default: { return v; }
+    }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let z = wid.z;
+    let m0 = wid.y * 64u;
+    let n0 = wid.x * 64u;
+    let tid = lid.y * 16u + lid.x;
+    // Loader coordinates: A by (k-offset, row quad), B by (k-offset, column quad).
+    let a_kk = tid % 16u;
+    let a_q = tid / 16u;
+    let b_q = tid % 16u;
+    let b_kk = tid / 16u;
+
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+
+    for (var k0 = 0u; k0 < p.k; k0 += 16u) {
+        let ka = k0 + a_kk;
+        let ma = m0 + a_q * 4u;
+        tile_a[a_kk * 16u + a_q] = vec4<f32>(
+            load_a(z, ma, ka), load_a(z, ma + 1u, ka), load_a(z, ma + 2u, ka), load_a(z, ma + 3u, ka));
+        let kb = k0 + b_kk;
+        let nb = n0 + b_q * 4u;
+        tile_b[b_kk * 16u + b_q] = vec4<f32>(
+            load_b(z, kb, nb), load_b(z, kb, nb + 1u), load_b(z, kb, nb + 2u), load_b(z, kb, nb + 3u));
+        workgroupBarrier();
+        for (var kk = 0u; kk < 16u; kk++) {
+            let av = tile_a[kk * 16u + lid.y];
+            let bv = tile_b[kk * 16u + lid.x];
+            acc0 += av.x * bv;
+            acc1 += av.y * bv;
+            acc2 += av.z * bv;
+            acc3 += av.w * bv;
+        }
+        workgroupBarrier();
+    }
+
+    let mb = m0 + lid.y * 4u;
+    let nb = n0 + lid.x * 4u;
+    for (var i = 0u; i < 4u; i++) {
+        let m = mb + i;
+        if (m >= p.m) {
+            break;
+        }
+        var row: vec4<f32>;
+        switch i {
+            case 0u: { row = acc0; }
+            case 1u: { row = acc1; }
+            case 2u: { row = acc2; }
+            default: { row = acc3; }
+        }
+        for (var j = 0u; j < 4u; j++) {
+            let n = nb + j;
+            if (n >= p.n) {
+                break;
+            }
+            var v = row[j];
+            if (p.bias_mode == 1u) {
+                v += bias[n];
+            } else if (p.bias_mode == 2u) {
+                v += bias[m];
+            }
+            c[p.zc * z + m * p.scm + n * p.scn] = activate(v);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// The per-step uniform (src/gpu/mod.rs `StepUniform`), rewritten with queue.write_buffer before
+// every training step so the learning rate and every knob can change between any two steps.
+// Prepended (as text) to the kernels that need it; each binds it at the binding number it chooses.
+struct Step {
+    lr: f32,
+    momentum: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    weight_decay: f32,
+    // 1 - beta1^t and 1 - beta2^t, with Adam's step t counted on the host.
+    bias_correction1: f32,
+    bias_correction2: f32,
+    // 0 sgd, 1 momentum, 2 adam.
+    kind: u32,
+    // Dropout seed of this step.
+    seed: u32,
+    // Slot of this step in the metrics ring.
+    slot: u32,
+    // 1 when the batch carries per-sample affine transforms.
+    has_transforms: u32,
+}

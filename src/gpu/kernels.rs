@@ -1,0 +1,258 @@
+//! The one table of WGSL kernels (`shaders/*.wgsl`, pulled in with `include_str!`) and their
+//! compute pipelines, built once per device. Bind-group layouts come from the shaders themselves
+//! (`layout: None`), so each file's binding list is the single source of truth.
+use super::context::Gpu;
+use crate::error::{Error, Result};
+
+/// Shared WGSL text prepended to the kernels that use it.
+const STEP_UNIFORM: &str = include_str!("../../shaders/step_uniform.wgsl");
+const COMMON_HASH: &str = include_str!("../../shaders/common_hash.wgsl");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Gather,
+    Matmul,
+    Im2col,
+    Col2im,
+    TransposeBatchChannel,
+    SumReduce,
+    MaxpoolForward,
+    MaxpoolBackward,
+    ActivationForward,
+    ActivationBackward,
+    Dropout,
+    LossSoftmaxCrossEntropy,
+    LossMse,
+    OptimizerUpdate,
+    LayerNorms,
+}
+
+/// `(kernel, file name, source, needs the Step struct, needs the dropout hash)`.
+const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
+    (
+        Kernel::Gather,
+        "gather.wgsl",
+        include_str!("../../shaders/gather.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::Matmul,
+        "matmul.wgsl",
+        include_str!("../../shaders/matmul.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::Im2col,
+        "im2col.wgsl",
+        include_str!("../../shaders/im2col.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::Col2im,
+        "col2im.wgsl",
+        include_str!("../../shaders/col2im.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::TransposeBatchChannel,
+        "transpose_batch_channel.wgsl",
+        include_str!("../../shaders/transpose_batch_channel.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::SumReduce,
+        "sum_reduce.wgsl",
+        include_str!("../../shaders/sum_reduce.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::MaxpoolForward,
+        "maxpool_forward.wgsl",
+        include_str!("../../shaders/maxpool_forward.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::MaxpoolBackward,
+        "maxpool_backward.wgsl",
+        include_str!("../../shaders/maxpool_backward.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::ActivationForward,
+        "activation_forward.wgsl",
+        include_str!("../../shaders/activation_forward.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::ActivationBackward,
+        "activation_backward.wgsl",
+        include_str!("../../shaders/activation_backward.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::Dropout,
+        "dropout.wgsl",
+        include_str!("../../shaders/dropout.wgsl"),
+        true,
+        true,
+    ),
+    (
+        Kernel::LossSoftmaxCrossEntropy,
+        "loss_softmax_cross_entropy.wgsl",
+        include_str!("../../shaders/loss_softmax_cross_entropy.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::LossMse,
+        "loss_mse.wgsl",
+        include_str!("../../shaders/loss_mse.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::OptimizerUpdate,
+        "optimizer_update.wgsl",
+        include_str!("../../shaders/optimizer_update.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::LayerNorms,
+        "layer_norms.wgsl",
+        include_str!("../../shaders/layer_norms.wgsl"),
+        false,
+        false,
+    ),
+];
+
+/// The full WGSL text of a kernel, with its shared preludes.
+pub fn source(kernel: Kernel) -> String {
+    let &(_, _, src, step, hash) = TABLE
+        .iter()
+        .find(|e| e.0 == kernel)
+        .expect("every kernel is in TABLE");
+    let mut text = String::new();
+    if step {
+        text.push_str(STEP_UNIFORM);
+    }
+    if hash {
+        text.push_str(COMMON_HASH);
+    }
+    text.push_str(src);
+    text
+}
+
+pub struct Pipelines {
+    pipelines: Vec<(Kernel, wgpu::ComputePipeline)>,
+}
+
+impl Pipelines {
+    /// Compile every kernel; a shader or pipeline error comes back as `Error::Gpu`.
+    pub async fn new(gpu: &Gpu) -> Result<Self> {
+        Self::only(gpu, &TABLE.iter().map(|e| e.0).collect::<Vec<_>>()).await
+    }
+
+    /// Compile only `kernels` (the matmul benchmark needs one).
+    pub async fn only(gpu: &Gpu, kernels: &[Kernel]) -> Result<Self> {
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let mut pipelines = Vec::new();
+        for &kernel in kernels {
+            let name = TABLE
+                .iter()
+                .find(|e| e.0 == kernel)
+                .map(|e| e.1)
+                .unwrap_or("?");
+            let module = gpu
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(name),
+                    source: wgpu::ShaderSource::Wgsl(source(kernel).into()),
+                });
+            let pipeline = gpu
+                .device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(name),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some("main"),
+                    compilation_options: Default::default(),
+                    cache: None,
+                });
+            pipelines.push((kernel, pipeline));
+        }
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(format!("compiling the kernels: {e}")));
+        }
+        gpu.check()?;
+        Ok(Self { pipelines })
+    }
+
+    pub fn get(&self, kernel: Kernel) -> &wgpu::ComputePipeline {
+        &self
+            .pipelines
+            .iter()
+            .find(|p| p.0 == kernel)
+            .expect("pipeline was compiled")
+            .1
+    }
+
+    /// A bind group for `kernel` whose binding `i` is `resources[i]`.
+    pub fn bind(
+        &self,
+        gpu: &Gpu,
+        kernel: Kernel,
+        resources: &[wgpu::BindingResource],
+    ) -> wgpu::BindGroup {
+        let layout = self.get(kernel).get_bind_group_layout(0);
+        let entries: Vec<wgpu::BindGroupEntry> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: r.clone(),
+            })
+            .collect();
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &layout,
+            entries: &entries,
+        })
+    }
+}
+
+/// One recorded kernel launch: the training step and inference replay lists of these.
+pub struct Dispatch {
+    pub kernel: Kernel,
+    pub bind: wgpu::BindGroup,
+    pub groups: [u32; 3],
+}
+
+impl Dispatch {
+    /// Workgroups for `n` invocations at 256 per group, folded into 2-D past the 65535 limit
+    /// (the kernels index with `gid.x + gid.y * num_workgroups.x * 256`).
+    pub fn grid(n: usize) -> [u32; 3] {
+        let groups = n.div_ceil(256).max(1) as u32;
+        let x = groups.min(65535);
+        [x, groups.div_ceil(x), 1]
+    }
+}
+
+/// Record `dispatches` into one compute pass.
+pub fn record(pass: &mut wgpu::ComputePass, pipelines: &Pipelines, dispatches: &[Dispatch]) {
+    for d in dispatches {
+        pass.set_pipeline(pipelines.get(d.kernel));
+        pass.set_bind_group(0, &d.bind, &[]);
+        pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+    }
+}

@@ -1,0 +1,107 @@
+//! Whole training steps on the GPU against the CPU reference, from identical initial weights.
+mod gpu_support;
+
+use gpu_support::{assert_close, mnist, or_skip};
+use gradient_garden::backend::{Backend, TrainBatch};
+use gradient_garden::cpu::CpuBackend;
+use gradient_garden::gpu::GpuBackend;
+use gradient_garden::init::init_params;
+use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
+use gradient_garden::spec::ModelSpec;
+
+fn opt(kind: OptimizerKind, lr: f32) -> OptimizerConfig {
+    OptimizerConfig {
+        kind,
+        lr,
+        ..OptimizerConfig::default()
+    }
+}
+
+/// Train `steps` identical batches on both backends; compare every step's loss (1e-3 relative)
+/// and accuracy, and the parameters after the first step and at the end.
+fn compare_training(spec: &ModelSpec, batch: usize, steps: usize, cfg: OptimizerConfig) {
+    pollster::block_on(async {
+        let params = init_params(spec, 7).unwrap();
+        let Some(mut gpu) = or_skip(GpuBackend::new(spec, &params, batch).await) else {
+            return;
+        };
+        let mut cpu = CpuBackend::new(spec, &params, batch).unwrap();
+        let data = mnist().take(512);
+        gpu.upload_train_set(&data.images, &data.labels).unwrap();
+        cpu.upload_train_set(&data.images, &data.labels).unwrap();
+        for step in 0..steps {
+            let indices: Vec<u32> = (0..batch as u32)
+                .map(|i| (i * 37 + step as u32 * 11) % 512)
+                .collect();
+            let b = TrainBatch {
+                indices: &indices,
+                transforms: &[],
+                seed: step as u32,
+            };
+            gpu.train_step(&b, &cfg).unwrap();
+            cpu.train_step(&b, &cfg).unwrap();
+            if step == 0 {
+                let (g, c) = (
+                    gpu.read_params().await.unwrap(),
+                    cpu.read_params().await.unwrap(),
+                );
+                for (g, c) in g.iter().zip(&c) {
+                    assert_eq!(g.name, c.name);
+                    assert_close(
+                        &format!("step 0 {}", g.name),
+                        &g.tensor.data,
+                        &c.tensor.data,
+                        5e-3,
+                        1e-5,
+                    );
+                }
+            }
+        }
+        let gm = gpu.take_metrics().await.unwrap();
+        let cm = cpu.take_metrics().await.unwrap();
+        assert_eq!(gm.len(), steps);
+        assert_eq!(cm.len(), steps);
+        for (g, c) in gm.iter().zip(&cm) {
+            eprintln!(
+                "step {}: gpu loss {} ({} correct), cpu loss {} ({} correct)",
+                g.step, g.loss, g.correct, c.loss, c.correct
+            );
+            assert_eq!(g.step, c.step);
+            assert_eq!(g.samples, batch as u32);
+            assert!(
+                (g.loss - c.loss).abs() <= 1e-3 * c.loss.abs(),
+                "step {} loss gpu {} vs cpu {}",
+                g.step,
+                g.loss,
+                c.loss
+            );
+        }
+        let (g, c) = (
+            gpu.read_params().await.unwrap(),
+            cpu.read_params().await.unwrap(),
+        );
+        for (g, c) in g.iter().zip(&c) {
+            assert_close(
+                &format!("final {}", g.name),
+                &g.tensor.data,
+                &c.tensor.data,
+                5e-3,
+                1e-4,
+            );
+        }
+        assert!(
+            gpu.take_metrics().await.unwrap().is_empty(),
+            "metrics are returned once"
+        );
+    });
+}
+
+#[test]
+fn mlp_sgd_matches_cpu() {
+    compare_training(&ModelSpec::mlp(), 16, 10, opt(OptimizerKind::Sgd, 0.1));
+}
+
+#[test]
+fn mlp_adam_matches_cpu() {
+    compare_training(&ModelSpec::mlp(), 16, 10, opt(OptimizerKind::Adam, 1e-3));
+}
