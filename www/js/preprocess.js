@@ -1,0 +1,97 @@
+// MNIST-style preprocessing of a drawing, as LeCun et al. prepared the digits:
+// crop to the ink's bounding box, scale so the longer side is 20 px (aspect kept), and place it
+// in 28x28 so the ink's centre of mass sits at the centre. Every output pixel is the exact area
+// average of the source pixels it covers, so the result is anti-aliased at any scale.
+// Pure functions on Float32Arrays: no DOM, so Node tests can run them.
+
+export const SIZE = 28;
+export const BOX = 20;
+const INK = 0.02; // below this a source pixel counts as paper
+
+/** Ink intensity in [0, 1] from canvas RGBA data (alpha channel: ink is drawn on a clear canvas). */
+export function alphaOf(rgba, width, height) {
+  const out = new Float32Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = rgba[i * 4 + 3] / 255;
+  return out;
+}
+
+/** Bounding box {x0, y0, x1, y1} (x1, y1 exclusive) of the ink, or null for a blank image. */
+export function inkBounds(ink, width, height) {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (ink[y * width + x] > INK) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1: x1 + 1, y1: y1 + 1 };
+}
+
+/** Mean of `ink` over the rectangle [x0, x1) x [y0, y1) with fractional pixel coverage. */
+function areaMean(ink, width, height, x0, x1, y0, y1) {
+  let sum = 0;
+  const xa = Math.max(0, Math.floor(x0)), xb = Math.min(width, Math.ceil(x1));
+  const ya = Math.max(0, Math.floor(y0)), yb = Math.min(height, Math.ceil(y1));
+  for (let y = ya; y < yb; y++) {
+    const wy = Math.min(y1, y + 1) - Math.max(y0, y);
+    if (wy <= 0) continue;
+    let row = 0;
+    for (let x = xa; x < xb; x++) {
+      const wx = Math.min(x1, x + 1) - Math.max(x0, x);
+      if (wx > 0) row += wx * ink[y * width + x];
+    }
+    sum += wy * row;
+  }
+  return sum / ((x1 - x0) * (y1 - y0));
+}
+
+/**
+ * `ink` (width*height floats in [0, 1]) -> 784 floats in [0, 1], MNIST style. A blank input
+ * gives all zeros.
+ */
+export function toMnist(ink, width, height) {
+  const out = new Float32Array(SIZE * SIZE);
+  const box = inkBounds(ink, width, height);
+  if (!box) return out;
+  const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+  const scale = BOX / Math.max(bw, bh);
+  // Centre of mass of the ink (pixel centres at +0.5).
+  let mass = 0, mx = 0, my = 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const v = ink[y * width + x];
+      mass += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
+    }
+  }
+  const cx = mx / mass, cy = my / mass;
+  // Output pixel column j covers u in [j, j+1); u = (x - cx) * scale + 14.
+  const half = SIZE / 2;
+  for (let j = 0; j < SIZE; j++) {
+    const y0 = (j - half) / scale + cy, y1 = (j + 1 - half) / scale + cy;
+    for (let i = 0; i < SIZE; i++) {
+      const x0 = (i - half) / scale + cx, x1 = (i + 1 - half) / scale + cx;
+      out[j * SIZE + i] = Math.min(1, areaMean(ink, width, height, x0, x1, y0, y1));
+    }
+  }
+  return out;
+}
+
+/** Centre of mass (x, y) of a 28x28 image in pixel units (pixel centres at +0.5). */
+export function centreOfMass(img, size = SIZE) {
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const v = img[y * size + x];
+      mass += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
+    }
+  }
+  return mass > 0 ? { x: mx / mass, y: my / mass, mass } : null;
+}

@@ -1,0 +1,344 @@
+// The engine's home: a module Web Worker that owns the wasm Dataset and Session and runs the
+// training loop, so the page never blocks on a training step.
+//
+// Protocol (page -> worker): {id, op, args}; the reply is {id, ok, result} or {id, ok:false, error}.
+// Unsolicited events (worker -> page) carry `event`: status, metrics, evaluation, stats, fault.
+// Every engine call goes through `serial` so calls never interleave mid-operation, and a
+// prediction waits for at most one chunk of training steps.
+import init, { Dataset, Session, presetSpec, checkSpec, inspectWeights } from "./pkg/gradient_garden.js";
+
+const DATA = {
+  trainImages: "data/train10k-images-idx3-ubyte.gz",
+  trainLabels: "data/train10k-labels-idx1-ubyte.gz",
+  testImages: "data/t10k-images-idx3-ubyte.gz",
+  testLabels: "data/t10k-labels-idx1-ubyte.gz",
+};
+const PRETRAINED = "models/cnn.safetensors";
+// One train+metrics cycle should take about this long: long enough to amortise the round trip,
+// short enough that a prediction or a pause is answered quickly.
+const TARGET_CYCLE_MS = 90;
+const MAX_CHUNK = 64;
+const STATS_EVERY = 10; // steps between layerStats() reads (gradient-flow charts)
+
+let dataset = null;
+let session = null;
+let info = null;
+let config = null; // the SessionConfig the current session was built with
+let training = false;
+let loopDone = Promise.resolve();
+let chunk = 1;
+let lastStatsStep = -Infinity;
+let lastEpoch = 0;
+let evalBudgetMs = 0; // training time to accumulate before the next periodic validation
+let autoTest = true;
+let lastStep = -1;
+
+let chain = Promise.resolve();
+/** Run `fn` after every engine call queued before it; a failure does not break the queue. */
+function serial(fn) {
+  const run = chain.then(() => fn());
+  chain = run.catch(() => {});
+  return run;
+}
+
+const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
+const message = (e) => (e && e.message ? e.message : String(e));
+
+async function fetchBytes(path) {
+  const res = await fetch(new URL(path, import.meta.url));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
+async function fetchPretrained() {
+  try {
+    const res = await fetch(new URL(PRETRAINED, import.meta.url));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** 'mlp' or 'cnn' when `spec` is exactly that preset, else the spec itself. */
+function nameOf(spec) {
+  for (const name of ["mlp", "cnn"]) {
+    if (JSON.stringify(presetSpec(name)) === JSON.stringify(spec)) return name;
+  }
+  return spec;
+}
+
+function status(extra = {}) {
+  post({ event: "status", training, info, config, ...extra });
+}
+
+async function createSession(cfg, weights) {
+  const created = await Session.create(cfg, dataset, weights ?? undefined);
+  return created;
+}
+
+/** Replace the session; the old one stays alive (and is returned to) if the new one fails. */
+async function rebuild(cfg, weights) {
+  await stopTraining();
+  const next = await serial(() => createSession(cfg, weights));
+  const old = session;
+  session = next;
+  info = next.info();
+  config = cfg;
+  chunk = 1;
+  lastStatsStep = -Infinity;
+  lastEpoch = 0;
+  lastStep = -1;
+  evalBudgetMs = 0;
+  if (old) serial(() => old.free());
+  return info;
+}
+
+async function stopTraining() {
+  training = false;
+  await loopDone;
+}
+
+function startTraining() {
+  if (training || !session) return;
+  training = true;
+  loopDone = loop();
+}
+
+/** Train in chunks sized to TARGET_CYCLE_MS, posting metrics after each chunk. */
+async function loop() {
+  status();
+  try {
+    while (training) {
+      await cycle(chunk, true);
+    }
+  } catch (e) {
+    training = false;
+    await fault(e);
+  }
+  status();
+}
+
+async function cycle(steps, adapt) {
+  const t0 = performance.now();
+  await serial(() => session.train(steps));
+  const records = await serial(() => session.metrics());
+  const ms = performance.now() - t0;
+  if (adapt) {
+    const next = Math.round((chunk * TARGET_CYCLE_MS) / Math.max(ms, 1));
+    chunk = Math.max(1, Math.min(MAX_CHUNK, next, chunk * 2));
+  }
+  const samples = records.length * info.batch;
+  const last = records[records.length - 1];
+  if (last) lastStep = last.step;
+  post({ event: "metrics", records, ms, samplesPerSec: ms > 0 ? (samples * 1000) / ms : 0, chunk });
+  evalBudgetMs -= ms;
+  if (last && last.step - lastStatsStep >= STATS_EVERY) {
+    lastStatsStep = last.step;
+    const stats = await serial(() => session.layerStats());
+    post({ event: "stats", step: last.step, stats });
+  }
+  if (last && last.epoch !== lastEpoch) {
+    lastEpoch = last.epoch;
+    await evaluate("validation", undefined, last.step, true);
+    if (autoTest) await evaluate("test", undefined, last.step, true);
+  } else if (last && evalBudgetMs <= 0 && info.validationSize > 0) {
+    await evaluate("validation", undefined, last.step, true);
+  }
+  return records;
+}
+
+async function evaluate(which, limit, step, auto = false) {
+  if (which === "validation" && info.validationSize === 0) return null;
+  const t0 = performance.now();
+  const result = await serial(() => session.evaluate(which, limit));
+  const ms = performance.now() - t0;
+  // Periodic validation may cost at most ~10% of the training time.
+  if (which === "validation") evalBudgetMs = Math.max(9 * ms, 2000);
+  post({ event: "evaluation", which, step: step ?? lastStep, auto, ms, result });
+  return result;
+}
+
+async function fault(e) {
+  const text = message(e);
+  const gpu = info && info.kind === "gpu";
+  const nonFinite = /nan|infinite|non-finite|finite/i.test(text);
+  if (gpu && !nonFinite && /lost|device|gpu|webgpu|validation|out of memory/i.test(text)) {
+    // The GPU went away: carry on on the CPU, with the weights when they can still be read.
+    post({ event: "fault", kind: "gpu", message: `GPU failed (${text}); switching to the CPU.` });
+    let weights = null;
+    try {
+      weights = await serial(() => session.exportSafetensors());
+    } catch {
+      weights = null;
+    }
+    try {
+      await rebuild({ ...config, backend: "cpu" }, weights);
+      status({ note: "running on the CPU after a GPU failure" });
+    } catch (e2) {
+      post({ event: "fault", kind: "fatal", message: `the CPU fallback failed too: ${message(e2)}` });
+    }
+    return;
+  }
+  post({ event: "fault", kind: nonFinite ? "nonfinite" : "error", message: text });
+}
+
+async function loadData() {
+  const [a, b, c, d] = await Promise.all(
+    [DATA.trainImages, DATA.trainLabels, DATA.testImages, DATA.testLabels].map(fetchBytes),
+  );
+  return Dataset.fromIdx(a, b, c, d);
+}
+
+const ops = {
+  async init({ config: cfg, tryPretrained }) {
+    await init();
+    dataset = await loadData();
+    let weights = tryPretrained ? await fetchPretrained() : null;
+    let pretrained = false;
+    if (weights) {
+      try {
+        const spec = inspectWeights(weights);
+        await rebuild({ ...cfg, model: nameOf(spec) }, weights);
+        pretrained = true;
+      } catch (e) {
+        post({ event: "fault", kind: "warning", message: `pretrained model not used: ${message(e)}` });
+        weights = null;
+      }
+    }
+    if (!pretrained) await rebuild(cfg, null);
+    status();
+    return { info, config, pretrained, trainSize: dataset.trainSize, testSize: dataset.testSize };
+  },
+
+  /** New session from `cfg`; `keepWeights` carries the current weights when the spec is unchanged. */
+  async configure({ config: cfg, keepWeights }) {
+    const wasTraining = training;
+    await stopTraining();
+    let weights = null;
+    if (keepWeights && session) {
+      weights = await serial(() => session.exportSafetensors()).catch(() => null);
+    }
+    try {
+      await rebuild(cfg, weights);
+    } catch (e) {
+      if (wasTraining) startTraining();
+      status();
+      throw e;
+    }
+    status();
+    return { info, config };
+  },
+
+  async setOptimizer({ changes }) {
+    const optimizer = await serial(() => session.setOptimizer(changes));
+    config = { ...config, optimizer };
+    status();
+    return { optimizer, step: lastStep };
+  },
+
+  async setAugment({ augment }) {
+    await serial(() => session.setAugment(augment));
+    config = { ...config, augment };
+    status();
+    return augment;
+  },
+
+  async setAutoTest({ on }) {
+    autoTest = !!on;
+    return autoTest;
+  },
+
+  async start() {
+    startTraining();
+    return true;
+  },
+
+  async pause() {
+    await stopTraining();
+    return true;
+  },
+
+  async step({ steps = 1 }) {
+    if (training) return null;
+    try {
+      return await cycle(steps, false);
+    } catch (e) {
+      await fault(e);
+      throw e;
+    }
+  },
+
+  async predict({ pixels }) {
+    const probs = await serial(() => session.predict(pixels));
+    return probs;
+  },
+
+  async activations({ pixels }) {
+    return await serial(() => session.activations(pixels));
+  },
+
+  async params({ first }) {
+    const all = await serial(() => session.params());
+    return first ? all.slice(0, first) : all;
+  },
+
+  async layerStats() {
+    return await serial(() => session.layerStats());
+  },
+
+  async evaluate({ which, limit }) {
+    return await evaluate(which, limit);
+  },
+
+  async exportModel() {
+    return await serial(() => session.exportSafetensors());
+  },
+
+  /** Load a .safetensors file: same model -> weights in place; another model -> new session. */
+  async loadModel({ bytes }) {
+    const spec = inspectWeights(bytes); // throws a readable error for a corrupt file
+    const same = JSON.stringify(spec) === JSON.stringify(info.spec);
+    if (same) {
+      await serial(() => session.loadSafetensors(bytes));
+      status();
+      return { info, config, rebuilt: false };
+    }
+    const wasTraining = training;
+    try {
+      await rebuild({ ...config, model: nameOf(spec) }, bytes);
+    } catch (e) {
+      if (wasTraining) startTraining();
+      throw e;
+    }
+    status();
+    return { info, config, rebuilt: true };
+  },
+
+  async checkSpec({ spec }) {
+    return checkSpec(spec);
+  },
+
+  async presetSpec({ name }) {
+    return presetSpec(name);
+  },
+
+  async testImage({ index }) {
+    return { pixels: dataset.testImage(index), label: dataset.testLabel(index) };
+  },
+};
+
+self.onmessage = async (e) => {
+  const { id, op, args } = e.data;
+  const handler = ops[op];
+  if (!handler) {
+    post({ id, ok: false, error: `unknown operation '${op}'` });
+    return;
+  }
+  try {
+    const result = await handler(args ?? {});
+    post({ id, ok: true, result });
+  } catch (err) {
+    post({ id, ok: false, error: message(err) });
+  }
+};
