@@ -1,0 +1,132 @@
+// Shared helpers for the browser end-to-end tests (node:test + playwright-core).
+//
+// playwright-core ships no browser and downloads none: we drive Debian's /usr/bin/chromium
+// (installed by scripts/setup.sh). Every test file does:
+//
+//   const site = await startSite();            // www/ on a free port
+//   const browser = await launchChromium();    // headless, WebGPU on (SwiftShader)
+//   const { page, errors } = await openPage(browser, site.url);
+//   ... assertions ...; assertNoErrors(errors); await browser.close(); await site.close();
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/serve.mjs";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const WWW_DIR = join(REPO_ROOT, "www");
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+// The same flags webdriver.json gives the wasm-bindgen-test browser.
+// --enable-unsafe-webgpu: headless Chromium on Linux exposes navigator.gpu only with it
+//   (the adapter is SwiftShader, a CPU Vulkan). --enable-unsafe-swiftshader keeps
+//   SwiftShader allowed as WebGPU's adapter (Chromium is phasing out the implicit fallback).
+// The network flags stop Chromium phoning home: this machine's network is closed and each
+//   refused connection is noise (and time) in a test log.
+// --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+export const CHROMIUM_ARGS = [
+  "--enable-unsafe-webgpu",
+  "--enable-unsafe-swiftshader",
+  "--no-sandbox",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+  "--no-default-browser-check",
+];
+
+/** Page, worker and wasm work on SwiftShader is slow on a 2-core machine: be generous. */
+export const PAGE_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 180_000);
+
+/** www/pkg is the output of `wasm-pack build --target web --out-dir www/pkg`. */
+export function requirePkg() {
+  const js = join(WWW_DIR, "pkg", "gradient_garden.js");
+  if (!existsSync(js)) {
+    throw new Error(
+      `${js} is missing: build it first with ` +
+        "`wasm-pack build --release --target web --out-dir www/pkg` (scripts/test.sh does)",
+    );
+  }
+}
+
+/** Serve www/ (or `root`) on 127.0.0.1 at a free port. Resolves to `{ url, port, close }`. */
+export function startSite(root = WWW_DIR) {
+  return startServer({ root, host: "127.0.0.1", port: 0 });
+}
+
+/** Headless Debian Chromium with WebGPU, in a fresh throwaway profile. */
+export async function launchChromium({ args = [] } = {}) {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} not found: run scripts/setup.sh (apt package chromium)`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), "garden-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...args],
+    timeout: 60_000,
+  });
+  const close = async () => {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { context, close };
+}
+
+/**
+ * Open `url` in a new tab and collect every console error, uncaught page error, worker error
+ * and failed request into `errors` (strings), so a test can assert the page ran clean.
+ */
+export async function openPage(browser, url) {
+  const page = await browser.context.newPage();
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  const errors = [];
+  const logs = [];
+  page.on("console", (msg) => {
+    const line = `[${msg.type()}] ${msg.text()}`;
+    logs.push(line);
+    if (msg.type() === "error") errors.push(line);
+  });
+  page.on("pageerror", (err) => errors.push(`[pageerror] ${err.message}`));
+  page.on("worker", (worker) => {
+    worker.on("console", (msg) => {
+      const line = `[worker ${msg.type()}] ${msg.text()}`;
+      logs.push(line);
+      if (msg.type() === "error") errors.push(line);
+    });
+  });
+  page.on("requestfailed", (req) =>
+    errors.push(`[requestfailed] ${req.url()} ${req.failure()?.errorText ?? ""}`),
+  );
+  page.on("response", (res) => {
+    if (res.status() >= 400) errors.push(`[http ${res.status()}] ${res.url()}`);
+  });
+  await page.goto(url, { waitUntil: "load", timeout: PAGE_TIMEOUT_MS });
+  return { page, errors, logs };
+}
+
+/** Fail with the collected errors (and the recent console) if there are any. */
+export function assertNoErrors(errors, logs = []) {
+  if (errors.length > 0) {
+    const tail = logs.slice(-20).join("\n  ");
+    throw new Error(`the page reported errors:\n  ${errors.join("\n  ")}\nrecent console:\n  ${tail}`);
+  }
+}
+
+/** Wait for `window.playground.ready`, the page's "the engine is up" promise. */
+export async function waitForPlayground(page, timeout = PAGE_TIMEOUT_MS) {
+  await page.waitForFunction(() => window.playground && window.playground.ready, null, { timeout });
+  await page.evaluate(
+    (ms) =>
+      Promise.race([
+        window.playground.ready,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`window.playground.ready did not settle in ${ms} ms`)), ms),
+        ),
+      ]).then(() => undefined),
+    timeout,
+  );
+}
