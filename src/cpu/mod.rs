@@ -1,58 +1,37 @@
-//! CPU reference backend (ndarray). PLACEHOLDER: being written; every method returns an error.
-use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
-use crate::error::{Error, Result};
-use crate::optim::OptimizerConfig;
-use crate::spec::ModelSpec;
-use crate::tensor::{Param, Tensor};
+//! CPU reference backend (ndarray). Every layer is an explicit forward/backward pair on plain
+//! row-major slices, one file per kind of op, so a GPU kernel can be checked against the function
+//! of the same name:
+//!
+//! | op | forward | backward |
+//! | --- | --- | --- |
+//! | dense | [`dense_forward`] | [`dense_backward`] |
+//! | conv2d | [`conv2d_forward`] | [`conv2d_backward`] |
+//! | max pool | [`maxpool2d_forward`] | [`maxpool2d_backward`] |
+//! | relu/sigmoid/tanh | [`activation_forward`] | [`activation_backward`] |
+//! | dropout | [`dropout_forward`] | [`dropout_backward`] |
+//! | losses | [`softmax_cross_entropy`], [`mse_one_hot`] (value + gradient + accuracy) | |
+//! | optimizer | [`sgd_update`], [`momentum_update`], [`adam_update`], [`OptimizerState`] | |
+//! | batch gather | [`gather_batch`], [`transform_image`], [`sample_bilinear`] | |
+//!
+//! Backward functions overwrite their outputs (they do not accumulate).
+pub mod activation;
+pub mod augment;
+mod backend;
+pub mod conv;
+pub mod dense;
+pub mod dropout;
+pub mod loss;
+pub mod model;
+pub mod optimizer;
+pub mod pool;
 
-pub struct CpuBackend {
-    batch: usize,
-}
-
-impl CpuBackend {
-    pub fn new(spec: &ModelSpec, params: &[Param], batch: usize) -> Result<Self> {
-        let _ = (spec, params);
-        Ok(Self { batch })
-    }
-}
-
-fn pending<T>() -> Result<T> {
-    Err(Error::Config("the CPU backend is not written yet".into()))
-}
-
-impl Backend for CpuBackend {
-    fn info(&self) -> BackendInfo {
-        BackendInfo {
-            kind: "cpu",
-            adapter: "ndarray".into(),
-            fallback: false,
-        }
-    }
-    fn batch_size(&self) -> usize {
-        self.batch
-    }
-    fn upload_train_set(&mut self, _images: &[u8], _labels: &[u8]) -> Result<()> {
-        pending()
-    }
-    fn train_step(&mut self, _batch: &TrainBatch, _opt: &OptimizerConfig) -> Result<()> {
-        pending()
-    }
-    async fn take_metrics(&mut self) -> Result<Vec<StepMetrics>> {
-        pending()
-    }
-    async fn logits(&mut self, _images: &[f32]) -> Result<Vec<f32>> {
-        pending()
-    }
-    async fn activations(&mut self, _image: &[f32]) -> Result<Vec<Tensor>> {
-        pending()
-    }
-    async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {
-        pending()
-    }
-    async fn read_params(&mut self) -> Result<Vec<Param>> {
-        pending()
-    }
-    fn write_params(&mut self, _params: &[Param]) -> Result<()> {
-        pending()
-    }
-}
+pub use activation::{activation_backward, activation_forward};
+pub use augment::{gather_batch, sample_bilinear, transform_image};
+pub use backend::CpuBackend;
+pub use conv::{conv2d_backward, conv2d_forward, Conv2dDims};
+pub use dense::{dense_backward, dense_forward};
+pub use dropout::{dropout_backward, dropout_forward, dropout_scale};
+pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};
+pub use model::{Model, Workspace};
+pub use optimizer::{adam_update, momentum_update, sgd_update, OptimizerState};
+pub use pool::{maxpool2d_backward, maxpool2d_forward};

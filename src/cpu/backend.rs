@@ -1,0 +1,255 @@
+//! `CpuBackend`: the reference implementation of [`Backend`]. Everything happens synchronously;
+//! the async methods just compute and return.
+use super::augment::gather_batch;
+use super::loss::LossResult;
+use super::model::{order_params, Model, Workspace};
+use super::optimizer::OptimizerState;
+use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::error::{Error, Result};
+use crate::optim::OptimizerConfig;
+use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::tensor::{Param, Tensor};
+
+/// Images per forward pass when evaluating many images (bounds the workspace's memory).
+const EVAL_CHUNK: usize = 256;
+
+pub struct CpuBackend {
+    model: Model,
+    batch: usize,
+    /// Gradient of the mean batch loss for each parameter tensor (state_dict order).
+    grads: Vec<Vec<f32>>,
+    opt: OptimizerState,
+    /// The training-batch workspace, built once for `batch`.
+    work: Workspace,
+    /// Scratch copy of a parameter tensor before its update (for `update_norm`).
+    before: Vec<f32>,
+    train_images: Vec<u8>,
+    train_labels: Vec<u8>,
+    step: u64,
+    metrics: Vec<StepMetrics>,
+    stats: Vec<LayerStats>,
+}
+
+fn l2(values: impl Iterator<Item = f32>) -> f32 {
+    values.map(|v| (v as f64) * (v as f64)).sum::<f64>().sqrt() as f32
+}
+
+impl CpuBackend {
+    /// Validates the spec and the parameters (names and shapes from `spec.param_shapes()`, in any
+    /// order) and allocates the buffers for `batch` samples per step.
+    pub fn new(spec: &ModelSpec, params: &[Param], batch: usize) -> Result<Self> {
+        if batch == 0 {
+            return Err(Error::Config("batch size must be at least 1".into()));
+        }
+        let model = Model::new(spec, params)?;
+        let sizes: Vec<usize> = model.params.iter().map(|p| p.tensor.len()).collect();
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        Ok(Self {
+            grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
+            opt: OptimizerState::new(&sizes),
+            work: model.workspace(batch),
+            before: Vec::with_capacity(largest),
+            model,
+            batch,
+            train_images: Vec::new(),
+            train_labels: Vec::new(),
+            step: 0,
+            metrics: Vec::new(),
+            stats: Vec::new(),
+        })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.model.spec
+    }
+
+    /// Loss and parameter gradients (state_dict order) of the mean loss over `images` (`n * 784`
+    /// values in [0, 1]) and `labels`, without updating anything. With `dropout_seed` dropout is
+    /// active exactly as in a training step with that seed; `None` runs it as the identity.
+    /// This is the hook for gradient checks and for comparing the GPU's gradients.
+    pub fn loss_and_gradients(
+        &self,
+        images: &[f32],
+        labels: &[u8],
+        dropout_seed: Option<u32>,
+    ) -> Result<(LossResult, Vec<Param>)> {
+        let n = labels.len();
+        if n == 0 || images.len() != n * IMAGE_PIXELS {
+            return Err(Error::Shape(format!(
+                "{} values for {n} images of 784 pixels",
+                images.len()
+            )));
+        }
+        let mut ws = self.model.workspace(n);
+        ws.input.copy_from_slice(images);
+        ws.labels.copy_from_slice(labels);
+        self.model.forward(&mut ws, dropout_seed);
+        let result = self.model.loss(&mut ws);
+        let mut grads: Vec<Vec<f32>> = self.grads.iter().map(|g| vec![0.0; g.len()]).collect();
+        self.model.backward(&mut ws, &mut grads, dropout_seed);
+        let params = self
+            .model
+            .params
+            .iter()
+            .zip(grads)
+            .map(|(p, g)| Param {
+                name: p.name.clone(),
+                tensor: Tensor {
+                    shape: p.tensor.shape.clone(),
+                    data: g,
+                },
+            })
+            .collect();
+        Ok((result, params))
+    }
+
+    fn check_images(images: &[f32]) -> Result<usize> {
+        if images.len() % IMAGE_PIXELS != 0 {
+            return Err(Error::Shape(format!(
+                "{} values is not a whole number of 784-pixel images",
+                images.len()
+            )));
+        }
+        Ok(images.len() / IMAGE_PIXELS)
+    }
+}
+
+impl Backend for CpuBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: "cpu",
+            adapter: "ndarray".into(),
+            fallback: false,
+        }
+    }
+
+    fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
+        if images.len() != labels.len() * IMAGE_PIXELS {
+            return Err(Error::Data(format!(
+                "{} image bytes for {} labels",
+                images.len(),
+                labels.len()
+            )));
+        }
+        if let Some(bad) = labels.iter().find(|&&l| l as usize >= CLASSES) {
+            return Err(Error::Data(format!("label {bad} is not a digit")));
+        }
+        self.train_images = images.to_vec();
+        self.train_labels = labels.to_vec();
+        Ok(())
+    }
+
+    fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()> {
+        opt.validate()?;
+        if self.train_labels.is_empty() {
+            return Err(Error::Data("no training set uploaded".into()));
+        }
+        if batch.indices.len() != self.batch {
+            return Err(Error::Shape(format!(
+                "batch of {} indices, the backend was built for {}",
+                batch.indices.len(),
+                self.batch
+            )));
+        }
+        let ws = &mut self.work;
+        gather_batch(
+            &mut ws.input,
+            &mut ws.labels,
+            &self.train_images,
+            &self.train_labels,
+            batch.indices,
+            batch.transforms,
+        )?;
+        let seed = Some(batch.seed);
+        self.model.forward(ws, seed);
+        let result = self.model.loss(ws);
+        self.model.backward(ws, &mut self.grads, seed);
+        // A non-finite loss is recorded as is; the trainer decides what to do about it.
+        self.metrics.push(StepMetrics {
+            step: self.step,
+            loss: result.loss,
+            correct: result.correct,
+            samples: self.batch as u32,
+        });
+        self.step += 1;
+
+        self.opt.begin_step(opt);
+        self.stats.clear();
+        for (i, (param, grad)) in self.model.params.iter_mut().zip(&self.grads).enumerate() {
+            let w = &mut param.tensor.data;
+            self.before.clear();
+            self.before.extend_from_slice(w);
+            self.opt.update(i, w, grad, opt);
+            self.stats.push(LayerStats {
+                name: param.name.clone(),
+                // The raw loss gradient, before the weight-decay term is added.
+                grad_norm: l2(grad.iter().copied()),
+                weight_norm: l2(w.iter().copied()),
+                update_norm: l2(w.iter().zip(&self.before).map(|(a, b)| a - b)),
+            });
+        }
+        Ok(())
+    }
+
+    async fn take_metrics(&mut self) -> Result<Vec<StepMetrics>> {
+        Ok(std::mem::take(&mut self.metrics))
+    }
+
+    async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
+        let n = Self::check_images(images)?;
+        let mut out = Vec::with_capacity(n * CLASSES);
+        let mut ws: Option<Workspace> = None;
+        for chunk in images.chunks(EVAL_CHUNK * IMAGE_PIXELS) {
+            let m = chunk.len() / IMAGE_PIXELS;
+            if ws.as_ref().map(|w| w.n) != Some(m) {
+                ws = Some(self.model.workspace(m));
+            }
+            let ws = ws.as_mut().expect("just built");
+            ws.input.copy_from_slice(chunk);
+            self.model.forward(ws, None);
+            out.extend_from_slice(ws.acts.last().expect("a model has layers"));
+        }
+        Ok(out)
+    }
+
+    async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
+        if image.len() != IMAGE_PIXELS {
+            return Err(Error::Shape(format!(
+                "one image is 784 values, got {}",
+                image.len()
+            )));
+        }
+        let mut ws = self.model.workspace(1);
+        ws.input.copy_from_slice(image);
+        self.model.forward(&mut ws, None);
+        Ok(ws
+            .acts
+            .into_iter()
+            .zip(&self.model.shapes)
+            .map(|(data, shape)| Tensor {
+                shape: shape.clone(),
+                data,
+            })
+            .collect())
+    }
+
+    async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {
+        Ok(self.stats.clone())
+    }
+
+    async fn read_params(&mut self) -> Result<Vec<Param>> {
+        Ok(self.model.params.clone())
+    }
+
+    fn write_params(&mut self, params: &[Param]) -> Result<()> {
+        self.model.params = order_params(&self.model.spec, params)?;
+        self.opt.reset();
+        self.step = 0;
+        self.stats.clear();
+        Ok(())
+    }
+}

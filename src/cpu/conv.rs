@@ -1,0 +1,149 @@
+//! 2-D convolution, stride 1, PyTorch `Conv2d` layout: `x [batch, c_in, h, w]` (NCHW),
+//! `weight [filters, c_in, k, k]`, `bias [filters]`, `y [batch, filters, out_h, out_w]`.
+//! Padding is zero padding of `pad` pixels on every side (0 for 'valid', `k / 2` for 'same').
+//!
+//! Done as im2col + matmul per image: `cols [c_in*k*k, out_h*out_w]` holds every receptive field
+//! as a column, so the forward pass is `y_b = weight[filters, c_in*k*k] . cols + bias`.
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// Everything that fixes a convolution's shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dDims {
+    pub batch: usize,
+    pub in_channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub filters: usize,
+    pub kernel: usize,
+    /// Zero padding on each side: 0 ('valid') or `kernel / 2` ('same').
+    pub pad: usize,
+}
+
+impl Conv2dDims {
+    pub fn out_h(&self) -> usize {
+        self.height + 2 * self.pad + 1 - self.kernel
+    }
+    pub fn out_w(&self) -> usize {
+        self.width + 2 * self.pad + 1 - self.kernel
+    }
+    /// Rows of the im2col matrix: one per weight of a filter.
+    fn patch(&self) -> usize {
+        self.in_channels * self.kernel * self.kernel
+    }
+    fn in_plane(&self) -> usize {
+        self.in_channels * self.height * self.width
+    }
+    fn out_plane(&self) -> usize {
+        self.filters * self.out_h() * self.out_w()
+    }
+}
+
+/// `cols[(c*k + ky)*k + kx, oy*out_w + ox] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
+fn im2col(cols: &mut [f32], x: &[f32], d: &Conv2dDims) {
+    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
+    for c in 0..d.in_channels {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let out = &mut cols[row * oh * ow..(row + 1) * oh * ow];
+                for oy in 0..oh {
+                    let iy = (oy + ky) as isize - d.pad as isize;
+                    for ox in 0..ow {
+                        let ix = (ox + kx) as isize - d.pad as isize;
+                        let inside =
+                            iy >= 0 && iy < d.height as isize && ix >= 0 && ix < d.width as isize;
+                        out[oy * ow + ox] = if inside {
+                            x[(c * d.height + iy as usize) * d.width + ix as usize]
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col`]: adds every column entry back onto the input pixel it came from.
+fn col2im_add(dx: &mut [f32], cols: &[f32], d: &Conv2dDims) {
+    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
+    for c in 0..d.in_channels {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let col = &cols[row * oh * ow..(row + 1) * oh * ow];
+                for oy in 0..oh {
+                    let iy = (oy + ky) as isize - d.pad as isize;
+                    if iy < 0 || iy >= d.height as isize {
+                        continue;
+                    }
+                    for ox in 0..ow {
+                        let ix = (ox + kx) as isize - d.pad as isize;
+                        if ix >= 0 && ix < d.width as isize {
+                            dx[(c * d.height + iy as usize) * d.width + ix as usize] +=
+                                col[oy * ow + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `y[b, f, oy, ox] = bias[f] + sum_{c,ky,kx} w[f, c, ky, kx] * x[b, c, oy+ky-pad, ox+kx-pad]`
+/// (overwrites `y`).
+pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Conv2dDims) {
+    let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
+    let w2 = ArrayView2::from_shape((d.filters, patch), w).expect("weight shape");
+    let mut cols = vec![0.0f32; patch * spatial];
+    for b in 0..d.batch {
+        im2col(&mut cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
+        let yb = &mut y[b * d.out_plane()..(b + 1) * d.out_plane()];
+        for (f, plane) in yb.chunks_exact_mut(spatial).enumerate() {
+            plane.fill(bias[f]);
+        }
+        let cols2 = ArrayView2::from_shape((patch, spatial), &cols[..]).expect("cols shape");
+        let mut y2 = ArrayViewMut2::from_shape((d.filters, spatial), yb).expect("y shape");
+        general_mat_mul(1.0, &w2, &cols2, 1.0, &mut y2);
+    }
+}
+
+/// Gradients of [`conv2d_forward`] given `dy` (all outputs overwritten): `dw = sum_b dy_b . cols_b^T`,
+/// `db[f] = sum dy[:, f, :, :]`, `dx = col2im(w^T . dy_b)`. `dx = None` skips the input gradient.
+pub fn conv2d_backward(
+    mut dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dy: &[f32],
+    x: &[f32],
+    w: &[f32],
+    d: &Conv2dDims,
+) {
+    let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
+    let w2 = ArrayView2::from_shape((d.filters, patch), w).expect("weight shape");
+    let mut cols = vec![0.0f32; patch * spatial];
+    let mut dcols = vec![0.0f32; patch * spatial];
+    dw.fill(0.0);
+    db.fill(0.0);
+    if let Some(dx) = dx.as_deref_mut() {
+        dx.fill(0.0);
+    }
+    for b in 0..d.batch {
+        let dyb = &dy[b * d.out_plane()..(b + 1) * d.out_plane()];
+        for (f, plane) in dyb.chunks_exact(spatial).enumerate() {
+            db[f] += plane.iter().sum::<f32>();
+        }
+        let dy2 = ArrayView2::from_shape((d.filters, spatial), dyb).expect("dy shape");
+        im2col(&mut cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
+        let cols2 = ArrayView2::from_shape((patch, spatial), &cols[..]).expect("cols shape");
+        let mut dw2 = ArrayViewMut2::from_shape((d.filters, patch), &mut dw[..]).expect("dw");
+        general_mat_mul(1.0, &dy2, &cols2.t(), 1.0, &mut dw2);
+        if let Some(dx) = dx.as_deref_mut() {
+            let mut dcols2 =
+                ArrayViewMut2::from_shape((patch, spatial), &mut dcols[..]).expect("dcols");
+            general_mat_mul(1.0, &w2.t(), &dy2, 0.0, &mut dcols2);
+            col2im_add(&mut dx[b * d.in_plane()..(b + 1) * d.in_plane()], &dcols, d);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Fully connected layer, PyTorch `Linear` layout: `x [batch, n_in]`, `w [n_out, n_in]`,
+//! `bias [n_out]`, `y [batch, n_out]`. Row-major slices; ndarray's `general_mat_mul`
+//! (matrixmultiply) does the products without allocating.
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+fn view(data: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((rows, cols), data).expect("slice length matches its dims")
+}
+
+fn view_mut(data: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
+    ArrayViewMut2::from_shape((rows, cols), data).expect("slice length matches its dims")
+}
+
+/// `y[b, o] = sum_i x[b, i] * w[o, i] + bias[o]` (overwrites `y`).
+pub fn dense_forward(
+    y: &mut [f32],
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
+    let mut y2 = view_mut(y, batch, n_out);
+    for mut row in y2.rows_mut() {
+        row.assign(&ndarray::ArrayView1::from(bias));
+    }
+    general_mat_mul(
+        1.0,
+        &view(x, batch, n_in),
+        &view(w, n_out, n_in).t(),
+        1.0,
+        &mut y2,
+    );
+}
+
+/// Gradients of [`dense_forward`] given `dy [batch, n_out]` (all outputs overwritten):
+/// `dx = dy . w`, `dw = dy^T . x`, `db = sum_b dy`. Pass `dx = None` for the first layer,
+/// whose input gradient nobody needs.
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward(
+    dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dy: &[f32],
+    x: &[f32],
+    w: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
+    let dy2 = view(dy, batch, n_out);
+    if let Some(dx) = dx {
+        general_mat_mul(
+            1.0,
+            &dy2,
+            &view(w, n_out, n_in),
+            0.0,
+            &mut view_mut(dx, batch, n_in),
+        );
+    }
+    general_mat_mul(
+        1.0,
+        &dy2.t(),
+        &view(x, batch, n_in),
+        0.0,
+        &mut view_mut(dw, n_out, n_in),
+    );
+    db.fill(0.0);
+    for row in dy.chunks_exact(n_out) {
+        for (d, g) in db.iter_mut().zip(row) {
+            *d += g;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Losses over `[batch, 10]` outputs, each fused with its gradient and an accuracy count.
+use crate::spec::CLASSES;
+
+/// The loss of a batch (mean over the batch) and how many rows' argmax equals the label.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossResult {
+    pub loss: f32,
+    pub correct: u32,
+}
+
+/// Index of the largest value; ties go to the first (like `torch.argmax` on CPU).
+pub fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// PyTorch `CrossEntropyLoss()` on logits: `loss = mean_b (logsumexp(z_b) - z_b[label_b])`,
+/// and `dlogits = (softmax(z) - onehot(label)) / batch` (overwrites `dlogits`).
+pub fn softmax_cross_entropy(dlogits: &mut [f32], logits: &[f32], labels: &[u8]) -> LossResult {
+    let batch = labels.len();
+    let mut total = 0.0f64;
+    let mut correct = 0;
+    for ((z, d), &label) in logits
+        .chunks_exact(CLASSES)
+        .zip(dlogits.chunks_exact_mut(CLASSES))
+        .zip(labels)
+    {
+        let label = label as usize;
+        if argmax(z) == label {
+            correct += 1;
+        }
+        // Subtract the max so exp never overflows.
+        let max = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = z.iter().map(|v| (v - max).exp()).sum();
+        total += (sum.ln() + max - z[label]) as f64;
+        for (i, (g, &v)) in d.iter_mut().zip(z).enumerate() {
+            let p = (v - max).exp() / sum;
+            let target = if i == label { 1.0 } else { 0.0 };
+            *g = (p - target) / batch as f32;
+        }
+    }
+    LossResult {
+        loss: (total / batch as f64) as f32,
+        correct,
+    }
+}
+
+/// PyTorch `MSELoss()` ('mean' over all `batch * 10` elements) between the raw outputs and one-hot
+/// targets: `loss = mean (y - t)^2`, `dy = 2 (y - t) / (batch * 10)` (overwrites `dy`).
+pub fn mse_one_hot(dy: &mut [f32], y: &[f32], labels: &[u8]) -> LossResult {
+    let n = (labels.len() * CLASSES) as f32;
+    let mut total = 0.0f64;
+    let mut correct = 0;
+    for ((row, d), &label) in y
+        .chunks_exact(CLASSES)
+        .zip(dy.chunks_exact_mut(CLASSES))
+        .zip(labels)
+    {
+        let label = label as usize;
+        if argmax(row) == label {
+            correct += 1;
+        }
+        for (i, (g, &v)) in d.iter_mut().zip(row).enumerate() {
+            let diff = v - if i == label { 1.0 } else { 0.0 };
+            total += (diff * diff) as f64;
+            *g = 2.0 * diff / n;
+        }
+    }
+    LossResult {
+        loss: (total / n as f64) as f32,
+        correct,
+    }
+}

@@ -1,0 +1,270 @@
+//! The network as a sequence of explicit forward/backward calls over preallocated buffers.
+//! No graph and no autograd: layer `i` reads layer `i - 1`'s output, and backward walks the
+//! layers in reverse, handing each one the gradient of its output.
+use super::activation::{activation_backward, activation_forward};
+use super::conv::{conv2d_backward, conv2d_forward, Conv2dDims};
+use super::dense::{dense_backward, dense_forward};
+use super::dropout::{dropout_backward, dropout_forward};
+use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
+use super::pool::{maxpool2d_backward, maxpool2d_forward};
+use crate::error::{Error, Result};
+use crate::spec::{Activation, LayerSpec, Loss, ModelSpec, Padding, CLASSES, IMAGE_PIXELS};
+use crate::tensor::Param;
+
+/// A validated spec with its parameters, stored in state_dict order.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub spec: ModelSpec,
+    /// Output shape of every layer, without the batch dimension.
+    pub shapes: Vec<Vec<usize>>,
+    pub params: Vec<Param>,
+    /// For each layer, the index in `params` of its weight (its bias follows it).
+    pub weight_of: Vec<Option<usize>>,
+}
+
+/// Per-batch-size buffers: every layer's output, pooling winners and two gradient buffers.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub n: usize,
+    /// `[n, 784]` inputs in [0, 1] and their labels.
+    pub input: Vec<f32>,
+    pub labels: Vec<u8>,
+    /// `acts[i]` is layer `i`'s output, `[n, shapes[i]...]`.
+    pub acts: Vec<Vec<f32>>,
+    argmax: Vec<Vec<u32>>,
+    grad_out: Vec<f32>,
+    grad_in: Vec<f32>,
+}
+
+fn activation_of(layer: &LayerSpec) -> Option<Activation> {
+    match layer {
+        LayerSpec::Relu => Some(Activation::Relu),
+        LayerSpec::Sigmoid => Some(Activation::Sigmoid),
+        LayerSpec::Tanh => Some(Activation::Tanh),
+        _ => None,
+    }
+}
+
+impl Model {
+    pub fn new(spec: &ModelSpec, params: &[Param]) -> Result<Self> {
+        let shapes = spec.shapes()?;
+        let mut weight_of = Vec::with_capacity(spec.layers.len());
+        let mut count = 0;
+        for layer in &spec.layers {
+            if matches!(layer, LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }) {
+                weight_of.push(Some(count));
+                count += 2;
+            } else {
+                weight_of.push(None);
+            }
+        }
+        let params = order_params(spec, params)?;
+        Ok(Self {
+            spec: spec.clone(),
+            shapes,
+            params,
+            weight_of,
+        })
+    }
+
+    fn in_shape(&self, i: usize) -> Vec<usize> {
+        self.spec.input_shape(&self.shapes, i)
+    }
+
+    fn conv_dims(&self, i: usize, n: usize) -> Conv2dDims {
+        let LayerSpec::Conv2d {
+            filters,
+            kernel,
+            padding,
+        } = self.spec.layers[i]
+        else {
+            unreachable!("layer {i} is a conv2d")
+        };
+        let input = self.in_shape(i);
+        Conv2dDims {
+            batch: n,
+            in_channels: input[0],
+            height: input[1],
+            width: input[2],
+            filters,
+            kernel,
+            pad: if padding == Padding::Same {
+                kernel / 2
+            } else {
+                0
+            },
+        }
+    }
+
+    pub fn workspace(&self, n: usize) -> Workspace {
+        let size = |s: &Vec<usize>| n * s.iter().product::<usize>();
+        let largest = self
+            .shapes
+            .iter()
+            .map(size)
+            .max()
+            .unwrap_or(0)
+            .max(n * IMAGE_PIXELS);
+        Workspace {
+            n,
+            input: vec![0.0; n * IMAGE_PIXELS],
+            labels: vec![0; n],
+            acts: self
+                .shapes
+                .iter()
+                .map(size)
+                .map(|len| vec![0.0; len])
+                .collect(),
+            argmax: self
+                .spec
+                .layers
+                .iter()
+                .zip(&self.shapes)
+                .map(|(l, s)| match l {
+                    LayerSpec::MaxPool2d { .. } => vec![0; size(s)],
+                    _ => Vec::new(),
+                })
+                .collect(),
+            grad_out: vec![0.0; largest],
+            grad_in: vec![0.0; largest],
+        }
+    }
+
+    /// Runs every layer on `ws.input`. `dropout_seed` is `Some` in training (dropout active) and
+    /// `None` at inference (dropout is the identity).
+    pub fn forward(&self, ws: &mut Workspace, dropout_seed: Option<u32>) {
+        let n = ws.n;
+        for (i, layer) in self.spec.layers.iter().enumerate() {
+            let (before, rest) = ws.acts.split_at_mut(i);
+            let x: &[f32] = if i == 0 { &ws.input } else { &before[i - 1] };
+            let y = &mut rest[0];
+            match *layer {
+                LayerSpec::Dense { units } => {
+                    let w = self.weight_of[i].expect("dense has a weight");
+                    let (weight, bias) =
+                        (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
+                    dense_forward(y, x, weight, bias, n, self.in_shape(i)[0], units);
+                }
+                LayerSpec::Conv2d { .. } => {
+                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let (weight, bias) =
+                        (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
+                    conv2d_forward(y, x, weight, bias, &self.conv_dims(i, n));
+                }
+                LayerSpec::MaxPool2d { size } => {
+                    let s = self.in_shape(i);
+                    maxpool2d_forward(y, &mut ws.argmax[i], x, n * s[0], s[1], s[2], size);
+                }
+                LayerSpec::Flatten => y.copy_from_slice(x),
+                LayerSpec::Dropout { rate } => match dropout_seed {
+                    Some(seed) => dropout_forward(y, x, seed, i as u32, rate),
+                    None => y.copy_from_slice(x),
+                },
+                LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
+                    activation_forward(activation_of(layer).expect("activation"), y, x)
+                }
+            }
+        }
+    }
+
+    /// The loss of the last forward pass against `ws.labels`; leaves its gradient in `ws.grad_out`.
+    pub fn loss(&self, ws: &mut Workspace) -> LossResult {
+        let logits = ws.acts.last().expect("a model has layers");
+        let dlogits = &mut ws.grad_out[..ws.n * CLASSES];
+        match self.spec.loss {
+            Loss::SoftmaxCrossEntropy => softmax_cross_entropy(dlogits, logits, &ws.labels),
+            Loss::Mse => mse_one_hot(dlogits, logits, &ws.labels),
+        }
+    }
+
+    /// Backpropagates the gradient [`Model::loss`] left in `ws.grad_out` through every layer,
+    /// writing each parameter's gradient into `grads` (state_dict order). `dropout_seed` must be
+    /// the one the forward pass used.
+    pub fn backward(&self, ws: &mut Workspace, grads: &mut [Vec<f32>], dropout_seed: Option<u32>) {
+        let n = ws.n;
+        for (i, layer) in self.spec.layers.iter().enumerate().rev() {
+            let out_len = ws.acts[i].len();
+            let in_len = n * self.in_shape(i).iter().product::<usize>();
+            let x: &[f32] = if i == 0 { &ws.input } else { &ws.acts[i - 1] };
+            let y = &ws.acts[i];
+            let dy = &ws.grad_out[..out_len];
+            // Layer 0's input is the image: nobody needs its gradient.
+            let mut dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
+            match *layer {
+                LayerSpec::Dense { units } => {
+                    let w = self.weight_of[i].expect("dense has a weight");
+                    let (gw, gb) = two_mut(grads, w);
+                    let weight = &self.params[w].tensor.data;
+                    dense_backward(dx, gw, gb, dy, x, weight, n, self.in_shape(i)[0], units);
+                }
+                LayerSpec::Conv2d { .. } => {
+                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let (gw, gb) = two_mut(grads, w);
+                    let weight = &self.params[w].tensor.data;
+                    conv2d_backward(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
+                }
+                _ if i == 0 => {}
+                LayerSpec::MaxPool2d { .. } => {
+                    maxpool2d_backward(dx.as_deref_mut().expect("i > 0"), dy, &ws.argmax[i])
+                }
+                LayerSpec::Flatten => dx.as_deref_mut().expect("i > 0").copy_from_slice(dy),
+                LayerSpec::Dropout { rate } => {
+                    let dx = dx.as_deref_mut().expect("i > 0");
+                    match dropout_seed {
+                        Some(seed) => dropout_backward(dx, dy, seed, i as u32, rate),
+                        None => dx.copy_from_slice(dy),
+                    }
+                }
+                LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
+                    let dx = dx.as_deref_mut().expect("i > 0");
+                    activation_backward(activation_of(layer).expect("activation"), dx, y, dy)
+                }
+            }
+            std::mem::swap(&mut ws.grad_out, &mut ws.grad_in);
+        }
+    }
+}
+
+fn two_mut(grads: &mut [Vec<f32>], w: usize) -> (&mut [f32], &mut [f32]) {
+    let (a, b) = grads[w..].split_at_mut(1);
+    (&mut a[0], &mut b[0])
+}
+
+/// Checks `params` against the spec (every name once, right shape and length) and returns them
+/// in state_dict order.
+pub fn order_params(spec: &ModelSpec, params: &[Param]) -> Result<Vec<Param>> {
+    let expected = spec.param_shapes()?;
+    let mut out = Vec::with_capacity(expected.len());
+    for (name, shape) in &expected {
+        let mut found = params.iter().filter(|p| &p.name == name);
+        let p = found
+            .next()
+            .ok_or_else(|| Error::Shape(format!("parameter '{name}' {shape:?} is missing")))?;
+        if found.next().is_some() {
+            return Err(Error::Shape(format!("parameter '{name}' is given twice")));
+        }
+        if &p.tensor.shape != shape {
+            return Err(Error::Shape(format!(
+                "parameter '{name}' has shape {:?}, the spec needs {shape:?}",
+                p.tensor.shape
+            )));
+        }
+        if p.tensor.data.len() != shape.iter().product::<usize>() {
+            return Err(Error::Shape(format!(
+                "parameter '{name}' holds {} values for shape {shape:?}",
+                p.tensor.data.len()
+            )));
+        }
+        out.push(p.clone());
+    }
+    if let Some(extra) = params
+        .iter()
+        .find(|p| !expected.iter().any(|(n, _)| n == &p.name))
+    {
+        return Err(Error::Shape(format!(
+            "parameter '{}' is not part of this model",
+            extra.name
+        )));
+    }
+    Ok(out)
+}

@@ -1,0 +1,118 @@
+//! Optimizer updates for one parameter tensor, PyTorch semantics (`torch.optim.SGD` with and
+//! without momentum, `torch.optim.Adam`), with L2 weight decay added to the gradient first:
+//! `g' = g + weight_decay * w`.
+//!
+//! State rule shared with the GPU backend: momentum and Adam buffers start at zero, and when the
+//! optimizer *kind* changes between two steps all state is reset (buffers zeroed, Adam's `t` back
+//! to 0), as if the user had built a fresh PyTorch optimizer. Changing `lr`, `momentum`, betas,
+//! `eps` or `weight_decay` keeps the state.
+use crate::optim::{OptimizerConfig, OptimizerKind};
+
+/// `w -= lr * (g + wd * w)`.
+pub fn sgd_update(w: &mut [f32], g: &[f32], lr: f32, weight_decay: f32) {
+    for (w, &g) in w.iter_mut().zip(g) {
+        *w -= lr * (g + weight_decay * *w);
+    }
+}
+
+/// `v = mu * v + g'; w -= lr * v` (PyTorch's form: no dampening, no Nesterov; on the first step
+/// PyTorch sets `v = g'`, which is the same thing with `v` starting at zero).
+pub fn momentum_update(
+    w: &mut [f32],
+    velocity: &mut [f32],
+    g: &[f32],
+    lr: f32,
+    mu: f32,
+    weight_decay: f32,
+) {
+    for ((w, v), &g) in w.iter_mut().zip(velocity.iter_mut()).zip(g) {
+        *v = mu * *v + g + weight_decay * *w;
+        *w -= lr * *v;
+    }
+}
+
+/// Bias-corrected Adam step number `t` (counted from 1):
+/// `m = b1 m + (1-b1) g'`, `v = b2 v + (1-b2) g'^2`,
+/// `w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
+pub fn adam_update(
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    g: &[f32],
+    t: u64,
+    cfg: &OptimizerConfig,
+) {
+    let (b1, b2) = (cfg.beta1, cfg.beta2);
+    let t = t.min(i32::MAX as u64) as i32;
+    let c1 = 1.0 - b1.powi(t);
+    let c2 = 1.0 - b2.powi(t);
+    for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+        let g = g + cfg.weight_decay * *w;
+        *m = b1 * *m + (1.0 - b1) * g;
+        *v = b2 * *v + (1.0 - b2) * g * g;
+        let m_hat = *m / c1;
+        let v_hat = *v / c2;
+        *w -= cfg.lr * m_hat / (v_hat.sqrt() + cfg.eps);
+    }
+}
+
+/// Optimizer state of a whole model: one set of buffers per parameter tensor.
+#[derive(Clone, Debug)]
+pub struct OptimizerState {
+    kind: Option<OptimizerKind>,
+    /// Adam's step counter; the next Adam step uses `t + 1`.
+    t: u64,
+    /// Momentum velocity, Adam first and second moments, per parameter tensor (allocated lazily).
+    buffers: Vec<[Vec<f32>; 2]>,
+    sizes: Vec<usize>,
+}
+
+impl OptimizerState {
+    pub fn new(sizes: &[usize]) -> Self {
+        Self {
+            kind: None,
+            t: 0,
+            buffers: Vec::new(),
+            sizes: sizes.to_vec(),
+        }
+    }
+
+    /// Forget everything (new parameters were written).
+    pub fn reset(&mut self) {
+        self.kind = None;
+        self.t = 0;
+        self.buffers.clear();
+    }
+
+    /// Call once per training step before [`OptimizerState::update`]: resets the state if the
+    /// kind changed and advances Adam's step counter.
+    pub fn begin_step(&mut self, cfg: &OptimizerConfig) {
+        if self.kind != Some(cfg.kind) {
+            self.reset();
+            self.kind = Some(cfg.kind);
+            let slots = match cfg.kind {
+                OptimizerKind::Sgd => 0,
+                OptimizerKind::Momentum => 1,
+                OptimizerKind::Adam => 2,
+            };
+            self.buffers = self
+                .sizes
+                .iter()
+                .map(|&n| [vec![0.0; n * slots.min(1)], vec![0.0; n * (slots / 2)]])
+                .collect();
+        }
+        self.t += 1;
+    }
+
+    /// Apply this step's update to parameter tensor `index`.
+    pub fn update(&mut self, index: usize, w: &mut [f32], g: &[f32], cfg: &OptimizerConfig) {
+        let [a, b] = &mut self.buffers[index];
+        match cfg.kind {
+            OptimizerKind::Sgd => sgd_update(w, g, cfg.lr, cfg.weight_decay),
+            OptimizerKind::Momentum => {
+                momentum_update(w, a, g, cfg.lr, cfg.momentum, cfg.weight_decay)
+            }
+            OptimizerKind::Adam => adam_update(w, a, b, g, self.t, cfg),
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Max pooling, PyTorch `MaxPool2d(size)`: window `size x size`, stride `size`, floor (trailing
+//! rows/columns that do not fill a window are dropped). NCHW: `x [planes, h, w]` where
+//! `planes = batch * channels` (pooling never mixes planes).
+
+/// `y[p, oy, ox] = max over the window at (oy*size, ox*size)`; `argmax` receives, per output, the
+/// flat index into `x` of the winner. Ties go to the first maximum in row-major window order
+/// (`>` comparison), which is what a GPU kernel scanning the same order also produces.
+pub fn maxpool2d_forward(
+    y: &mut [f32],
+    argmax: &mut [u32],
+    x: &[f32],
+    planes: usize,
+    h: usize,
+    w: usize,
+    size: usize,
+) {
+    let (oh, ow) = (h / size, w / size);
+    for p in 0..planes {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut best_i = (p * h + oy * size) * w + ox * size;
+                let mut best = x[best_i];
+                for ky in 0..size {
+                    for kx in 0..size {
+                        let i = (p * h + oy * size + ky) * w + ox * size + kx;
+                        if x[i] > best {
+                            best = x[i];
+                            best_i = i;
+                        }
+                    }
+                }
+                let o = (p * oh + oy) * ow + ox;
+                y[o] = best;
+                argmax[o] = best_i as u32;
+            }
+        }
+    }
+}
+
+/// Routes each output gradient to the input that won the max (overwrites `dx`, which has the
+/// input's length; pixels that never win get 0).
+pub fn maxpool2d_backward(dx: &mut [f32], dy: &[f32], argmax: &[u32]) {
+    dx.fill(0.0);
+    for (g, &i) in dy.iter().zip(argmax) {
+        dx[i as usize] += g;
+    }
+}
