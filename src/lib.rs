@@ -13,6 +13,7 @@ pub mod optim;
 pub mod spec;
 pub mod tensor;
 pub mod trainer;
+pub mod weights;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
