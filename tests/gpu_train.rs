@@ -105,3 +105,30 @@ fn mlp_sgd_matches_cpu() {
 fn mlp_adam_matches_cpu() {
     compare_training(&ModelSpec::mlp(), 16, 10, opt(OptimizerKind::Adam, 1e-3));
 }
+
+#[test]
+fn cnn_sgd_matches_cpu() {
+    compare_training(&ModelSpec::cnn(), 4, 10, opt(OptimizerKind::Sgd, 0.05));
+}
+
+#[test]
+fn cnn_adam_matches_cpu() {
+    compare_training(&ModelSpec::cnn(), 4, 10, opt(OptimizerKind::Adam, 1e-3));
+}
+
+/// Momentum with L2 weight decay, on a model with sigmoid, tanh, dropout, 'same' padding and MSE.
+#[test]
+fn mixed_model_momentum_mse_dropout_matches_cpu() {
+    let spec = ModelSpec::from_json(
+        r#"{"input":[1,28,28],"loss":"mse","layers":[
+            {"type":"conv2d","filters":3,"kernel":5,"padding":"same"},{"type":"tanh"},
+            {"type":"max_pool2d","size":3},{"type":"flatten"},{"type":"dropout","rate":0.3},
+            {"type":"dense","units":17},{"type":"sigmoid"},{"type":"dense","units":10}]}"#,
+    )
+    .unwrap();
+    let cfg = OptimizerConfig {
+        weight_decay: 1e-2,
+        ..opt(OptimizerKind::Momentum, 0.2)
+    };
+    compare_training(&spec, 5, 10, cfg);
+}

@@ -57,8 +57,8 @@ pub struct GpuBackend {
     reset_state: bool,
 }
 
-/// The per-step uniform, `Step` in shaders/step_uniform.wgsl.
-fn step_words(
+/// The words of the per-step uniform, `Step` in shaders/step_uniform.wgsl (Adam step `t` from 1).
+pub fn step_words(
     opt: &OptimizerConfig,
     t: u64,
     seed: u32,
