@@ -438,7 +438,7 @@ impl Backend for GpuBackend {
     }
 
     async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
-        if images.len() % IMAGE_PIXELS != 0 {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) {
             return Err(Error::Shape(format!(
                 "{} values is not a whole number of 784-pixel images",
                 images.len()

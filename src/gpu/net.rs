@@ -164,18 +164,16 @@ impl Net {
         let bu = batch as u32;
 
         // Which layers are folded into the matmul before them.
-        let mut fused = vec![false; nl];
-        if fuse {
-            for i in 1..nl {
-                let prev_has_matmul = matches!(
-                    spec.layers[i - 1],
-                    LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }
-                );
-                if prev_has_matmul && activation_of(&spec.layers[i]).is_some() {
-                    fused[i] = true;
-                }
-            }
-        }
+        let fused: Vec<bool> = (0..nl)
+            .map(|i| {
+                fuse && i > 0
+                    && matches!(
+                        spec.layers[i - 1],
+                        LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }
+                    )
+                    && activation_of(&spec.layers[i]).is_some()
+            })
+            .collect();
         // Layers whose output is their input (no kernel, no buffer of their own).
         let passes_through = |i: usize| -> bool {
             matches!(spec.layers[i], LayerSpec::Flatten)

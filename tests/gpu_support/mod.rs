@@ -32,7 +32,9 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rtol: f32, atol: f32)
         if d.is_nan() || d > max_diff {
             max_diff = if d.is_nan() { f32::NAN } else { d };
         }
-        if !(d <= (rtol * (g + w).abs()).max(atol)) {
+        // NaN never passes: the comparison is false for it.
+        let ok = d <= (rtol * (g + w).abs()).max(atol);
+        if !ok {
             bad.push(i);
         }
     }
