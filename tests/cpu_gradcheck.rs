@@ -30,7 +30,7 @@ fn assert_close(what: &str, analytic: &[f32], numeric: &[f32]) {
     for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
         let diff = (a - n).abs();
         max_diff = max_diff.max(diff);
-        if !(diff <= ATOL + RTOL * n.abs()) {
+        if diff.is_nan() || diff > ATOL + RTOL * n.abs() {
             bad.push((i, a, n));
         }
     }

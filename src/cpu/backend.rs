@@ -104,7 +104,7 @@ impl CpuBackend {
     }
 
     fn check_images(images: &[f32]) -> Result<usize> {
-        if images.len() % IMAGE_PIXELS != 0 {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) {
             return Err(Error::Shape(format!(
                 "{} values is not a whole number of 784-pixel images",
                 images.len()

@@ -97,7 +97,7 @@ pub fn sgemm_epilogue(
     let p = Problem::new(m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        run::<wasm::Simd128>(p);
+        run::<wasm::Simd128<4>>(p);
     }
     #[cfg(target_arch = "x86_64")]
     {
@@ -134,6 +134,34 @@ pub fn sgemm_portable(
 ) {
     run::<Portable>(Problem::new(
         m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue,
+    ));
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_wasm_mr<const R: usize>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_trans: bool,
+    b: &[f32],
+    b_trans: bool,
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    run::<wasm::Simd128<R>>(Problem::new(
+        m,
+        k,
+        n,
+        a,
+        a_trans,
+        b,
+        b_trans,
+        c,
+        accumulate,
+        Epilogue::NONE,
     ));
 }
 
@@ -515,10 +543,11 @@ mod wasm {
 
     /// 4x8 tile = 8 f32x4 accumulators. Why not matrixmultiply's 8x8: V8 on x86-64 has 16 xmm
     /// registers, and 16 accumulators plus the B vectors and the A splat spill every step.
-    pub struct Simd128;
+    pub struct Simd128<const R: usize>;
 
-    impl MicroKernel for Simd128 {
-        const MR: usize = 4;
+    impl<const R: usize> MicroKernel for Simd128<R> {
+        const MR: usize = R;
+
         const NR: usize = 8;
         const MC: usize = 96;
         const KC: usize = 256;
@@ -532,23 +561,22 @@ mod wasm {
             ldc: usize,
             accumulate: bool,
         ) {
-            const MR: usize = Simd128::MR;
-            let mut lo = [f32x4_splat(0.0); MR];
-            let mut hi = [f32x4_splat(0.0); MR];
+            let mut lo = [f32x4_splat(0.0); R];
+            let mut hi = [f32x4_splat(0.0); R];
             for p in 0..kc {
                 // SAFETY (whole block): the caller guarantees kc*MR values at a, kc*NR at b,
                 // and an MR x NR tile at c with row stride ldc; v128 loads need no alignment.
                 unsafe {
                     let b0 = v128_load(b.add(p * 8) as *const v128);
                     let b1 = v128_load(b.add(p * 8 + 4) as *const v128);
-                    for i in 0..MR {
-                        let ai = v128_load32_splat(a.add(p * MR + i) as *const u32);
+                    for i in 0..R {
+                        let ai = v128_load32_splat(a.add(p * R + i) as *const u32);
                         lo[i] = f32x4_add(lo[i], f32x4_mul(ai, b0));
                         hi[i] = f32x4_add(hi[i], f32x4_mul(ai, b1));
                     }
                 }
             }
-            for i in 0..MR {
+            for i in 0..R {
                 unsafe {
                     let c0 = c.add(i * ldc) as *mut v128;
                     let c1 = c.add(i * ldc + 4) as *mut v128;

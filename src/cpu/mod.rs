@@ -20,6 +20,7 @@ mod backend;
 pub mod conv;
 pub mod dense;
 pub mod dropout;
+pub mod gemm;
 pub mod loss;
 pub mod model;
 pub mod optimizer;

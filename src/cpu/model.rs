@@ -189,7 +189,7 @@ impl Model {
             let y = &ws.acts[i];
             let dy = &ws.grad_out[..out_len];
             // Layer 0's input is the image: nobody needs its gradient.
-            let mut dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
+            let dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
             match *layer {
                 LayerSpec::Dense { units } => {
                     let w = self.weight_of[i].expect("dense has a weight");
@@ -205,18 +205,18 @@ impl Model {
                 }
                 _ if i == 0 => {}
                 LayerSpec::MaxPool2d { .. } => {
-                    maxpool2d_backward(dx.as_deref_mut().expect("i > 0"), dy, &ws.argmax[i])
+                    maxpool2d_backward(dx.expect("i > 0"), dy, &ws.argmax[i])
                 }
-                LayerSpec::Flatten => dx.as_deref_mut().expect("i > 0").copy_from_slice(dy),
+                LayerSpec::Flatten => dx.expect("i > 0").copy_from_slice(dy),
                 LayerSpec::Dropout { rate } => {
-                    let dx = dx.as_deref_mut().expect("i > 0");
+                    let dx = dx.expect("i > 0");
                     match dropout_seed {
                         Some(seed) => dropout_backward(dx, dy, seed, i as u32, rate),
                         None => dx.copy_from_slice(dy),
                     }
                 }
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
-                    let dx = dx.as_deref_mut().expect("i > 0");
+                    let dx = dx.expect("i > 0");
                     activation_backward(activation_of(layer).expect("activation"), dx, y, dy)
                 }
             }
