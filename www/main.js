@@ -105,7 +105,10 @@ function onEvent(m) {
 }
 
 function onMetrics(m) {
-  for (const r of m.records) S.history.push(r);
+  for (const r of m.records) {
+    if (pendingLrMark !== null && Math.abs(r.lr - pendingLrMark) <= 1e-6 * pendingLrMark) placeLrMark(r.step);
+    S.history.push(r);
+  }
   const last = m.records[m.records.length - 1];
   if (last) {
     S.step = last.step + 1;
@@ -521,18 +524,30 @@ function setBusy(busy, text) {
   if (busy && text) $("model-info").textContent = text;
 }
 
+// f32 round trip: 0.01 comes back as 0.009999999776; show and report what the user set.
+const f32ish = (x) => (typeof x === "number" ? +x.toPrecision(6) : x);
+
 async function setOptimizer(changes) {
   const res = await call("setOptimizer", { changes });
-  const lrChanged = res.optimizer.lr !== S.config.optimizer.lr;
-  S.config.optimizer = { ...S.config.optimizer, ...res.optimizer };
+  const optimizer = Object.fromEntries(Object.entries(res.optimizer).map(([k, v]) => [k, f32ish(v)]));
+  const lrChanged = optimizer.lr !== S.config.optimizer.lr;
+  S.config.optimizer = { ...S.config.optimizer, ...optimizer };
   if (lrChanged) {
-    const at = Math.max(S.step, res.step + 1);
-    const lastMark = S.lrMarks[S.lrMarks.length - 1];
-    if (lastMark && lastMark.step === at) lastMark.lr = res.optimizer.lr;
-    else S.lrMarks.push({ step: at, lr: res.optimizer.lr });
-    scheduleCharts();
+    // The mark goes where the first step with the new rate shows up in the metrics.
+    pendingLrMark = optimizer.lr;
+    if (!S.training) placeLrMark(S.step);
   }
-  return res.optimizer;
+  return optimizer;
+}
+
+let pendingLrMark = null;
+function placeLrMark(step) {
+  const lr = pendingLrMark;
+  pendingLrMark = null;
+  const last = S.lrMarks[S.lrMarks.length - 1];
+  if (last && last.step === step) last.lr = lr;
+  else S.lrMarks.push({ step, lr });
+  scheduleCharts();
 }
 
 async function setLearningRate(lr) {

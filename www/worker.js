@@ -105,12 +105,25 @@ function startTraining() {
   loopDone = loop();
 }
 
+// On the CPU every engine promise settles as a microtask, so a loop of them would never let the
+// worker's message handler run (no pause, no prediction). Each cycle yields to the task queue.
+const channel = new MessageChannel();
+const wakers = [];
+channel.port1.onmessage = () => wakers.shift()?.();
+function yieldToEvents() {
+  return new Promise((resolve) => {
+    wakers.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
+
 /** Train in chunks sized to TARGET_CYCLE_MS, posting metrics after each chunk. */
 async function loop() {
   status();
   try {
     while (training) {
       await cycle(chunk, true);
+      await yieldToEvents();
     }
   } catch (e) {
     training = false;

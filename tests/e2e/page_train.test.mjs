@@ -1,0 +1,74 @@
+// The playground trains: forced onto the CPU through window.playground.configure, the loss falls;
+// a learning-rate change made with the #lr slider mid-training reaches the worker (state().lr and
+// the lr the metrics report).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openPlayground, until, mean } from "./page_helpers.mjs";
+
+test("configure({backend:'cpu'}) trains the MLP and the loss falls", async () => {
+  const app = await openPlayground("#model=mlp&backend=auto");
+  try {
+    const { page } = app;
+    const s0 = await page.evaluate(() => window.playground.configure({ backend: "cpu", model: "mlp", lr: 0.003 }));
+    assert.equal(s0.backend, "cpu");
+    assert.equal(s0.step, 0);
+    assert.match(await page.textContent("#backend"), /CPU/);
+    await page.click("#start");
+    await until(page, () => window.playground.state().step >= 80);
+    await page.click("#pause");
+    const s = await until(page, () => (window.playground.state().training ? null : window.playground.state()));
+    assert.equal(s.training, false);
+    assert.equal(s.backend, "cpu");
+    assert.ok(s.loss.every(Number.isFinite), "every loss is finite");
+    const first = mean(s.loss.slice(0, 10));
+    const last = mean(s.loss.slice(-10));
+    assert.ok(s.loss[0] > 1.8, `an untrained 10-way classifier starts near ln 10, got ${s.loss[0]}`);
+    assert.ok(last < 0.6 * first, `loss fell from ${first} to ${last}`);
+    assert.ok(s.samplesPerSec > 0);
+    // The page shows what it trained.
+    assert.equal(Number(await page.textContent("#step-count")), s.step);
+    // Paused means paused: no more steps arrive.
+    await page.waitForTimeout(800);
+    assert.equal((await page.evaluate(() => window.playground.state())).step, s.step);
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
+
+test("moving #lr mid-training changes the rate the worker trains with", async () => {
+  const app = await openPlayground("#model=mlp&backend=cpu&lr=0.001");
+  try {
+    const { page } = app;
+    assert.equal(await page.evaluate(() => window.playground.state().lr), 0.001);
+    await page.evaluate(() => window.playground.start());
+    await until(page, () => window.playground.state().step >= 10);
+    // Drag the log-scale slider to 10^-2 the way a user would (input, then change).
+    await page.$eval("#lr", (el) => {
+      el.value = "-2";
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    assert.equal(await page.textContent("#lr-value"), "0.01");
+    await until(page, () => window.playground.state().lr === 0.01);
+    // The worker's own per-step record of the rate it trained with switches to the new value.
+    const s = await until(page, () => {
+      const s = window.playground.state();
+      return s.lastMetrics && Math.abs(s.lastMetrics.lr - 0.01) < 1e-6 && s.lrChanges.length > 0 ? s : null;
+    });
+    await page.evaluate(() => window.playground.pause());
+    const mark = s.lrChanges[s.lrChanges.length - 1];
+    assert.equal(mark.lr, 0.01);
+    assert.ok(mark.step >= 10, `the change is marked where it happened (step ${mark.step})`);
+    assert.match(await page.evaluate(() => location.hash), /lr=0\.01(&|$)/);
+    const csv = await page.evaluate(() => window.playground.curvesCsv());
+    const rows = csv.trim().split("\n").slice(1).filter((r) => r.startsWith("train,")).map((r) => r.split(","));
+    const before = rows.filter((r) => Number(r[1]) < mark.step);
+    const after = rows.filter((r) => Number(r[1]) >= mark.step);
+    assert.ok(before.length >= 10 && before.every((r) => Math.abs(Number(r[5]) - 0.001) < 1e-7), "steps before the mark ran at 0.001");
+    assert.ok(after.length > 0 && after.every((r) => Math.abs(Number(r[5]) - 0.01) < 1e-7), "steps from the mark on ran at 0.01");
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
