@@ -110,7 +110,8 @@ pub fn train(args: &Args) -> Result<(), String> {
     );
 
     let started = Instant::now();
-    let mut train_time = 0.0;
+    // Time spent evaluating between epochs is not training time.
+    let mut eval_time = 0.0;
     for step in 0..total {
         trainer.step().map_err(|e| e.to_string())?;
         let end_of_epoch = (step + 1) % per_epoch == 0;
@@ -132,16 +133,17 @@ pub fn train(args: &Args) -> Result<(), String> {
             }
         }
         if end_of_epoch && step + 1 != total {
-            train_time += started.elapsed().as_secs_f64();
+            let eval_started = Instant::now();
             let eval =
                 block_on(trainer.evaluate(&test_set, test_limit)).map_err(|e| e.to_string())?;
+            eval_time += eval_started.elapsed().as_secs_f64();
             json(
                 json!({"event": "epoch", "epoch": (step + 1) / per_epoch, "test_accuracy": eval.accuracy,
-                "test_loss": eval.loss, "elapsed_s": train_time}),
+                "test_loss": eval.loss, "train_s": started.elapsed().as_secs_f64() - eval_time}),
             );
         }
     }
-    let train_s = started.elapsed().as_secs_f64();
+    let train_s = started.elapsed().as_secs_f64() - eval_time;
     let eval = block_on(trainer.evaluate(&test_set, test_limit)).map_err(|e| e.to_string())?;
     if let Some(path) = args.str("export") {
         let params = block_on(trainer.engine().read_params()).map_err(|e| e.to_string())?;
