@@ -54,15 +54,17 @@ pub fn train(args: &Args) -> Result<(), String> {
     let (spec, params) = match args.str("init") {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-            let (spec, params) = weights::from_safetensors(&bytes).map_err(|e| e.to_string())?;
-            if let Some(name) = args.str("model") {
-                if model_spec(name)? != spec {
-                    return Err(format!(
-                        "--init {path} holds a different model than --model {name}"
-                    ));
+            // With --model, any file holding that net's state_dict loads (e.g. saved by PyTorch);
+            // without it, the spec comes from the file's own metadata.
+            match args.str("model") {
+                Some(name) => {
+                    let spec = model_spec(name)?;
+                    let params = weights::params_from_safetensors(&bytes, &spec)
+                        .map_err(|e| e.to_string())?;
+                    (spec, params)
                 }
+                None => weights::from_safetensors(&bytes).map_err(|e| e.to_string())?,
             }
-            (spec, params)
         }
         None => {
             let spec = model_spec(args.str("model").unwrap_or("mlp"))?;
