@@ -39,26 +39,34 @@ impl Conv2dDims {
     }
 }
 
+/// For kernel column `kx`, the output columns `ox_lo..ox_hi` whose input column
+/// `ix = ox + kx - pad` lies inside the image (the rest read zero padding).
+fn valid_cols(d: &Conv2dDims, kx: usize) -> (usize, usize) {
+    let lo = d.pad.saturating_sub(kx).min(d.out_w());
+    let hi = (d.width + d.pad).saturating_sub(kx).clamp(lo, d.out_w());
+    (lo, hi)
+}
+
 /// `cols[(c*k + ky)*k + kx, oy*out_w + ox] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
+/// Each output row segment is one contiguous copy of an input row.
 fn im2col(cols: &mut [f32], x: &[f32], d: &Conv2dDims) {
     let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
     for c in 0..d.in_channels {
         for ky in 0..k {
             for kx in 0..k {
                 let row = (c * k + ky) * k + kx;
-                let out = &mut cols[row * oh * ow..(row + 1) * oh * ow];
+                let (lo, hi) = valid_cols(d, kx);
                 for oy in 0..oh {
+                    let out = &mut cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
                     let iy = (oy + ky) as isize - d.pad as isize;
-                    for ox in 0..ow {
-                        let ix = (ox + kx) as isize - d.pad as isize;
-                        let inside =
-                            iy >= 0 && iy < d.height as isize && ix >= 0 && ix < d.width as isize;
-                        out[oy * ow + ox] = if inside {
-                            x[(c * d.height + iy as usize) * d.width + ix as usize]
-                        } else {
-                            0.0
-                        };
+                    if iy < 0 || iy >= d.height as isize || lo == hi {
+                        out.fill(0.0);
+                        continue;
                     }
+                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
+                    out[..lo].fill(0.0);
+                    out[lo..hi].copy_from_slice(&x[start..start + hi - lo]);
+                    out[hi..].fill(0.0);
                 }
             }
         }
@@ -72,18 +80,16 @@ fn col2im_add(dx: &mut [f32], cols: &[f32], d: &Conv2dDims) {
         for ky in 0..k {
             for kx in 0..k {
                 let row = (c * k + ky) * k + kx;
-                let col = &cols[row * oh * ow..(row + 1) * oh * ow];
+                let (lo, hi) = valid_cols(d, kx);
                 for oy in 0..oh {
                     let iy = (oy + ky) as isize - d.pad as isize;
-                    if iy < 0 || iy >= d.height as isize {
+                    if iy < 0 || iy >= d.height as isize || lo == hi {
                         continue;
                     }
-                    for ox in 0..ow {
-                        let ix = (ox + kx) as isize - d.pad as isize;
-                        if ix >= 0 && ix < d.width as isize {
-                            dx[(c * d.height + iy as usize) * d.width + ix as usize] +=
-                                col[oy * ow + ox];
-                        }
+                    let col = &cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
+                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
+                    for (g, &v) in dx[start..start + hi - lo].iter_mut().zip(&col[lo..hi]) {
+                        *g += v;
                     }
                 }
             }
