@@ -7,6 +7,10 @@
 //!     garden bench [--backends cpu,gpu] [--models mlp,cnn] [--steps N]
 //!
 //! Every command prints JSON lines on stdout; errors go to stderr with exit code 1.
+// Native only (files, pollster). On wasm32 the whole bin compiles to nothing, because
+// `cargo test --target wasm32-unknown-unknown --test wasm_smoke` builds every bin too.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
 mod args;
 mod bench;
 mod train;
