@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Every test the project has, in three layers, the same way CI runs them (.ci/run calls this):
+#
+#   native  `cargo test`: CPU reference, gradient checks, and the GPU backend on Mesa lavapipe
+#           (a CPU Vulkan), so GPU kernels are checked against the CPU without a GPU.
+#   wasm    wasm-bindgen tests in headless Chromium (webdriver.json, /usr/bin/chromedriver):
+#           wgpu reaches a real WebGPU adapter (SwiftShader) and its kernels match ndarray.
+#   e2e     `node --test tests/e2e/`: the real page (www/ + www/pkg) in headless Chromium.
+#
+# Every layer runs even when an earlier one fails; the script exits non-zero if any failed and
+# ends with a summary of the three layers and a `total: N passed, N failed` line.
+#
+#   scripts/test.sh              all three layers
+#   scripts/test.sh native e2e   only those layers
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+LAYERS=("$@")
+[ "${#LAYERS[@]}" -gt 0 ] || LAYERS=(native wasm e2e)
+for layer in "${LAYERS[@]}"; do
+  case "$layer" in native | wasm | e2e) ;; *) echo "unknown layer '$layer' (native, wasm, e2e)" >&2; exit 2 ;; esac
+done
+
+bash scripts/setup.sh || { echo "[test] setup failed" >&2; exit 1; }
+
+# CI must never skip a GPU test for want of an adapter (the flag is for local machines only).
+if [ "${CI:-}" = "true" ]; then unset GARDEN_ALLOW_NO_GPU; fi
+
+LOG_DIR="$ROOT/target/test-logs"
+mkdir -p "$LOG_DIR"
+declare -A PASSED FAILED SKIPPED STATUS SECS
+
+banner() { printf '\n========== %s ==========\n' "$*"; }
+
+# Sum cargo's / wasm-bindgen-test's "test result: ok. N passed; N failed; N ignored" lines.
+count_cargo() { # layer logfile rc
+  local layer=$1 log=$2 rc=$3
+  read -r p f i < <(grep -aE 'test result: (ok|FAILED)\. [0-9]+ passed; [0-9]+ failed; [0-9]+ ignored' "$log" |
+    sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed; ([0-9]+) ignored.*/\1 \2 \3/' |
+    awk '{p+=$1; f+=$2; i+=$3} END {print p+0, f+0, i+0}')
+  record "$layer" "$rc" "$p" "$f" "$i"
+}
+
+# node's TAP summary: "# pass N", "# fail N", "# skipped N", "# cancelled N".
+count_tap() { # layer tapfile rc
+  local layer=$1 tap=$2 rc=$3 p f s c
+  p=$(grep -aE '^# pass [0-9]+' "$tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+  f=$(grep -aE '^# fail [0-9]+' "$tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+  c=$(grep -aE '^# cancelled [0-9]+' "$tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+  s=$(grep -aE '^# (skipped|todo) [0-9]+' "$tap" 2>/dev/null | awk '{s+=$3} END {print s+0}')
+  record "$layer" "$rc" "$p" "$((f + c))" "$s"
+}
+
+record() { # layer rc passed failed skipped
+  local layer=$1 rc=$2
+  PASSED[$layer]=$3 FAILED[$layer]=$4 SKIPPED[$layer]=$5
+  if [ "$rc" -eq 0 ] && [ "$4" -eq 0 ] && [ "$3" -gt 0 ]; then
+    STATUS[$layer]=ok
+  elif [ "$rc" -eq 0 ] && [ "$3" -eq 0 ]; then
+    STATUS[$layer]="FAILED (ran no test)"
+    FAILED[$layer]=$(($4 + 1))
+  elif [ "$4" -eq 0 ]; then
+    # Non-zero exit with no failing test counted: a build error, a crash or a timeout.
+    STATUS[$layer]="FAILED (exit $rc before/after the tests: see $LOG_DIR/$layer.log)"
+    FAILED[$layer]=1
+  else
+    STATUS[$layer]="FAILED (exit $rc)"
+  fi
+}
+
+run_native() {
+  banner "native: cargo test (wgpu on lavapipe)"
+  cargo test --color never 2>&1 | tee "$LOG_DIR/native.log"
+  count_cargo native "$LOG_DIR/native.log" "${PIPESTATUS[0]}"
+}
+
+run_wasm() {
+  # The browser tests are the files under tests/ that configure `run_in_browser`. We run them
+  # with wasm-bindgen-test-runner as cargo's wasm32 runner, which is exactly what
+  # `wasm-pack test --headless --chrome` sets up, but without its `cargo build --tests`, which
+  # would compile every native-only integration test (pollster, std::fs...) for wasm32 too.
+  banner "wasm: wasm-bindgen tests in headless Chromium (WebGPU on SwiftShader)"
+  local targets=()
+  for f in tests/*.rs; do
+    grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$f" && targets+=(--test "$(basename "$f" .rs)")
+  done
+  echo "[test] browser test files: ${targets[*]}"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    WASM_BINDGEN_TEST_ONLY_WEB=1 \
+    CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
+    WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
+    cargo test --color never --target wasm32-unknown-unknown "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
+  count_cargo wasm "$LOG_DIR/wasm.log" "${PIPESTATUS[0]}"
+}
+
+run_e2e() {
+  banner "e2e: wasm-pack build --release --target web --out-dir www/pkg"
+  if ! wasm-pack build --release --target web --out-dir www/pkg --mode no-install --no-pack 2>&1 |
+    tee "$LOG_DIR/e2e-build.log"; then
+    record e2e 1 0 0 0
+    STATUS[e2e]="FAILED (wasm-pack build: see $LOG_DIR/e2e-build.log)"
+    return
+  fi
+  banner "e2e: node --test tests/e2e/ (headless Chromium)"
+  rm -f "$LOG_DIR/e2e.tap"
+  node --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$LOG_DIR/e2e.tap" \
+    tests/e2e/ 2>&1 | tee "$LOG_DIR/e2e.log"
+  count_tap e2e "$LOG_DIR/e2e.tap" "${PIPESTATUS[0]}"
+}
+
+START=$SECONDS
+for layer in "${LAYERS[@]}"; do
+  t0=$SECONDS
+  "run_$layer"
+  SECS[$layer]=$((SECONDS - t0))
+done
+
+banner "summary"
+total_p=0 total_f=0 total_s=0 any_failed=0
+declare -A LABEL=(
+  [native]="native (cargo test, lavapipe)      "
+  [wasm]="wasm   (wasm-bindgen-test, Chromium) "
+  [e2e]="e2e    (node --test, Chromium)       "
+)
+for layer in "${LAYERS[@]}"; do
+  printf '%s %4d passed, %d failed, %d skipped  %5ds  %s\n' "${LABEL[$layer]}" \
+    "${PASSED[$layer]}" "${FAILED[$layer]}" "${SKIPPED[$layer]}" "${SECS[$layer]}" "${STATUS[$layer]}"
+  total_p=$((total_p + PASSED[$layer]))
+  total_f=$((total_f + FAILED[$layer]))
+  total_s=$((total_s + SKIPPED[$layer]))
+  [ "${STATUS[$layer]}" = ok ] || any_failed=1
+done
+echo "logs: $LOG_DIR; wall time $((SECONDS - START))s"
+echo "total: $total_p passed, $total_f failed, $total_s skipped"
+exit "$any_failed"
