@@ -33,6 +33,9 @@ pub fn to_safetensors(spec: &ModelSpec, params: &[Param]) -> Result<Vec<u8>> {
                 p.tensor.data.len()
             )));
         }
+        if p.tensor.data.iter().any(|v| !v.is_finite()) {
+            return Err(bad(format!("parameter '{name}' holds a non-finite value")));
+        }
         let data = p.tensor.data.iter().flat_map(|v| v.to_le_bytes()).collect();
         bytes.push((name.clone(), shape.clone(), data));
     }

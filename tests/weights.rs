@@ -186,6 +186,9 @@ fn wrong_contents_are_rejected() {
         tensor: Tensor::zeros(&[1]),
     });
     assert!(is_weights_error(to_safetensors(&spec, &extra)));
+    let mut nan = params.clone();
+    nan[2].tensor.data[5] = f32::NAN;
+    assert!(is_weights_error(to_safetensors(&spec, &nan)));
 }
 
 #[test]

@@ -43,9 +43,10 @@ pub fn adam_update(
     cfg: &OptimizerConfig,
 ) {
     let (b1, b2) = (cfg.beta1, cfg.beta2);
+    // The bias corrections in f64, as PyTorch computes them (in Python floats) per step.
     let t = t.min(i32::MAX as u64) as i32;
-    let c1 = 1.0 - b1.powi(t);
-    let c2 = 1.0 - b2.powi(t);
+    let c1 = (1.0 - (b1 as f64).powi(t)) as f32;
+    let c2 = (1.0 - (b2 as f64).powi(t)) as f32;
     for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
         let g = g + cfg.weight_decay * *w;
         *m = b1 * *m + (1.0 - b1) * g;
