@@ -21,7 +21,11 @@ struct Params {
     bias_mode: u32,
     // 0 none, 1 relu, 2 sigmoid, 3 tanh.
     act: u32,
-    _pad0: u32, _pad1: u32,
+    // Split-K: when nonzero, batch z covers k in [z*k, z*k + k) of a K = k_total product (the
+    // host sets za = k*sak, zb = k*sbk), each split writing its own partial C; split_k_sum.wgsl
+    // adds them up. Spreads long, thin products (weight gradients) over many workgroups.
+    k_total: u32,
+    _pad: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -34,15 +38,15 @@ struct Params {
 var<workgroup> tile_a: array<vec4<f32>, 256>;
 var<workgroup> tile_b: array<vec4<f32>, 256>;
 
-fn load_a(z: u32, m: u32, k: u32) -> f32 {
-    if (m < p.m && k < p.k) {
+fn load_a(z: u32, m: u32, k: u32, k_end: u32) -> f32 {
+    if (m < p.m && k < k_end) {
         return a[p.za * z + m * p.sam + k * p.sak];
     }
     return 0.0;
 }
 
-fn load_b(z: u32, k: u32, n: u32) -> f32 {
-    if (k < p.k && n < p.n) {
+fn load_b(z: u32, k: u32, n: u32, k_end: u32) -> f32 {
+    if (k < k_end && n < p.n) {
         return b[p.zb * z + k * p.sbk + n * p.sbn];
     }
     return 0.0;
@@ -54,6 +58,28 @@ fn activate(v: f32) -> f32 {
         case 2u: { return 1.0 / (1.0 + exp(-v)); }
         case 3u: { return tanh(v); }
         default: { return v; }
+    }
+}
+
+fn store(z: u32, m: u32, n: u32, v: f32) {
+    if (n < p.n) {
+        var x = v;
+        if (p.bias_mode == 1u) {
+            x += bias[n];
+        } else if (p.bias_mode == 2u) {
+            x += bias[m];
+        }
+        c[p.zc * z + m * p.scm + n * p.scn] = activate(x);
+    }
+}
+
+// Row m of this invocation's 4x4 block: columns n..n+3.
+fn store_row(z: u32, m: u32, n: u32, v: vec4<f32>) {
+    if (m < p.m) {
+        store(z, m, n, v.x);
+        store(z, m, n + 1u, v.y);
+        store(z, m, n + 2u, v.z);
+        store(z, m, n + 3u, v.w);
     }
 }
 
@@ -74,15 +100,21 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
 
-    for (var k0 = 0u; k0 < p.k; k0 += 16u) {
+    var k_end = p.k;
+    if (p.k_total != 0u) {
+        k_end = min(p.k, p.k_total - min(p.k_total, z * p.k));
+    }
+    for (var k0 = 0u; k0 < k_end; k0 += 16u) {
         let ka = k0 + a_kk;
         let ma = m0 + a_q * 4u;
         tile_a[a_kk * 16u + a_q] = vec4<f32>(
-            load_a(z, ma, ka), load_a(z, ma + 1u, ka), load_a(z, ma + 2u, ka), load_a(z, ma + 3u, ka));
+            load_a(z, ma, ka, k_end), load_a(z, ma + 1u, ka, k_end), load_a(z, ma + 2u, ka, k_end),
+            load_a(z, ma + 3u, ka, k_end));
         let kb = k0 + b_kk;
         let nb = n0 + b_q * 4u;
         tile_b[b_kk * 16u + b_q] = vec4<f32>(
-            load_b(z, kb, nb), load_b(z, kb, nb + 1u), load_b(z, kb, nb + 2u), load_b(z, kb, nb + 3u));
+            load_b(z, kb, nb, k_end), load_b(z, kb, nb + 1u, k_end), load_b(z, kb, nb + 2u, k_end),
+            load_b(z, kb, nb + 3u, k_end));
         workgroupBarrier();
         for (var kk = 0u; kk < 16u; kk++) {
             let av = tile_a[kk * 16u + lid.y];
@@ -95,32 +127,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         workgroupBarrier();
     }
 
+    // Epilogue fully unrolled with static indices: dynamic vector indexing and per-element
+    // branching cost more than the 16 stores on software adapters.
     let mb = m0 + lid.y * 4u;
     let nb = n0 + lid.x * 4u;
-    for (var i = 0u; i < 4u; i++) {
-        let m = mb + i;
-        if (m >= p.m) {
-            break;
-        }
-        var row: vec4<f32>;
-        switch i {
-            case 0u: { row = acc0; }
-            case 1u: { row = acc1; }
-            case 2u: { row = acc2; }
-            default: { row = acc3; }
-        }
-        for (var j = 0u; j < 4u; j++) {
-            let n = nb + j;
-            if (n >= p.n) {
-                break;
-            }
-            var v = row[j];
-            if (p.bias_mode == 1u) {
-                v += bias[n];
-            } else if (p.bias_mode == 2u) {
-                v += bias[m];
-            }
-            c[p.zc * z + m * p.scm + n * p.scn] = activate(v);
-        }
-    }
+    store_row(z, mb, nb, acc0);
+    store_row(z, mb + 1u, nb, acc1);
+    store_row(z, mb + 2u, nb, acc2);
+    store_row(z, mb + 3u, nb, acc3);
 }

@@ -6,7 +6,7 @@ mod gpu_support;
 use gpu_support::{assert_close, or_skip, seeded};
 use gradient_garden::cpu::{activation, augment, conv, dense, dropout, loss, optimizer, pool};
 use gradient_garden::gpu::kernels::{Dispatch, Kernel};
-use gradient_garden::gpu::probe::{matmul_params, Arg, Probe};
+use gradient_garden::gpu::probe::{matmul_params, split_k_params, Arg, Probe};
 use gradient_garden::gpu::step_words;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
 use gradient_garden::spec::Activation;
@@ -714,4 +714,54 @@ fn layer_norms_sum_squares_per_tensor() {
         .flat_map(|&(o, l)| [sq(&g, o, l), sq(&w, o, l), sq(&u, o, l)])
         .collect();
     assert_close("layer norms", &f32s(&out[4]), &want, MM.0, MM.1);
+}
+
+/// Split-K weight gradient (dW = dY^T X with K = batch cut into slices, then summed).
+#[test]
+fn split_k_weight_gradient() {
+    let Some(p) = probe() else { return };
+    for (batch, n_in, n_out, splits) in [
+        (1000usize, 17usize, 5usize, 4u32),
+        (333, 65, 3, 7),
+        (40, 1, 1, 3),
+    ] {
+        let x = seeded(batch * n_in, 22);
+        let dy = seeded(batch * n_out, 23);
+        let w = vec![0.0; n_out * n_in];
+        let (mut dw, mut db) = (vec![0.0; n_out * n_in], vec![0.0; n_out]);
+        dense::dense_backward(None, &mut dw, &mut db, &dy, &x, &w, batch, n_in, n_out);
+        let (o, i) = (n_out as u32, n_in as u32);
+        let (words, groups) = split_k_params(o, i, batch as u32, [1, o], [i, 1], splits);
+        let parts = groups[2] as usize;
+        let out = run(
+            &p,
+            Kernel::Matmul,
+            vec![
+                Arg::F32(dy),
+                Arg::F32(x),
+                Arg::F32(vec![0.0]),
+                Arg::F32(vec![f32::NAN; parts * n_out * n_in]),
+                Arg::Uniform(words),
+            ],
+            groups,
+        );
+        let n = n_out * n_in;
+        let out = run(
+            &p,
+            Kernel::SplitKSum,
+            vec![
+                Arg::F32(f32s(&out[3])),
+                Arg::F32(vec![0.0; n]),
+                Arg::Uniform(vec![n as u32, parts as u32]),
+            ],
+            Dispatch::grid(n),
+        );
+        assert_close(
+            &format!("split-k dW {batch}x{n_in}x{n_out} in {parts} slices"),
+            &f32s(&out[1]),
+            &dw,
+            MM.0,
+            MM.1,
+        );
+    }
 }

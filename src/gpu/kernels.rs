@@ -12,6 +12,7 @@ const COMMON_HASH: &str = include_str!("../../shaders/common_hash.wgsl");
 pub enum Kernel {
     Gather,
     Matmul,
+    SplitKSum,
     Im2col,
     Col2im,
     TransposeBatchChannel,
@@ -40,6 +41,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::Matmul,
         "matmul.wgsl",
         include_str!("../../shaders/matmul.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::SplitKSum,
+        "split_k_sum.wgsl",
+        include_str!("../../shaders/split_k_sum.wgsl"),
         false,
         false,
     ),
@@ -186,7 +194,12 @@ impl Pipelines {
                     layout: None,
                     module: &module,
                     entry_point: Some("main"),
-                    compilation_options: Default::default(),
+                    // Every kernel writes its workgroup memory before reading it, so the zero-fill
+                    // wgpu would otherwise inject at the start of each workgroup is pure cost.
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        zero_initialize_workgroup_memory: false,
+                        ..Default::default()
+                    },
                     cache: None,
                 });
             pipelines.push((kernel, pipeline));

@@ -74,6 +74,8 @@ pub struct MatmulShape {
     pub bias_mode: u32,
     /// 0 none, 1 relu, 2 sigmoid, 3 tanh.
     pub act: u32,
+    /// Split-K: the full K when batch `z` is the z-th slice of K (0 = not split).
+    pub k_total: u32,
     pub batches: u32,
 }
 
@@ -94,7 +96,7 @@ impl MatmulShape {
             self.zc,
             self.bias_mode,
             self.act,
-            0,
+            self.k_total,
             0,
         ]
     }
@@ -296,6 +298,7 @@ impl Net {
                         zc: filters as u32 * plane,
                         bias_mode: 2,
                         act,
+                        k_total: 0,
                         batches: bu,
                     };
                     let uni = gpu.uniform("conv fwd", &mm.words());
@@ -421,13 +424,12 @@ impl Net {
                             batches: 1,
                             ..Default::default()
                         };
-                        backward.push(matmul(
+                        backward.extend(weight_grad(
                             gpu,
                             pipes,
                             &mm,
                             dy.as_entire_binding(),
                             x.as_entire_binding(),
-                            dummy.as_entire_binding(),
                             view(shared.grads, wo, wl),
                         ));
                         // db[u] = sum_b dY[b, u]
@@ -506,13 +508,12 @@ impl Net {
                             batches: 1,
                             ..Default::default()
                         };
-                        backward.push(matmul(
+                        backward.extend(weight_grad(
                             gpu,
                             pipes,
                             &mm,
                             dyt.as_entire_binding(),
                             col.as_entire_binding(),
-                            dummy.as_entire_binding(),
                             view(shared.grads, wo, wl),
                         ));
                         // db[f] = sum_j dYt[f, j]
@@ -753,6 +754,65 @@ pub fn matmul(
         bind,
         groups: mm.groups(),
     }
+}
+
+/// A weight-gradient product `C[m, n] = sum_k A(m, k) B(k, n)` (C contiguous, no bias): long and
+/// thin (K = batch, or batch * output pixels for a conv), so K is split over enough workgroups to
+/// fill the device, and `split_k_sum.wgsl` adds the partial products.
+pub fn weight_grad(
+    gpu: &Gpu,
+    pipes: &Pipelines,
+    mm: &MatmulShape,
+    a: wgpu::BindingResource,
+    b: wgpu::BindingResource,
+    c: wgpu::BindingResource,
+) -> Vec<Dispatch> {
+    let (m, n, k) = (mm.m as usize, mm.n as usize, mm.k as usize);
+    let tiles = m.div_ceil(64) * n.div_ceil(64);
+    // Aim for ~128 workgroups, each walking at least 256 of K.
+    let splits = (k / 256).min(128usize.div_ceil(tiles)).max(1);
+    if splits == 1 {
+        let dummy = gpu.storage("dummy", 4);
+        return vec![matmul(gpu, pipes, mm, a, b, dummy.as_entire_binding(), c)];
+    }
+    let per = k.div_ceil(splits).next_multiple_of(16);
+    let splits = k.div_ceil(per);
+    let partial = gpu.storage_f32("split-k partials", splits * m * n);
+    let split = MatmulShape {
+        k: per as u32,
+        k_total: k as u32,
+        za: (per as u32) * mm.sak,
+        zb: (per as u32) * mm.sbk,
+        zc: (m * n) as u32,
+        scm: n as u32,
+        scn: 1,
+        batches: splits as u32,
+        ..*mm
+    };
+    let dummy = gpu.storage("dummy", 4);
+    let first = matmul(
+        gpu,
+        pipes,
+        &split,
+        a,
+        b,
+        dummy.as_entire_binding(),
+        partial.as_entire_binding(),
+    );
+    let uni = gpu.uniform("split-k sum", &[(m * n) as u32, splits as u32]);
+    let bind = pipes.bind(
+        gpu,
+        Kernel::SplitKSum,
+        &[partial.as_entire_binding(), c, uni.as_entire_binding()],
+    );
+    vec![
+        first,
+        Dispatch {
+            kernel: Kernel::SplitKSum,
+            bind,
+            groups: Dispatch::grid(m * n),
+        },
+    ]
 }
 
 /// `out[i] = sum_{j < len} x[i*si + j*sj]` for `words = [rows, len, si, sj]`.

@@ -40,6 +40,46 @@ impl Probe {
         args: &[Arg],
         groups: [u32; 3],
     ) -> Result<Vec<Vec<u32>>> {
+        let (buffers, bind) = self.bind(kernel, args);
+        self.dispatch(kernel, &bind, groups, 1);
+        let storage: Vec<&wgpu::Buffer> = buffers.iter().filter(|b| b.1).map(|b| &b.0).collect();
+        let total: u64 = storage.iter().map(|b| b.size()).sum();
+        let staging = self.gpu.staging(total);
+        let ranges: Vec<(&wgpu::Buffer, u64, u64)> =
+            storage.iter().map(|b| (*b, 0, b.size())).collect();
+        let mut bytes = self.gpu.read(&staging, &ranges).await?.into_iter();
+        Ok(buffers
+            .iter()
+            .map(|b| {
+                if b.1 {
+                    bytes_to_u32(&bytes.next().unwrap_or_default())
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect())
+    }
+
+    /// Seconds per dispatch of `kernel` over `iters` back-to-back dispatches in one submission
+    /// (uploads finished beforehand; timed to the end of a 4-byte readback). Profiling only.
+    pub async fn time(
+        &self,
+        kernel: Kernel,
+        args: &[Arg],
+        groups: [u32; 3],
+        iters: usize,
+    ) -> Result<f64> {
+        let (buffers, bind) = self.bind(kernel, args);
+        let first = &buffers.iter().find(|b| b.1).expect("a storage argument").0;
+        let small = self.gpu.staging(4);
+        self.gpu.read(&small, &[(first, 0, 4)]).await?;
+        let start = now_seconds();
+        self.dispatch(kernel, &bind, groups, iters);
+        self.gpu.read(&small, &[(first, 0, 4)]).await?;
+        Ok((now_seconds() - start) / iters.max(1) as f64)
+    }
+
+    fn bind(&self, kernel: Kernel, args: &[Arg]) -> (Vec<(wgpu::Buffer, bool)>, wgpu::BindGroup) {
         let buffers: Vec<(wgpu::Buffer, bool)> = args
             .iter()
             .map(|a| match a {
@@ -57,6 +97,10 @@ impl Probe {
         let resources: Vec<wgpu::BindingResource> =
             buffers.iter().map(|b| b.0.as_entire_binding()).collect();
         let bind = self.pipes.bind(&self.gpu, kernel, &resources);
+        (buffers, bind)
+    }
+
+    fn dispatch(&self, kernel: Kernel, bind: &wgpu::BindGroup, groups: [u32; 3], iters: usize) {
         let mut encoder = self
             .gpu
             .device
@@ -69,26 +113,12 @@ impl Probe {
                 timestamp_writes: None,
             });
             pass.set_pipeline(self.pipes.get(kernel));
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+            pass.set_bind_group(0, bind, &[]);
+            for _ in 0..iters {
+                pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+            }
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let storage: Vec<&wgpu::Buffer> = buffers.iter().filter(|b| b.1).map(|b| &b.0).collect();
-        let total: u64 = storage.iter().map(|b| b.size()).sum();
-        let staging = self.gpu.staging(total);
-        let ranges: Vec<(&wgpu::Buffer, u64, u64)> =
-            storage.iter().map(|b| (*b, 0, b.size())).collect();
-        let mut bytes = self.gpu.read(&staging, &ranges).await?.into_iter();
-        Ok(buffers
-            .iter()
-            .map(|b| {
-                if b.1 {
-                    bytes_to_u32(&bytes.next().unwrap_or_default())
-                } else {
-                    Vec::new()
-                }
-            })
-            .collect())
     }
 }
 
@@ -120,7 +150,40 @@ pub fn matmul_params(
         zc: batch_strides[2],
         bias_mode,
         act,
+        k_total: 0,
         batches: 1,
+    };
+    (mm.words().to_vec(), mm.groups())
+}
+
+/// Words and workgroups of the first half of a split-K product (see `net::weight_grad`): K is cut
+/// into `splits` slices of `per` (a multiple of 16), each writing partial `[m, n]` number z.
+pub fn split_k_params(
+    m: u32,
+    n: u32,
+    k: u32,
+    a_strides: [u32; 2],
+    b_strides: [u32; 2],
+    splits: u32,
+) -> (Vec<u32>, [u32; 3]) {
+    let per = k.div_ceil(splits).next_multiple_of(16);
+    let mm = MatmulShape {
+        m,
+        n,
+        k: per,
+        sam: a_strides[0],
+        sak: a_strides[1],
+        sbk: b_strides[0],
+        sbn: b_strides[1],
+        scm: n,
+        scn: 1,
+        za: per * a_strides[1],
+        zb: per * b_strides[0],
+        zc: m * n,
+        bias_mode: 0,
+        act: 0,
+        k_total: k,
+        batches: k.div_ceil(per),
     };
     (mm.words().to_vec(), mm.groups())
 }
