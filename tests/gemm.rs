@@ -1,8 +1,17 @@
 //! `cpu::gemm::sgemm` against a naive f64 triple loop: odd shapes (1x1x1, sizes that are not
 //! multiples of the micro-tile or of the cache blocks), all four transpose combinations,
 //! accumulate on and off, the bias/ReLU epilogue, and both the dispatched kernel (AVX2+FMA on
-//! most x86-64 machines) and the portable one, which share the packing/blocking driver.
+//! most x86-64 machines, simd128 in wasm) and the portable one, which share the packing/blocking
+//! driver.
+//!
+//! Runs natively (`cargo test --test gemm`) and in Chromium, where the simd128 micro-kernel is
+//! the dispatched one (`wasm-pack test --headless --chrome -- --test gemm`).
 use gradient_garden::cpu::gemm::{sgemm, sgemm_epilogue, sgemm_portable, Bias, Epilogue};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test_configure!(run_in_browser);
 
 const RTOL: f32 = 5e-3;
 const ATOL: f32 = 1e-5;
@@ -173,22 +182,26 @@ fn check_all(e_for: impl Fn(usize, usize) -> (Vec<f32>, bool, bool)) {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn matches_naive_on_odd_shapes_all_transposes() {
     check_all(|_, _| (Vec::new(), false, false));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn epilogue_column_bias_and_relu() {
     check_all(|_, n| (values(n, 99), false, true));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn epilogue_row_bias_without_relu() {
     check_all(|m, _| (values(m, 98), true, false));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn relu_alone_clamps_negatives() {
     // With no bias the epilogue must still clamp: half of a random product is negative.
     let (m, k, n) = (9, 11, 13);
@@ -226,7 +239,8 @@ fn relu_alone_clamps_negatives() {
     assert!(c.contains(&0.0) && c.iter().all(|&v| v >= 0.0));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn empty_depth_zeroes_or_keeps_c() {
     // k = 0: the product is empty, so C becomes 0 (or stays, when accumulating), plus the bias.
     let (m, n) = (3, 5);
@@ -256,7 +270,8 @@ fn empty_depth_zeroes_or_keeps_c() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn dense_layer_products() {
     // The three products of a dense layer (x [batch, in], w [out, in]) as the module doc lists them.
     let (batch, n_in, n_out) = (37, 70, 23);
@@ -295,9 +310,18 @@ fn dense_layer_products() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[should_panic(expected = "a must hold")]
 fn rejects_wrong_lengths() {
     let mut c = vec![0.0; 4];
     sgemm(2, 3, 2, &[0.0; 5], false, &[0.0; 6], false, &mut c, false);
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_test]
+fn wasm_dispatches_to_simd128() {
+    // .cargo/config.toml turns on simd128; without it sgemm would silently fall back to the
+    // portable kernel and every browser test above would test the wrong micro-kernel.
+    assert!(gradient_garden::cpu::gemm::kernel_name().starts_with("wasm-simd128"));
 }
