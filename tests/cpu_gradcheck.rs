@@ -538,3 +538,21 @@ fn gather_copies_and_warps_images() {
     )
     .is_err());
 }
+
+#[test]
+fn conv2d_edge_shapes_match_finite_differences() {
+    let dims = |batch, in_channels, height, width, filters, kernel, pad| Conv2dDims {
+        batch,
+        in_channels,
+        height,
+        width,
+        filters,
+        kernel,
+        pad,
+    };
+    check_conv(dims(1, 1, 1, 1, 1, 1, 0), 70); // 1x1 everything
+    check_conv(dims(2, 3, 4, 5, 2, 1, 0), 71); // pointwise conv
+    check_conv(dims(1, 2, 2, 3, 3, 5, 2), 72); // 'same' kernel larger than the image
+    check_conv(dims(1, 1, 3, 3, 2, 3, 0), 73); // 'valid' with a single output pixel
+    check_conv(dims(3, 1, 9, 2, 1, 7, 3), 74); // tall and thin, 'same'
+}
