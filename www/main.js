@@ -145,7 +145,7 @@ function onFault(m) {
   S.fault = m.message;
   if (m.kind === "nonfinite") {
     S.training = false;
-    showMessage(`Training paused: the loss stopped being finite — ${m.message}. Try a smaller learning rate.`);
+    showMessage(`Training paused: ${m.message}.`);
   } else if (m.kind === "gpu") {
     showMessage(m.message, "info");
   } else if (m.kind === "warning") {
@@ -193,7 +193,7 @@ function renderProgress() {
   if (recent.length) {
     const loss = recent.reduce((a, r) => a + r.loss, 0) / recent.length;
     const acc = recent.reduce((a, r) => a + r.accuracy, 0) / recent.length;
-    $("train-loss").textContent = loss.toFixed(4);
+    $("train-loss").textContent = Math.abs(loss) < 1000 ? loss.toFixed(4) : loss.toPrecision(3);
     $("train-acc").textContent = `${(100 * acc).toFixed(1)}%`;
   } else {
     $("train-loss").textContent = "–";
@@ -470,7 +470,7 @@ function setLrControl(lr) {
 }
 
 function writeHash() {
-  const hash = Config.toHash(S.config);
+  const hash = Config.toHash(S.config, { pretrained: S.pretrained });
   lastHash = hash;
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
@@ -687,6 +687,7 @@ async function loadModel(bytes) {
   try {
     const res = await call("loadModel", { bytes: data });
     S.info = res.info;
+    S.pretrained = false;
     S.training = false;
     if (res.rebuilt) {
       S.config = { ...S.config, model: res.config.model };
@@ -824,7 +825,7 @@ async function boot() {
   renderStatus();
   drawCharts();
   try {
-    const res = await call("init", { config: S.config, tryPretrained: !parsed.modelFromHash });
+    const res = await call("init", { config: S.config, tryPretrained: !parsed.modelFromHash || parsed.pretrained, pretrainedMustMatch: parsed.modelFromHash });
     S.info = res.info;
     S.config = { ...S.config, model: res.config.model };
     S.pretrained = res.pretrained;

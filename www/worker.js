@@ -204,19 +204,21 @@ async function loadData() {
 }
 
 const ops = {
-  async init({ config: cfg, tryPretrained }) {
+  async init({ config: cfg, tryPretrained, pretrainedMustMatch }) {
     await init();
     dataset = await loadData();
-    let weights = tryPretrained ? await fetchPretrained() : null;
+    const weights = tryPretrained ? await fetchPretrained() : null;
     let pretrained = false;
     if (weights) {
       try {
         const spec = inspectWeights(weights);
-        await rebuild({ ...cfg, model: nameOf(spec) }, weights);
-        pretrained = true;
+        // A link that names a model gets that model; the pretrained one only if it is the same.
+        if (!pretrainedMustMatch || JSON.stringify(nameOf(spec)) === JSON.stringify(cfg.model)) {
+          await rebuild({ ...cfg, model: nameOf(spec) }, weights);
+          pretrained = true;
+        }
       } catch (e) {
-        post({ event: "fault", kind: "warning", message: `pretrained model not used: ${message(e)}` });
-        weights = null;
+        post({ event: "fault", kind: "warning", message: `The pretrained model was not used: ${message(e)}` });
       }
     }
     if (!pretrained) await rebuild(cfg, null);

@@ -72,3 +72,28 @@ test("moving #lr mid-training changes the rate the worker trains with", async ()
     await app.close();
   }
 });
+
+test("a diverging run pauses with the engine's message and the model keeps working", async () => {
+  // Linear model + MSE + SGD at lr 10: the loss grows ~100x per step and overflows within ~10.
+  const app = await openPlayground("#model=mlp&backend=cpu");
+  try {
+    const { page } = app;
+    const spec = { input: [784], layers: [{ type: "dense", units: 10 }], loss: "mse" };
+    await page.evaluate((spec) => window.playground.configure({ model: spec, optimizer: "sgd", lr: 10 }), spec);
+    await page.evaluate(() => window.playground.start());
+    const s = await until(page, () => {
+      const s = window.playground.state();
+      return s.fault && !s.training ? s : null;
+    });
+    assert.match(s.fault, /infinite|NaN/);
+    assert.ok(await page.locator("#message").isVisible());
+    assert.match(await page.textContent("#message-text"), /Training paused: .*(infinite|NaN)/);
+    assert.equal(await page.isDisabled("#start"), false, "Train can be pressed again");
+    // The rolled-back model still answers with finite probabilities.
+    const p = await page.evaluate(() => window.playground.predict(new Array(784).fill(0.5)));
+    assert.ok(p.every(Number.isFinite));
+    app.check();
+  } finally {
+    await app.close();
+  }
+});

@@ -1,7 +1,7 @@
 // A small hand-rolled line chart on a canvas: several series, linear or log y, vertical markers
 // (learning-rate changes). Redrawn whole on every update; cheap at these sizes.
 
-const PAD = { left: 46, right: 10, top: 10, bottom: 22 };
+const PAD = { left: 46, right: 10, top: 22, bottom: 22 };
 
 function niceTicks(lo, hi, count) {
   const span = hi - lo || 1;
@@ -136,7 +136,7 @@ export class LineChart {
       ctx.moveTo(x, PAD.top);
       ctx.lineTo(x, PAD.top + H);
       ctx.stroke();
-      if (m.label) ctx.fillText(m.label, x + 3, PAD.top + 2);
+      if (m.label) ctx.fillText(m.label, x + 3, PAD.top + 8);
     }
     ctx.restore();
 
@@ -177,8 +177,8 @@ export class LineChart {
     // Legend.
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    let lx = PAD.left + 6;
-    const ly = PAD.top + H - 8;
+    let lx = PAD.left + 2;
+    const ly = 9;
     for (const s of this.series) {
       if (!s.name) continue;
       ctx.fillStyle = s.color;

@@ -65,7 +65,8 @@ export function merge(base, opts = {}) {
   return validate(cfg);
 }
 
-export function toHash(cfg) {
+/** `extra.pretrained`: the weights came from the shipped pretrained model (kept on reload). */
+export function toHash(cfg, extra = {}) {
   const p = new URLSearchParams();
   if (typeof cfg.model === "string") p.set("model", cfg.model);
   else {
@@ -80,10 +81,11 @@ export function toHash(cfg) {
   p.set("shift", String(cfg.augment.shift));
   p.set("rotate", String(cfg.augment.rotate));
   p.set("val", String(cfg.validation));
+  if (extra.pretrained) p.set("init", "pretrained");
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init"]);
 
 function num(p, key) {
   const raw = p.get(key);
@@ -98,7 +100,7 @@ function num(p, key) {
  */
 export function fromHash(hash) {
   const text = (hash ?? "").replace(/^#/, "");
-  if (!text) return { config: defaults(), fromHash: false, modelFromHash: false, error: null };
+  if (!text) return { config: defaults(), fromHash: false, modelFromHash: false, pretrained: false, error: null };
   try {
     const p = new URLSearchParams(text);
     for (const key of p.keys()) {
@@ -125,12 +127,20 @@ export function fromHash(hash) {
     if (p.has("rotate")) opts.rotate = num(p, "rotate");
     if (p.has("val")) opts.validation = num(p, "val");
     if (p.has("seed")) opts.seed = num(p, "seed");
-    return { config: merge(DEFAULTS, opts), fromHash: true, modelFromHash: p.has("model"), error: null };
+    if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
+    return {
+      config: merge(DEFAULTS, opts),
+      fromHash: true,
+      modelFromHash: p.has("model"),
+      pretrained: p.get("init") === "pretrained",
+      error: null,
+    };
   } catch (e) {
     return {
       config: defaults(),
       fromHash: false,
       modelFromHash: false,
+      pretrained: false,
       error: `The settings in the URL could not be read (${e.message}); using the defaults.`,
     };
   }

@@ -39,7 +39,7 @@ function maxAbs(data) {
  * Tile `n` images of h x w from `data` into a canvas, `cols` per row, 1 px gaps, upscaled by
  * CSS (image-rendering: pixelated). Returns the canvas.
  */
-export function tileCanvas(data, n, h, w, cols, colour) {
+export function tileCanvas(data, n, h, w, cols, colour, perTile = null) {
   const rows = Math.ceil(n / cols);
   const W = cols * (w + 1) - 1, H = rows * (h + 1) - 1;
   const canvas = document.createElement("canvas");
@@ -48,11 +48,12 @@ export function tileCanvas(data, n, h, w, cols, colour) {
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(W, H);
   for (let i = 0; i < img.data.length; i += 4) {
-    img.data[i] = img.data[i + 1] = img.data[i + 2] = 200;
+    img.data[i] = img.data[i + 1] = img.data[i + 2] = 90;
     img.data[i + 3] = 255;
   }
   for (let k = 0; k < n; k++) {
-    paintTile(img, W, data.subarray(k * h * w, (k + 1) * h * w), h, w, (k % cols) * (w + 1), Math.floor(k / cols) * (h + 1), colour);
+    const tile = data.subarray(k * h * w, (k + 1) * h * w);
+    paintTile(img, W, tile, h, w, (k % cols) * (w + 1), Math.floor(k / cols) * (h + 1), perTile ? perTile(maxAbs(tile)) : colour);
   }
   ctx.putImageData(img, 0, 0);
   canvas.className = "pixelated";
@@ -72,6 +73,8 @@ export function imageCanvas(pixels, size = 28) {
 export function renderActivations(root, layers) {
   root.textContent = "";
   for (const layer of layers) {
+    // A flatten output is the previous layer's maps in a row: nothing new to see.
+    if (/flatten/.test(layer.name)) continue;
     const fig = document.createElement("figure");
     fig.className = "act";
     const cap = document.createElement("figcaption");
@@ -85,12 +88,16 @@ export function renderActivations(root, layers) {
       const [c, h, w] = layer.shape;
       const cols = Math.min(c, Math.ceil(Math.sqrt(c * 2)));
       canvas = tileCanvas(data, c, h, w, cols, colour);
-      canvas.style.width = `${Math.min(360, canvas.width * Math.max(1, Math.floor(180 / (cols * (w + 1)))))}px`;
+      const scale = Math.max(1, Math.min(4, Math.round(300 / canvas.width)));
+      canvas.style.width = `${canvas.width * scale}px`;
     } else {
+      // Units as a block of cells, 32 to a row, no gaps.
       const n = data.length;
-      const cols = Math.min(n, 32);
-      canvas = tileCanvas(data, n, 1, 1, cols, colour);
-      canvas.style.width = `${Math.min(360, cols * 10)}px`;
+      const cols = Math.min(n, 32), rows = Math.ceil(n / cols);
+      const padded = new Float32Array(rows * cols);
+      padded.set(data);
+      canvas = tileCanvas(padded, 1, rows, cols, 1, colour);
+      canvas.style.width = `${cols * 9}px`;
     }
     fig.append(cap, canvas);
     root.append(fig);
@@ -108,13 +115,13 @@ export function renderFirstWeights(root, param) {
   cap.className = "hint";
   if (shape.length === 2 && shape[1] === 784) {
     const n = Math.min(shape[0], 64);
-    canvas = tileCanvas(data, n, 28, 28, 8, colour);
+    canvas = tileCanvas(data, n, 28, 28, 8, colour, diverging);
     canvas.style.width = "100%";
-    cap.textContent = `${param.name}: ${n} of ${shape[0]} units, each one's 784 input weights as a 28×28 image (red +, blue −).`;
+    cap.textContent = `${param.name}: ${n} of ${shape[0]} units, each one's 784 input weights as a 28×28 image (red +, blue −, each scaled to its own largest weight).`;
   } else if (shape.length === 4) {
     const [f, c, kh, kw] = shape;
     const n = Math.min(f * c, 64);
-    canvas = tileCanvas(data, n, kh, kw, 8, colour);
+    canvas = tileCanvas(data, n, kh, kw, 8, colour, diverging);
     canvas.style.width = "min(100%, 280px)";
     cap.textContent = `${param.name}: ${n} ${kh}×${kw} kernels (red +, blue −).`;
   } else {
