@@ -1,6 +1,7 @@
 // MNIST-style preprocessing of a drawing, as LeCun et al. prepared the digits:
 // crop to the ink's bounding box, scale so the longer side is 20 px (aspect kept), and place it
-// in 28x28 so the ink's centre of mass sits at the centre. Every output pixel is the exact area
+// in 28x28 so the ink's centre of mass sits at the centre (moved no further than keeps the
+// whole glyph inside the frame). Every output pixel is the exact area
 // average of the source pixels it covers, so the result is anti-aliased at any scale.
 // Pure functions on Float32Arrays: no DOM, so Node tests can run them.
 
@@ -69,7 +70,17 @@ export function toMnist(ink, width, height) {
       my += v * (y + 0.5);
     }
   }
-  const cx = mx / mass, cy = my / mass;
+  let cx = mx / mass, cy = my / mass;
+  // A lopsided glyph (a long foot) would be pushed partly out of the frame by exact centring;
+  // shift it back just enough that its box stays inside the 28x28 image.
+  const fit = (c, lo, hi) => {
+    const u0 = (lo - c) * scale + SIZE / 2, u1 = (hi - c) * scale + SIZE / 2;
+    if (u0 < 0) return c + u0 / scale;
+    if (u1 > SIZE) return c + (u1 - SIZE) / scale;
+    return c;
+  };
+  cx = fit(cx, box.x0, box.x1);
+  cy = fit(cy, box.y0, box.y1);
   // Output pixel column j covers u in [j, j+1); u = (x - cx) * scale + 14.
   const half = SIZE / 2;
   for (let j = 0; j < SIZE; j++) {
