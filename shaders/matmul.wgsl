@@ -6,10 +6,12 @@
 //
 // Bindings: 0 a (read), 1 b (read), 2 bias (read; ignored when bias_mode == 0), 3 c (write),
 //           4 params uniform (below).
-// Layout:   64x64 output tile per workgroup of 16x16 invocations; each invocation owns a 4x4 block
-//           of C held in registers (4 vec4 accumulators). K is walked in slices of 16 staged in
-//           workgroup memory as vec4 columns, so the inner loop is 2 vec4 loads + 4 vec4 FMAs.
-// Dispatch: (ceil(N / 64), ceil(M / 64), batches).
+// Layout:   a (4*TQ)x(4*TQ) output tile per workgroup of TQxTQ invocations; each invocation owns a
+//           4x4 block of C held in registers (4 vec4 accumulators). K is walked in slices of 16
+//           staged in workgroup memory as vec4 columns, so the inner loop is 2 vec4 loads + 4 vec4
+//           FMAs. TQ = 16 (64x64 tiles) here; src/gpu/kernels.rs also builds a TQ = 8 variant
+//           (32x32 tiles) for thin products, where a 64-wide tile would mostly compute padding.
+// Dispatch: (ceil(N / (4*TQ)), ceil(M / (4*TQ)), batches).
 
 struct Params {
     m: u32, n: u32, k: u32,
@@ -34,9 +36,15 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-// tile_a[kk * 16 + i] holds rows 4i..4i+3 of the tile at k-offset kk; tile_b likewise for columns.
-var<workgroup> tile_a: array<vec4<f32>, 256>;
-var<workgroup> tile_b: array<vec4<f32>, 256>;
+// Invocations per tile edge (each covers 4 rows/columns). The variant builder rewrites this line.
+const TQ: u32 = 16u;
+const TILE: u32 = 4u * TQ;
+// Each invocation stages 16 / TQ vec4s of each operand per K slice.
+const LOADS: u32 = 16u / TQ;
+
+// tile_a[kk * TQ + i] holds rows 4i..4i+3 of the tile at k-offset kk; tile_b likewise for columns.
+var<workgroup> tile_a: array<vec4<f32>, 16u * TQ>;
+var<workgroup> tile_b: array<vec4<f32>, 16u * TQ>;
 
 fn load_a(z: u32, m: u32, k: u32, k_end: u32) -> f32 {
     if (m < p.m && k < k_end) {
@@ -83,17 +91,12 @@ fn store_row(z: u32, m: u32, n: u32, v: vec4<f32>) {
     }
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TQ, TQ)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let z = wid.z;
-    let m0 = wid.y * 64u;
-    let n0 = wid.x * 64u;
-    let tid = lid.y * 16u + lid.x;
-    // Loader coordinates: A by (k-offset, row quad), B by (k-offset, column quad).
-    let a_kk = tid % 16u;
-    let a_q = tid / 16u;
-    let b_q = tid % 16u;
-    let b_kk = tid / 16u;
+    let m0 = wid.y * TILE;
+    let n0 = wid.x * TILE;
+    let tid = lid.y * TQ + lid.x;
 
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
@@ -105,20 +108,26 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         k_end = min(p.k, p.k_total - min(p.k_total, z * p.k));
     }
     for (var k0 = 0u; k0 < k_end; k0 += 16u) {
-        let ka = k0 + a_kk;
-        let ma = m0 + a_q * 4u;
-        tile_a[a_kk * 16u + a_q] = vec4<f32>(
-            load_a(z, ma, ka, k_end), load_a(z, ma + 1u, ka, k_end), load_a(z, ma + 2u, ka, k_end),
-            load_a(z, ma + 3u, ka, k_end));
-        let kb = k0 + b_kk;
-        let nb = n0 + b_q * 4u;
-        tile_b[b_kk * 16u + b_q] = vec4<f32>(
-            load_b(z, kb, nb, k_end), load_b(z, kb, nb + 1u, k_end), load_b(z, kb, nb + 2u, k_end),
-            load_b(z, kb, nb + 3u, k_end));
+        for (var r = 0u; r < LOADS; r++) {
+            // Loader coordinates: A by (k-offset, row quad), B by (k-offset, column quad).
+            let e = tid + r * TQ * TQ;
+            let a_kk = e % 16u;
+            let ka = k0 + a_kk;
+            let ma = m0 + (e / 16u) * 4u;
+            tile_a[a_kk * TQ + e / 16u] = vec4<f32>(
+                load_a(z, ma, ka, k_end), load_a(z, ma + 1u, ka, k_end),
+                load_a(z, ma + 2u, ka, k_end), load_a(z, ma + 3u, ka, k_end));
+            let b_kk = e / TQ;
+            let kb = k0 + b_kk;
+            let nb = n0 + (e % TQ) * 4u;
+            tile_b[b_kk * TQ + e % TQ] = vec4<f32>(
+                load_b(z, kb, nb, k_end), load_b(z, kb, nb + 1u, k_end),
+                load_b(z, kb, nb + 2u, k_end), load_b(z, kb, nb + 3u, k_end));
+        }
         workgroupBarrier();
         for (var kk = 0u; kk < 16u; kk++) {
-            let av = tile_a[kk * 16u + lid.y];
-            let bv = tile_b[kk * 16u + lid.x];
+            let av = tile_a[kk * TQ + lid.y];
+            let bv = tile_b[kk * TQ + lid.x];
             acc0 += av.x * bv;
             acc1 += av.y * bv;
             acc2 += av.z * bv;

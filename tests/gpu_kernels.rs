@@ -21,7 +21,17 @@ fn probe() -> Option<Probe> {
 }
 
 fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<Vec<u32>> {
-    pollster::block_on(p.run(kernel, &args, groups)).expect("kernel runs")
+    let out = pollster::block_on(p.run(kernel, &args, groups)).expect("kernel runs");
+    if kernel == Kernel::Matmul {
+        // The 32x32-tile variant sums every output in the same order, so it must agree bit for bit.
+        let Some(Arg::Uniform(words)) = args.last() else {
+            panic!("matmul params come last")
+        };
+        let small = [words[1].div_ceil(32), words[0].div_ceil(32), groups[2]];
+        let other = pollster::block_on(p.run(Kernel::MatmulSmall, &args, small)).expect("runs");
+        assert_eq!(out, other, "64x64 and 32x32 matmul tiles disagree");
+    }
+    out
 }
 
 fn f32s(words: &[u32]) -> Vec<f32> {

@@ -135,3 +135,112 @@ fn profile_cnn_conv2_kernels() {
         groups,
     );
 }
+
+/// Process CPU seconds (user + system) from /proc/self/stat: lavapipe runs the "GPU" on this
+/// process's threads, so CPU time is a steadier yardstick than wall time on a shared machine.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of the full line are utime and stime; `after` starts at field 3.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[test]
+#[ignore]
+fn profile_training_throughput() {
+    use gradient_garden::backend::{Backend, TrainBatch};
+    use gradient_garden::gpu::GpuBackend;
+    use gradient_garden::init::init_params;
+    use gradient_garden::optim::OptimizerConfig;
+    use gradient_garden::spec::ModelSpec;
+    let data = gpu_support::mnist().take(2048);
+    for (name, batch, steps) in [("mlp", 128usize, 40usize), ("cnn", 64, 8)] {
+        let spec = ModelSpec::preset(name).unwrap();
+        let params = init_params(&spec, 1).unwrap();
+        let Some(mut gpu) = or_skip(pollster::block_on(GpuBackend::new(&spec, &params, batch)))
+        else {
+            return;
+        };
+        gpu.upload_train_set(&data.images, &data.labels).unwrap();
+        let cfg = OptimizerConfig::default();
+        let mut step = |s: usize| {
+            let idx: Vec<u32> = (0..batch as u32)
+                .map(|i| (i + (s * batch) as u32) % 2048)
+                .collect();
+            let b = TrainBatch {
+                indices: &idx,
+                transforms: &[],
+                seed: s as u32,
+            };
+            gpu.train_step(&b, &cfg).unwrap();
+        };
+        for s in 0..2 {
+            step(s);
+        }
+        drop(step);
+        pollster::block_on(gpu.take_metrics()).unwrap();
+        let (wall, cpu) = (std::time::Instant::now(), cpu_seconds());
+        for s in 0..steps {
+            let idx: Vec<u32> = (0..batch as u32)
+                .map(|i| (i + (s * batch) as u32) % 2048)
+                .collect();
+            let b = TrainBatch {
+                indices: &idx,
+                transforms: &[],
+                seed: s as u32,
+            };
+            gpu.train_step(&b, &cfg).unwrap();
+        }
+        pollster::block_on(gpu.take_metrics()).unwrap();
+        let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        let n = (steps * batch) as f64;
+        eprintln!(
+            "{name} batch {batch}: {:.0} samples/s wall, {:.0} samples per CPU-second ({:.1} ms CPU per step)",
+            n / wall,
+            n / cpu,
+            cpu * 1e3 / steps as f64
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn profile_cnn_step_dispatches() {
+    use gradient_garden::backend::{Backend, TrainBatch};
+    use gradient_garden::gpu::GpuBackend;
+    use gradient_garden::init::init_params;
+    use gradient_garden::optim::OptimizerConfig;
+    use gradient_garden::spec::ModelSpec;
+    let data = gpu_support::mnist().take(256);
+    let spec = ModelSpec::cnn();
+    let params = init_params(&spec, 1).unwrap();
+    let Some(mut gpu) = or_skip(pollster::block_on(GpuBackend::new(&spec, &params, 64))) else {
+        return;
+    };
+    gpu.upload_train_set(&data.images, &data.labels).unwrap();
+    let idx: Vec<u32> = (0..64).collect();
+    let b = TrainBatch {
+        indices: &idx,
+        transforms: &[],
+        seed: 0,
+    };
+    gpu.train_step(&b, &OptimizerConfig::default()).unwrap();
+    let mut best: Vec<(String, f64)> = Vec::new();
+    for _ in 0..3 {
+        let run = pollster::block_on(gpu.profile_step()).unwrap();
+        if best.is_empty() {
+            best = run;
+        } else {
+            for (b, r) in best.iter_mut().zip(run) {
+                b.1 = b.1.min(r.1);
+            }
+        }
+    }
+    let total: f64 = best.iter().map(|b| b.1).sum();
+    for (name, s) in &best {
+        eprintln!("{name:>48}: {:8.2} ms", s * 1e3);
+    }
+    eprintln!("{:>48}: {:8.2} ms", "total", total * 1e3);
+}

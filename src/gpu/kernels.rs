@@ -12,6 +12,8 @@ const COMMON_HASH: &str = include_str!("../../shaders/common_hash.wgsl");
 pub enum Kernel {
     Gather,
     Matmul,
+    /// The same kernel with 32x32 output tiles (shaders/matmul.wgsl with `TQ = 8`).
+    MatmulSmall,
     SplitKSum,
     Im2col,
     Col2im,
@@ -146,6 +148,15 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
 
 /// The full WGSL text of a kernel, with its shared preludes.
 pub fn source(kernel: Kernel) -> String {
+    if kernel == Kernel::MatmulSmall {
+        let text = source(Kernel::Matmul);
+        let line = "const TQ: u32 = 16u;";
+        assert!(
+            text.contains(line),
+            "matmul.wgsl declares its tile size as `{line}`"
+        );
+        return text.replace(line, "const TQ: u32 = 8u;");
+    }
     let &(_, _, src, step, hash) = TABLE
         .iter()
         .find(|e| e.0 == kernel)
@@ -168,7 +179,9 @@ pub struct Pipelines {
 impl Pipelines {
     /// Compile every kernel; a shader or pipeline error comes back as `Error::Gpu`.
     pub async fn new(gpu: &Gpu) -> Result<Self> {
-        Self::only(gpu, &TABLE.iter().map(|e| e.0).collect::<Vec<_>>()).await
+        let mut all: Vec<Kernel> = TABLE.iter().map(|e| e.0).collect();
+        all.push(Kernel::MatmulSmall);
+        Self::only(gpu, &all).await
     }
 
     /// Compile only `kernels` (the matmul benchmark needs one).
@@ -176,11 +189,14 @@ impl Pipelines {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut pipelines = Vec::new();
         for &kernel in kernels {
-            let name = TABLE
-                .iter()
-                .find(|e| e.0 == kernel)
-                .map(|e| e.1)
-                .unwrap_or("?");
+            let name = match kernel {
+                Kernel::MatmulSmall => "matmul.wgsl (32x32 tiles)",
+                _ => TABLE
+                    .iter()
+                    .find(|e| e.0 == kernel)
+                    .map(|e| e.1)
+                    .unwrap_or("?"),
+            };
             let module = gpu
                 .device
                 .create_shader_module(wgpu::ShaderModuleDescriptor {

@@ -282,6 +282,35 @@ impl GpuBackend {
             .await
     }
 
+    /// Replay the last training step one dispatch at a time, waiting for each, and return
+    /// `(kernel, seconds)` per dispatch in step order. For profiling (tests/gpu_profile.rs);
+    /// it re-applies the last update, so call it on a throwaway backend.
+    pub async fn profile_step(&mut self) -> Result<Vec<(String, f64)>> {
+        let Some(gather) = &self.gather else {
+            return Err(Error::Config("upload the training set first".into()));
+        };
+        let all: Vec<&Dispatch> = std::iter::once(gather)
+            .chain(&self.train.forward)
+            .chain(&self.train_tail)
+            .collect();
+        let mut out = Vec::new();
+        for d in all {
+            self.gpu
+                .read(&self.staging, &[(&self.metrics, 0, 4)])
+                .await?;
+            let start = probe::now_seconds();
+            self.submit(&[std::slice::from_ref(d)], &[]);
+            self.gpu
+                .read(&self.staging, &[(&self.metrics, 0, 4)])
+                .await?;
+            out.push((
+                format!("{:?} {:?}", d.kernel, d.groups),
+                probe::now_seconds() - start,
+            ));
+        }
+        Ok(out)
+    }
+
     pub fn adapter_name(&self) -> &str {
         &self.gpu.info.name
     }

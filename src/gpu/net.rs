@@ -101,12 +101,32 @@ impl MatmulShape {
         ]
     }
 
+    /// The tile variant for this shape: 32x32 tiles when either side is thin (a 64-wide tile
+    /// would mostly compute padding), else 64x64.
+    pub fn kernel(&self) -> Kernel {
+        if self.m <= 32 || self.n <= 32 {
+            Kernel::MatmulSmall
+        } else {
+            Kernel::Matmul
+        }
+    }
+
+    pub fn tile(kernel: Kernel) -> u32 {
+        if kernel == Kernel::MatmulSmall {
+            32
+        } else {
+            64
+        }
+    }
+
+    /// Workgroups for `kernel` (one of the two matmul variants).
+    pub fn groups_for(&self, kernel: Kernel) -> [u32; 3] {
+        let t = Self::tile(kernel);
+        [self.n.div_ceil(t), self.m.div_ceil(t), self.batches.max(1)]
+    }
+
     pub fn groups(&self) -> [u32; 3] {
-        [
-            self.n.div_ceil(64),
-            self.m.div_ceil(64),
-            self.batches.max(1),
-        ]
+        self.groups_for(self.kernel())
     }
 }
 
@@ -243,7 +263,7 @@ impl Net {
                     let uni = gpu.uniform("dense fwd", &mm.words());
                     let bind = pipes.bind(
                         gpu,
-                        Kernel::Matmul,
+                        mm.kernel(),
                         &[
                             x.as_entire_binding(),
                             view(shared.params, wo, wl),
@@ -253,7 +273,7 @@ impl Net {
                         ],
                     );
                     forward.push(Dispatch {
-                        kernel: Kernel::Matmul,
+                        kernel: mm.kernel(),
                         bind,
                         groups: mm.groups(),
                     });
@@ -304,7 +324,7 @@ impl Net {
                     let uni = gpu.uniform("conv fwd", &mm.words());
                     let bind = pipes.bind(
                         gpu,
-                        Kernel::Matmul,
+                        mm.kernel(),
                         &[
                             view(shared.params, wo, wl),
                             col.as_entire_binding(),
@@ -314,7 +334,7 @@ impl Net {
                         ],
                     );
                     forward.push(Dispatch {
-                        kernel: Kernel::Matmul,
+                        kernel: mm.kernel(),
                         bind,
                         groups: mm.groups(),
                     });
@@ -744,13 +764,10 @@ pub fn matmul(
     c: wgpu::BindingResource,
 ) -> Dispatch {
     let uni = gpu.uniform("matmul", &mm.words());
-    let bind = pipes.bind(
-        gpu,
-        Kernel::Matmul,
-        &[a, b, bias, c, uni.as_entire_binding()],
-    );
+    let kernel = mm.kernel();
+    let bind = pipes.bind(gpu, kernel, &[a, b, bias, c, uni.as_entire_binding()]);
     Dispatch {
-        kernel: Kernel::Matmul,
+        kernel,
         bind,
         groups: mm.groups(),
     }
@@ -768,7 +785,8 @@ pub fn weight_grad(
     c: wgpu::BindingResource,
 ) -> Vec<Dispatch> {
     let (m, n, k) = (mm.m as usize, mm.n as usize, mm.k as usize);
-    let tiles = m.div_ceil(64) * n.div_ceil(64);
+    let t = MatmulShape::tile(mm.kernel()) as usize;
+    let tiles = m.div_ceil(t) * n.div_ceil(t);
     // Aim for ~128 workgroups, each walking at least 256 of K.
     let splits = (k / 256).min(128usize.div_ceil(tiles)).max(1);
     if splits == 1 {

@@ -188,7 +188,7 @@ pub fn split_k_params(
     (mm.words().to_vec(), mm.groups())
 }
 
-fn now_seconds() -> f64 {
+pub(crate) fn now_seconds() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
         js_sys::Date::now() / 1000.0
