@@ -163,7 +163,8 @@ function renderStatus() {
   const el = $("backend");
   if (i) {
     const kind = i.kind === "gpu" ? "WebGPU" : "CPU (wasm)";
-    let text = `Backend: ${kind} — ${i.adapter}${i.fallback ? " (software fallback)" : ""}`;
+    let text = `Backend: ${kind} — ${i.adapter || "unnamed adapter"}`;
+    if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
     if (i.gpuUnavailable) text += ` · GPU unavailable: ${i.gpuUnavailable}`;
     el.textContent = text;
     el.className = i.kind;

@@ -31,6 +31,7 @@ let lastStatsStep = -Infinity;
 let lastEpoch = 0;
 let evalBudgetMs = 0; // training time to accumulate before the next periodic validation
 let autoTest = true;
+let evalRate = null; // images per ms seen in the last evaluation, to size automatic ones
 let lastStep = -1;
 
 let chain = Promise.resolve();
@@ -154,7 +155,12 @@ async function cycle(steps, adapt) {
   if (last && last.epoch !== lastEpoch) {
     lastEpoch = last.epoch;
     await evaluate("validation", undefined, last.step, true);
-    if (autoTest) await evaluate("test", undefined, last.step, true);
+    // The automatic test run takes at most ~3 s (a CNN on the CPU would take far longer on all
+    // 10k images); the Test button evaluates everything.
+    if (autoTest) {
+      const limit = evalRate ? Math.max(1000, Math.min(dataset.testSize, Math.round(evalRate * 3000))) : undefined;
+      await evaluate("test", limit, last.step, true);
+    }
   } else if (last && evalBudgetMs <= 0 && info.validationSize > 0) {
     await evaluate("validation", undefined, last.step, true);
   }
@@ -166,6 +172,7 @@ async function evaluate(which, limit, step, auto = false) {
   const t0 = performance.now();
   const result = await serial(() => session.evaluate(which, limit));
   const ms = performance.now() - t0;
+  evalRate = result.n / Math.max(ms, 1);
   // Periodic validation may cost at most ~10% of the training time.
   if (which === "validation") evalBudgetMs = Math.max(9 * ms, 2000);
   post({ event: "evaluation", which, step: step ?? lastStep, auto, ms, result });

@@ -95,3 +95,37 @@ test("settings round-trip through the URL hash; a malformed hash gives defaults 
     await app.close();
   }
 });
+
+test("a file for another architecture builds a new session for it", async () => {
+  const app = await openPlayground("#model=mlp&backend=cpu");
+  try {
+    const { page } = app;
+    const conv = {
+      input: [1, 28, 28],
+      layers: [
+        { type: "conv2d", filters: 4, kernel: 3, padding: "valid" },
+        { type: "relu" },
+        { type: "max_pool2d", size: 2 },
+        { type: "flatten" },
+        { type: "dense", units: 10 },
+      ],
+      loss: "softmax_cross_entropy",
+    };
+    await page.evaluate((spec) => window.playground.configure({ model: spec }), conv);
+    await page.evaluate(() => window.playground.step(5));
+    const convPred = await page.evaluate((x) => window.playground.predict(x), probe);
+    const bytes = await page.evaluate(async () => Array.from(await window.playground.exportModel()));
+    await page.evaluate(() => window.playground.configure({ model: "mlp" }));
+    assert.equal((await page.evaluate(() => window.playground.state())).model, "mlp");
+    await page.evaluate((b) => window.playground.loadModel(new Uint8Array(b)), bytes);
+    const s = await page.evaluate(() => window.playground.state());
+    assert.deepEqual(s.spec.layers, conv.layers);
+    assert.equal(s.parameters, 4 * 9 + 4 + 4 * 13 * 13 * 10 + 10);
+    assert.equal(await page.inputValue("#model"), "custom");
+    assert.match(await page.evaluate(() => location.hash), /model=custom&spec=/);
+    assert.ok(close(await page.evaluate((x) => window.playground.predict(x), probe), convPred), "the file's weights are in use");
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
