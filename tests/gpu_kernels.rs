@@ -775,3 +775,57 @@ fn split_k_weight_gradient() {
         );
     }
 }
+
+/// The small-batch dense forward (one image per pen stroke) with every activation.
+#[test]
+fn matvec_dense_forward() {
+    let Some(p) = probe() else { return };
+    for (batch, n_in, n_out) in [
+        (1usize, 1usize, 1usize),
+        (1, 784, 128),
+        (3, 1600, 65),
+        (4, 63, 10),
+    ] {
+        let x = seeded(batch * n_in, 24);
+        let w = seeded(n_out * n_in, 25);
+        let b = seeded(n_out, 26);
+        let mut want = vec![0.0; batch * n_out];
+        dense::dense_forward(&mut want, &x, &w, &b, batch, n_in, n_out);
+        for act in [
+            None,
+            Some(Activation::Relu),
+            Some(Activation::Sigmoid),
+            Some(Activation::Tanh),
+        ] {
+            let words = vec![
+                batch as u32,
+                n_out as u32,
+                n_in as u32,
+                act.map_or(0, act_code),
+            ];
+            let out = run(
+                &p,
+                Kernel::Matvec,
+                vec![
+                    Arg::F32(x.clone()),
+                    Arg::F32(w.clone()),
+                    Arg::F32(b.clone()),
+                    Arg::F32(vec![0.0; batch * n_out]),
+                    Arg::Uniform(words),
+                ],
+                [n_out as u32, batch as u32, 1],
+            );
+            let mut want_act = want.clone();
+            if let Some(a) = act {
+                activation::activation_forward(a, &mut want_act, &want);
+            }
+            assert_close(
+                &format!("matvec {batch}x{n_in}x{n_out} {act:?}"),
+                &f32s(&out[3]),
+                &want_act,
+                MM.0,
+                MM.1,
+            );
+        }
+    }
+}

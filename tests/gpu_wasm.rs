@@ -130,3 +130,55 @@ async fn browser_gpu_mlp_adam_matches_cpu() {
 async fn browser_gpu_cnn_sgd_matches_cpu() {
     compare(ModelSpec::cnn(), 4, OptimizerKind::Sgd, 0.05).await;
 }
+
+fn train(gpu: &mut GpuBackend, batch: usize, steps: u32) {
+    let cfg = OptimizerConfig::default();
+    for s in 0..steps {
+        let idx: Vec<u32> = (0..batch as u32).map(|i| (i + s * 7) % 256).collect();
+        let b = TrainBatch {
+            indices: &idx,
+            transforms: &[],
+            seed: s,
+        };
+        gpu.train_step(&b, &cfg).unwrap();
+    }
+}
+
+/// Prints (never asserts) training throughput, one-image latency and matmul GFLOP/s on the
+/// browser's adapter.
+#[wasm_bindgen_test]
+async fn browser_gpu_throughput_report() {
+    let now = || js_sys::Date::now() / 1000.0;
+    let (images, labels) = synthetic(256);
+    for (name, batch, steps) in [("mlp", 128usize, 10u32), ("cnn", 64, 3)] {
+        let spec = ModelSpec::preset(name).unwrap();
+        let params = init_params(&spec, 1).unwrap();
+        let Ok(mut gpu) = GpuBackend::new(&spec, &params, batch).await else {
+            console_log!("==== SKIP: no GPU adapter ====");
+            return;
+        };
+        gpu.upload_train_set(&images, &labels).unwrap();
+        train(&mut gpu, batch, 2);
+        gpu.take_metrics().await.unwrap();
+        let start = now();
+        train(&mut gpu, batch, steps);
+        gpu.take_metrics().await.unwrap();
+        let secs = now() - start;
+        let image = vec![0.5f32; 784];
+        let t = now();
+        for _ in 0..10 {
+            gpu.logits(&image).await.unwrap();
+        }
+        let predict_ms = (now() - t) * 100.0;
+        console_log!(
+            "THROUGHPUT {name} batch {batch}: {:.0} samples/s, one-image predict {:.1} ms ({:?})",
+            (steps as usize * batch) as f64 / secs,
+            predict_ms,
+            gpu.info()
+        );
+    }
+    let gflops = gradient_garden::gpu::bench_matmul(256, 256, 256, 5)
+        .await
+        .unwrap();
+    console_log!("THROUGHPUT matmul 256^3: {gflops:.2} GFLOP/s");
+}

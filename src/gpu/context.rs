@@ -63,6 +63,18 @@ impl Gpu {
         })
     }
 
+    /// The adapter's name; browsers often withhold it, so say what is known instead.
+    pub fn adapter_name(&self) -> String {
+        if !self.info.name.is_empty() {
+            return self.info.name.clone();
+        }
+        match (self.info.backend, self.is_fallback()) {
+            (wgpu::Backend::BrowserWebGpu, true) => "WebGPU (software fallback adapter)".into(),
+            (wgpu::Backend::BrowserWebGpu, false) => "WebGPU adapter".into(),
+            (backend, _) => format!("{backend:?} adapter"),
+        }
+    }
+
     /// True for software adapters (SwiftShader in Chromium, lavapipe/llvmpipe natively).
     pub fn is_fallback(&self) -> bool {
         let name = self.info.name.to_lowercase();

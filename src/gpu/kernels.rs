@@ -15,6 +15,7 @@ pub enum Kernel {
     /// The same kernel with 32x32 output tiles (shaders/matmul.wgsl with `TQ = 8`).
     MatmulSmall,
     SplitKSum,
+    Matvec,
     Im2col,
     Col2im,
     TransposeBatchChannel,
@@ -50,6 +51,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::SplitKSum,
         "split_k_sum.wgsl",
         include_str!("../../shaders/split_k_sum.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::Matvec,
+        "matvec.wgsl",
+        include_str!("../../shaders/matvec.wgsl"),
         false,
         false,
     ),

@@ -311,8 +311,8 @@ impl GpuBackend {
         Ok(out)
     }
 
-    pub fn adapter_name(&self) -> &str {
-        &self.gpu.info.name
+    pub fn adapter_name(&self) -> String {
+        self.gpu.adapter_name()
     }
 }
 
@@ -320,7 +320,7 @@ impl Backend for GpuBackend {
     fn info(&self) -> BackendInfo {
         BackendInfo {
             kind: "gpu",
-            adapter: self.gpu.info.name.clone(),
+            adapter: self.gpu.adapter_name(),
             fallback: self.gpu.is_fallback(),
         }
     }

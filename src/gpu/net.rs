@@ -20,6 +20,9 @@ pub struct ParamLayout {
 
 pub const PARAM_ALIGN: usize = 64;
 
+/// Dense layers of nets with at most this many rows use matvec.wgsl instead of the tiled matmul.
+pub const MATVEC_ROWS: usize = 4;
+
 impl ParamLayout {
     pub fn new(spec: &ModelSpec) -> Result<Self> {
         let mut tensors = Vec::new();
@@ -102,9 +105,10 @@ impl MatmulShape {
     }
 
     /// The tile variant for this shape: 32x32 tiles when either side is thin (a 64-wide tile
-    /// would mostly compute padding), else 64x64.
+    /// would mostly compute padding) or 64-wide tiles would leave most of the device idle.
     pub fn kernel(&self) -> Kernel {
-        if self.m <= 32 || self.n <= 32 {
+        let big_tiles = self.m.div_ceil(64) * self.n.div_ceil(64) * self.batches.max(1);
+        if self.m <= 32 || self.n <= 32 || big_tiles < 16 {
             Kernel::MatmulSmall
         } else {
             Kernel::Matmul
@@ -260,10 +264,16 @@ impl Net {
                         batches: 1,
                         ..Default::default()
                     };
-                    let uni = gpu.uniform("dense fwd", &mm.words());
+                    // A few rows (one image per stroke): a parallel dot product per output.
+                    let (kernel, words, groups) = if batch <= MATVEC_ROWS {
+                        (Kernel::Matvec, vec![bu, u, inp, act], [u, bu, 1])
+                    } else {
+                        (mm.kernel(), mm.words().to_vec(), mm.groups())
+                    };
+                    let uni = gpu.uniform("dense fwd", &words);
                     let bind = pipes.bind(
                         gpu,
-                        mm.kernel(),
+                        kernel,
                         &[
                             x.as_entire_binding(),
                             view(shared.params, wo, wl),
@@ -273,9 +283,9 @@ impl Net {
                         ],
                     );
                     forward.push(Dispatch {
-                        kernel: mm.kernel(),
+                        kernel,
                         bind,
-                        groups: mm.groups(),
+                        groups,
                     });
                 }
                 LayerSpec::Conv2d {
