@@ -1,0 +1,224 @@
+//! Browser benchmark of `cpu::gemm::sgemm` (the simd128 micro-kernel) against ndarray's
+//! `general_mat_mul` (matrixmultiply's own 8x8 simd128 kernel) and a naive triple loop, plus the
+//! register-only f32x4 mul+add peak. Prints GFLOP/s; speed is never asserted, only that every
+//! variant computes the same product.
+//!
+//! `wasm-pack test --release --headless --chrome -- --test wasm_gemm_bench` (release: the dev
+//! profile builds this crate at opt-level 1). Native `cargo test` compiles this file to nothing;
+//! the native numbers come from `cargo run --release --example gemm_bench`.
+#![cfg(target_arch = "wasm32")]
+
+use core::arch::wasm32::*;
+use gradient_garden::cpu::gemm::{kernel_name, sgemm};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `performance.now()` in ms, found through the global object so that it works in a window and
+/// in a worker without extra web-sys features.
+fn now_ms() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).unwrap();
+    let now: js_sys::Function = js_sys::Reflect::get(&perf, &JsValue::from_str("now"))
+        .unwrap()
+        .unchecked_into();
+    now.call0(&perf).unwrap().as_f64().unwrap()
+}
+
+/// Best rate (GFLOP/s) of each variant over 10 rounds of one burst of at least 30 ms per
+/// variant, after at least 300 ms of warm-up each: V8 first runs wasm in its baseline compiler (Liftoff) and swaps in
+/// the optimised (TurboFan) code only for later calls. Rounds interleave the variants so that
+/// load from other processes on the machine hits all of them alike.
+fn best_rates(flops: &[f64], variants: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    for f in variants.iter_mut() {
+        let t0 = now_ms();
+        while now_ms() - t0 < 300.0 {
+            f();
+        }
+    }
+    let mut best = vec![0.0f64; variants.len()];
+    for _ in 0..10 {
+        for ((f, best), flops) in variants.iter_mut().zip(&mut best).zip(flops) {
+            let (t, mut reps) = (now_ms(), 0u32);
+            let mut dt;
+            loop {
+                f();
+                reps += 1;
+                dt = now_ms() - t;
+                if dt >= 30.0 {
+                    break;
+                }
+            }
+            *best = best.max(flops * reps as f64 / (dt / 1e3) / 1e9);
+        }
+    }
+    best
+}
+
+/// Register-only f32x4 loop: 6 independent mul chains and 6 independent add chains (bound by FP
+/// throughput, not latency), 48 flops per iteration. Multiplying by 1.0 keeps values normal
+/// (denormals would be 100x slower).
+#[inline(never)]
+fn peak_loop(iters: u32, x: f32) -> f32 {
+    let m = f32x4_splat(x);
+    let ad = f32x4_splat(x * 1e-7);
+    let mut p = [
+        m,
+        f32x4_splat(1.0),
+        f32x4_splat(2.0),
+        f32x4_splat(3.0),
+        f32x4_splat(4.0),
+        f32x4_splat(5.0),
+    ];
+    let mut s = [
+        ad,
+        f32x4_splat(1.5),
+        f32x4_splat(2.5),
+        f32x4_splat(3.5),
+        f32x4_splat(4.5),
+        f32x4_splat(5.5),
+    ];
+    for _ in 0..iters {
+        p[0] = f32x4_mul(p[0], m);
+        s[0] = f32x4_add(s[0], ad);
+        p[1] = f32x4_mul(p[1], m);
+        s[1] = f32x4_add(s[1], ad);
+        p[2] = f32x4_mul(p[2], m);
+        s[2] = f32x4_add(s[2], ad);
+        p[3] = f32x4_mul(p[3], m);
+        s[3] = f32x4_add(s[3], ad);
+        p[4] = f32x4_mul(p[4], m);
+        s[4] = f32x4_add(s[4], ad);
+        p[5] = f32x4_mul(p[5], m);
+        s[5] = f32x4_add(s[5], ad);
+    }
+    let mut sum = f32x4_splat(0.0);
+    for v in p.iter().chain(&s) {
+        sum = f32x4_add(sum, *v);
+    }
+    f32x4_extract_lane::<0>(sum)
+}
+
+fn naive(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0.0;
+            for p in 0..k {
+                s += a[i * k + p] * b[p * n + j];
+            }
+            c[i * n + j] = s;
+        }
+    }
+}
+
+fn values(len: usize, seed: f32) -> Vec<f32> {
+    (0..len).map(|i| (i as f32 * 0.37 + seed).sin()).collect()
+}
+
+fn max_abs_diff(x: &[f32], y: &[f32]) -> f32 {
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max)
+}
+
+/// `(m, k, n, a_trans, b_trans, what)`: the MLP's first layer (batch 128, 784 -> 128) in its
+/// three products, the CNN's two im2col convolutions (batch 64, 3x3, 32 and 64 filters) both as
+/// one whole-batch product and per image as `conv.rs` does them, and a square reference.
+const SHAPES: [(usize, usize, usize, bool, bool, &str); 8] = [
+    (128, 784, 128, false, true, "dense fwd y = x.W^T"),
+    (128, 128, 784, false, false, "dense bwd dx = dy.W"),
+    (128, 128, 784, true, false, "dense bwd dW = dy^T.x"),
+    (43264, 9, 32, false, false, "conv1 im2col, whole batch"),
+    (7744, 288, 64, false, false, "conv2 im2col, whole batch"),
+    (32, 9, 676, false, false, "conv1 per image W.cols"),
+    (64, 288, 121, false, false, "conv2 per image W.cols"),
+    (512, 512, 512, false, false, "512^3"),
+];
+
+#[wasm_bindgen_test]
+fn gemm_throughput() {
+    // The peak loop runs as one more variant in every round, so that it sees the same load as the
+    // products; the best of all its rounds is the peak. black_box on the factor too: a constant
+    // 1.0 would let LLVM fold every `x * 1.0` away.
+    let mut peak_fn = || {
+        let x = std::hint::black_box(1.0);
+        std::hint::black_box(peak_loop(std::hint::black_box(200_000), x));
+    };
+    const PEAK_FLOPS: f64 = 200_000.0 * 48.0;
+    let mut peak = 0.0f64;
+    let mut rows = Vec::new();
+    console_log!("gemm bench: kernel {}", kernel_name());
+    for (m, k, n, at, bt, what) in SHAPES {
+        let a = values(m * k, 0.1);
+        let b = values(k * n, 0.7);
+        let flops = 2.0 * (m * k * n) as f64;
+        let av = if at {
+            ArrayView2::from_shape((k, m), &a[..])
+                .unwrap()
+                .reversed_axes()
+        } else {
+            ArrayView2::from_shape((m, k), &a[..]).unwrap()
+        };
+        let bv = if bt {
+            ArrayView2::from_shape((n, k), &b[..])
+                .unwrap()
+                .reversed_axes()
+        } else {
+            ArrayView2::from_shape((k, n), &b[..]).unwrap()
+        };
+        let (mut c, mut c_nd, mut c_naive) = (
+            vec![0.0f32; m * n],
+            vec![0.0f32; m * n],
+            vec![0.0f32; m * n],
+        );
+        let mut ours = || sgemm(m, k, n, &a, at, &b, bt, &mut c, false);
+        let mut nd = || {
+            general_mat_mul(
+                1.0,
+                &av,
+                &bv,
+                0.0,
+                &mut ArrayViewMut2::from_shape((m, n), &mut c_nd[..]).unwrap(),
+            )
+        };
+        let mut slow = || naive(m, k, n, &a, &b, &mut c_naive);
+        // The naive loop only on the smaller shapes (it runs at ~1 GFLOP/s), and only untransposed.
+        let with_naive = m * k * n <= 8_000_000 && !at && !bt;
+        let rates = if with_naive {
+            best_rates(
+                &[flops, flops, PEAK_FLOPS, flops],
+                &mut [&mut ours, &mut nd, &mut peak_fn, &mut slow],
+            )
+        } else {
+            best_rates(
+                &[flops, flops, PEAK_FLOPS],
+                &mut [&mut ours, &mut nd, &mut peak_fn],
+            )
+        };
+        peak = peak.max(rates[2]);
+        // Sums of up to 784 products of values in [-1, 1]: f32 rounding stays far below 1e-2.
+        let diff = max_abs_diff(&c, &c_nd);
+        assert!(diff < 1e-2, "{what}: sgemm and ndarray differ by {diff}");
+        if with_naive {
+            assert!(
+                max_abs_diff(&c, &c_naive) < 1e-2,
+                "{what}: sgemm and naive differ"
+            );
+        }
+        let naive_rate = rates.get(3).map_or("-".to_string(), |r| format!("{r:.1}"));
+        let (ours, nd) = (rates[0], rates[1]);
+        rows.push((m, k, n, what, ours, nd, naive_rate));
+    }
+    console_log!("f32x4 mul+add register peak (best round): {peak:.1} GFLOP/s");
+    console_log!("| shape m x k x n | what | sgemm | ndarray | naive | sgemm % of peak |");
+    console_log!("| --- | --- | --- | --- | --- | --- |");
+    for (m, k, n, what, ours, nd, naive_rate) in rows {
+        console_log!(
+            "| {m} x {k} x {n} | {what} | {ours:.1} | {nd:.1} | {naive_rate} | {:.0}% |",
+            100.0 * ours / peak
+        );
+    }
+}
