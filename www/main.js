@@ -297,32 +297,40 @@ function onDrawn(t) {
   const W = $("draw").width, H = $("draw").height;
   input = toMnist(alphaOf(pad.pixels(), W, H), W, H);
   showInput(input);
-  requestPrediction(t);
+  requestPrediction(t, true);
 }
 
 let predicting = false;
 let waitingSince = null; // time stamp of the oldest input not yet reflected in the bars
-function requestPrediction(t = performance.now()) {
+let drawing = false; // the pending prediction follows a pen stroke (the worker favours those)
+function requestPrediction(t = performance.now(), interactive = false) {
   if (waitingSince === null) waitingSince = t;
+  drawing = drawing || interactive;
   if (predicting || !S.ready || !input) return;
   predicting = true;
   const since = waitingSince;
+  const fromPen = drawing;
   waitingSince = null;
+  drawing = false;
   const pixels = input;
-  call("predict", { pixels })
+  call("predict", { pixels, interactive: fromPen })
     .then((p) => {
-      if (pixels !== input) return; // stale (input changed meanwhile); the next call shows it
+      if (!input) return; // cleared meanwhile
+      // Shown even if the pen has moved on since: the freshest answer beats none, and the
+      // next request (already due) catches up. Latency: oldest input it covers -> shown.
       showProbs(p);
-      S.latencies.push(performance.now() - since);
-      if (S.latencies.length > 500) S.latencies.shift();
-      const l = latencyStats();
-      $("latency").textContent = `draw → prediction: median ${l.median.toFixed(0)} ms, p95 ${l.p95.toFixed(0)} ms (${l.n} updates)`;
+      if (fromPen) {
+        S.latencies.push(performance.now() - since);
+        if (S.latencies.length > 500) S.latencies.shift();
+        const l = latencyStats();
+        $("latency").textContent = `draw → prediction: median ${l.median.toFixed(0)} ms, p95 ${l.p95.toFixed(0)} ms (${l.n} updates)`;
+      }
       if ($("inside-box").open) requestActivations();
     })
     .catch((e) => showMessage(`Prediction failed: ${e.message}`))
     .finally(() => {
       predicting = false;
-      if (waitingSince !== null) requestPrediction(waitingSince);
+      if (waitingSince !== null) requestPrediction(waitingSince, drawing);
     });
 }
 
@@ -787,6 +795,7 @@ function state() {
     fault: S.fault,
     pretrained: S.pretrained,
     latency: latencyStats(),
+    predictionPending: predicting || waitingSince !== null,
   };
 }
 

@@ -17,6 +17,12 @@ const PRETRAINED = "models/cnn.safetensors";
 // One train+metrics cycle should take about this long: long enough to amortise the round trip,
 // short enough that a prediction or a pause is answered quickly.
 const TARGET_CYCLE_MS = 90;
+// While someone is drawing (predictions arriving), cycles are shorter and evaluations wait, so a
+// prediction queues behind at most ~20 ms of training.
+const INTERACTIVE_CYCLE_MS = 20;
+const INTERACTIVE_FOR_MS = 1500;
+let interactiveUntil = 0;
+let epochEvalDue = null; // step of an epoch end whose evaluations were deferred
 const MAX_CHUNK = 64;
 const STATS_EVERY = 10; // steps between layerStats() reads (gradient-flow charts)
 
@@ -89,6 +95,7 @@ async function rebuild(cfg, weights) {
   chunk = 1;
   lastStatsStep = -Infinity;
   lastEpoch = 0;
+  epochEvalDue = null;
   lastStep = -1;
   evalBudgetMs = 0;
   if (old) serial(() => old.free());
@@ -138,8 +145,10 @@ async function cycle(steps, adapt) {
   await serial(() => session.train(steps));
   const records = await serial(() => session.metrics());
   const ms = performance.now() - t0;
+  const interactive = performance.now() < interactiveUntil;
   if (adapt) {
-    const next = Math.round((chunk * TARGET_CYCLE_MS) / Math.max(ms, 1));
+    const target = interactive ? INTERACTIVE_CYCLE_MS : TARGET_CYCLE_MS;
+    const next = Math.round((chunk * target) / Math.max(ms, 1));
     chunk = Math.max(1, Math.min(MAX_CHUNK, next, chunk * 2));
   }
   const samples = records.length * info.batch;
@@ -154,12 +163,18 @@ async function cycle(steps, adapt) {
   }
   if (last && last.epoch !== lastEpoch) {
     lastEpoch = last.epoch;
-    await evaluate("validation", undefined, last.step, true);
+    epochEvalDue = last.step;
+  }
+  if (interactive) return records;
+  if (epochEvalDue !== null) {
+    const at = epochEvalDue;
+    epochEvalDue = null;
+    await evaluate("validation", undefined, at, true);
     // The automatic test run takes at most ~3 s (a CNN on the CPU would take far longer on all
     // 10k images); the Test button evaluates everything.
     if (autoTest) {
       const limit = evalRate ? Math.max(1000, Math.min(dataset.testSize, Math.round(evalRate * 3000))) : undefined;
-      await evaluate("test", limit, last.step, true);
+      await evaluate("test", limit, at, true);
     }
   } else if (last && evalBudgetMs <= 0 && info.validationSize > 0) {
     await evaluate("validation", undefined, last.step, true);
@@ -291,7 +306,8 @@ const ops = {
     }
   },
 
-  async predict({ pixels }) {
+  async predict({ pixels, interactive }) {
+    if (interactive) interactiveUntil = performance.now() + INTERACTIVE_FOR_MS;
     const probs = await serial(() => session.predict(pixels));
     return probs;
   },

@@ -41,6 +41,7 @@ test("strokes on #draw are preprocessed, classified and shown", async () => {
     assert.ok(rows.length >= 19 && rows.length <= 22, `the long side fills ~20 px, got ${rows.length}`);
     assert.ok(img.every((v) => v >= 0 && v <= 1));
     await until(page, () => document.getElementById("prediction").textContent === "1");
+    await until(page, () => !window.playground.state().predictionPending);
 
     // The bars are the model's probabilities for exactly this input.
     const shown = await page.$$eval("#probs .pct", (els) => els.map((e) => parseFloat(e.textContent) / 100));
