@@ -245,7 +245,7 @@ fn conv2d_forward_and_backward() {
                 Arg::F32(vec![0.0; ckk * bp]),
                 Arg::Uniform(geom.clone()),
             ],
-            Dispatch::grid(ckk * bp),
+            Dispatch::planes(bp, ckk, 1),
         );
         let col = f32s(&out[1]);
         let (f, pl, k) = (d.filters as u32, plane as u32, ckk as u32);

@@ -278,6 +278,12 @@ pub struct Dispatch {
 impl Dispatch {
     /// Workgroups for `n` invocations at 256 per group, folded into 2-D past the 65535 limit
     /// (the kernels index with `gid.x + gid.y * num_workgroups.x * 256`).
+    /// Workgroups for kernels laid out as (pixel within a plane, plane index y, plane index z):
+    /// `ceil(len / 256)` along x, and `y` x `z` planes.
+    pub fn planes(len: usize, y: usize, z: usize) -> [u32; 3] {
+        [len.div_ceil(256).max(1) as u32, y as u32, z as u32]
+    }
+
     pub fn grid(n: usize) -> [u32; 3] {
         let groups = n.div_ceil(256).max(1) as u32;
         let x = groups.min(65535);

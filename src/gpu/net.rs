@@ -308,7 +308,7 @@ impl Net {
                     forward.push(Dispatch {
                         kernel: Kernel::Im2col,
                         bind,
-                        groups: Dispatch::grid(c.ckk * c.bp),
+                        groups: Dispatch::planes(c.bp, c.ckk, 1),
                     });
                     let (wo, wl) = shared.layout.range(&format!("{i}.weight"));
                     let (bo, bl) = shared.layout.range(&format!("{i}.bias"));
