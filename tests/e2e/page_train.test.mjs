@@ -97,3 +97,24 @@ test("a diverging run pauses with the engine's message and the model keeps worki
     await app.close();
   }
 });
+
+test("on WebGPU (SwiftShader here) the page trains too", async () => {
+  const app = await openPlayground("#model=mlp&backend=gpu&lr=0.003");
+  try {
+    const { page } = app;
+    const s0 = await page.evaluate(() => window.playground.state());
+    assert.equal(s0.backend, "gpu");
+    assert.match(await page.textContent("#backend"), /WebGPU/);
+    // SwiftShader runs a step in about half a second: a short run, driven step by step.
+    await page.evaluate(() => window.playground.step(12));
+    const s = await page.evaluate(() => window.playground.step(12));
+    assert.equal(s.loss.length, 24);
+    assert.ok(s.loss.every(Number.isFinite));
+    assert.ok(s.loss[0] > 1.8, `starts near ln 10: ${s.loss[0]}`);
+    assert.ok(mean(s.loss.slice(-4)) < 0.75 * s.loss[0], `loss fell: ${s.loss[0]} -> ${s.loss.slice(-4)}`);
+    assert.equal(Number(await page.textContent("#step-count")), 24);
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
