@@ -203,7 +203,7 @@ function renderProgress() {
 }
 
 // ---------------------------------------------------------------- charts
-const lossChart = new LineChart($("loss-chart"), { emptyText: "press Train to see the loss" });
+const lossChart = new LineChart($("loss-chart"), { yMin: 0, emptyText: "press Train to see the loss" });
 const accChart = new LineChart($("acc-chart"), { yMin: 0, yMax: 1, emptyText: "accuracy appears here" });
 const gradChart = new LineChart($("grad-chart"), { logY: true, emptyText: "gradient norms appear while training" });
 const ratioChart = new LineChart($("ratio-chart"), { logY: true, emptyText: "update/weight ratios appear while training" });

@@ -88,3 +88,29 @@ test("the page starts on 'auto' and says which backend runs", async () => {
     await app.close();
   }
 });
+
+test("a finger draws too (touch events through the pointer handlers), at phone width", async () => {
+  const app = await openPlayground("#model=mlp&backend=cpu", { width: 390, height: 844 });
+  try {
+    const { page } = app;
+    const box = await page.locator("#draw").boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, "the pad fits the phone's width");
+    const cdp = await page.context().newCDPSession(page);
+    const at = (fx, fy) => [{ x: box.x + fx * box.width, y: box.y + fy * box.height }];
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at(0.5, 0.2) });
+    for (let i = 1; i <= 10; i++) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: at(0.5, 0.2 + 0.06 * i) });
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    await until(page, () => /^[0-9]$/.test(document.getElementById("prediction").textContent));
+    const img = await page.evaluate(() => window.playground.input());
+    const rows = [...Array(28).keys()].filter((r) => img.slice(r * 28, r * 28 + 28).some((v) => v > 0.05));
+    assert.ok(rows.length >= 19, `a vertical finger stroke fills the height, got ${rows.length} rows`);
+    // The page did not scroll or zoom instead of drawing.
+    assert.equal(await page.evaluate(() => window.scrollY), 0);
+    await page.screenshot({ path: "/tmp/page_draw_phone.png" });
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
