@@ -222,14 +222,16 @@ function scheduleCharts() {
 function drawCharts() {
   const loss = S.history.map((r) => [r.step, r.loss]);
   const acc = S.history.map((r) => [r.step, r.accuracy]);
+  // Smooth over ~1/20 of the run (bounded), so short runs are not dominated by EMA lag.
+  const alpha = Math.min(0.98, Math.max(0.6, 1 - 20 / Math.max(1, loss.length)));
   lossChart.setSeries([
     { name: "train", color: "rgba(47,125,79,0.28)", points: loss, width: 1 },
-    { name: "train (smoothed)", color: "#2f7d4f", points: smooth(loss, 0.95), width: 2 },
+    { name: "train (smoothed)", color: "#2f7d4f", points: smooth(loss, alpha), width: 2 },
     { name: "validation", color: "#c0392b", points: S.validation.map((p) => [p.step, p.loss]), dots: true },
   ]);
   lossChart.setMarkers(S.lrMarks.map((m) => ({ x: m.step, label: `lr ${fmtLr(m.lr)}` })));
   accChart.setSeries([
-    { name: "train (smoothed)", color: "#2f7d4f", points: smooth(acc, 0.95), width: 2 },
+    { name: "train (smoothed)", color: "#2f7d4f", points: smooth(acc, alpha), width: 2 },
     { name: "validation", color: "#c0392b", points: S.validation.map((p) => [p.step, p.accuracy]), dots: true },
     { name: "test", color: "#2c6fbb", points: S.test.map((p) => [p.step, p.accuracy]), dots: true },
   ]);

@@ -198,7 +198,7 @@ async function fault(e) {
   const text = message(e);
   const gpu = info && info.kind === "gpu";
   const nonFinite = /nan|infinite|non-finite|finite/i.test(text);
-  if (gpu && !nonFinite && /lost|device|gpu|webgpu|validation|out of memory/i.test(text)) {
+  if (gpu && !nonFinite && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
     // The GPU went away: carry on on the CPU, with the weights when they can still be read.
     post({ event: "fault", kind: "gpu", message: `GPU failed (${text}); switching to the CPU.` });
     let weights = null;
