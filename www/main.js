@@ -53,6 +53,9 @@ const S = {
   validation: [], // {step, loss, accuracy}
   test: [], // {step, loss, accuracy}
   lrMarks: [], // {step, lr}
+  marks: [], // {step, label}: other settings changed mid-run (new session, same weights)
+  stepOffset: 0, // the current session's step 0 is this step of the run shown
+  epochOffset: 0,
   stats: new Map(), // tensor name -> [{step, grad, ratio}]
   lastTest: null,
   fault: null,
@@ -105,11 +108,12 @@ function onEvent(m) {
 }
 
 function onMetrics(m) {
-  for (const r of m.records) {
+  for (const raw of m.records) {
+    const r = { ...raw, step: raw.step + S.stepOffset, epoch: raw.epoch + S.epochOffset };
     if (pendingLrMark !== null && Math.abs(r.lr - pendingLrMark) <= 1e-6 * pendingLrMark) placeLrMark(r.step);
     S.history.push(r);
   }
-  const last = m.records[m.records.length - 1];
+  const last = m.records.length ? S.history[S.history.length - 1] : null;
   if (last) {
     S.step = last.step + 1;
     S.epoch = last.epoch;
@@ -121,7 +125,7 @@ function onMetrics(m) {
 }
 
 function onEvaluation(m) {
-  const point = { step: m.step + 1, loss: m.result.loss, accuracy: m.result.accuracy, n: m.result.n };
+  const point = { step: m.step + 1 + S.stepOffset, loss: m.result.loss, accuracy: m.result.accuracy, n: m.result.n };
   if (m.which === "validation") S.validation.push(point);
   else {
     S.test.push(point);
@@ -136,7 +140,7 @@ function onStats(m) {
     const weight = s.weight_norm ?? s.weightNorm;
     const update = s.update_norm ?? s.updateNorm;
     if (!S.stats.has(s.name)) S.stats.set(s.name, []);
-    S.stats.get(s.name).push({ step: m.step, grad, ratio: weight > 0 ? update / weight : NaN });
+    S.stats.get(s.name).push({ step: m.step + S.stepOffset, grad, ratio: weight > 0 ? update / weight : NaN });
   }
   if ($("inside-box").open) scheduleGradCharts();
 }
@@ -165,10 +169,16 @@ function renderStatus() {
     const kind = i.kind === "gpu" ? "WebGPU" : "CPU (wasm)";
     let text = `Backend: ${kind} — ${i.adapter || "unnamed adapter"}`;
     if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
-    if (i.gpuUnavailable) text += ` · GPU unavailable: ${i.gpuUnavailable}`;
+    let full = text;
+    if (i.gpuUnavailable) {
+      // The engine's reason can run to a paragraph: the first clause here, all of it on hover.
+      const short = i.gpuUnavailable.split(" (")[0].split("; ")[0].slice(0, 140);
+      text += ` · GPU unavailable: ${short}`;
+      full += ` · GPU unavailable: ${i.gpuUnavailable}`;
+    }
     el.textContent = text;
     el.className = i.kind;
-    el.title = text;
+    el.title = full;
     $("model-info").textContent =
       `${describeModel(S.config.model)} · ${i.parameters.toLocaleString()} parameters · ` +
       `${i.trainSize} train / ${i.validationSize} validation / ${i.testSize} test images · ` +
@@ -229,7 +239,10 @@ function drawCharts() {
     { name: "train (smoothed)", color: "#2f7d4f", points: smooth(loss, alpha), width: 2 },
     { name: "validation", color: "#c0392b", points: S.validation.map((p) => [p.step, p.loss]), dots: true },
   ]);
-  lossChart.setMarkers(S.lrMarks.map((m) => ({ x: m.step, label: `lr ${fmtLr(m.lr)}` })));
+  lossChart.setMarkers([
+    ...S.lrMarks.map((m) => ({ x: m.step, label: `lr ${fmtLr(m.lr)}` })),
+    ...S.marks.map((m) => ({ x: m.step, label: m.label })),
+  ]);
   accChart.setSeries([
     { name: "train (smoothed)", color: "#2f7d4f", points: smooth(acc, alpha), width: 2 },
     { name: "validation", color: "#c0392b", points: S.validation.map((p) => [p.step, p.accuracy]), dots: true },
@@ -254,6 +267,9 @@ function clearHistory() {
   S.validation = [];
   S.test = [];
   S.lrMarks = [];
+  S.marks = [];
+  S.stepOffset = 0;
+  S.epochOffset = 0;
   S.stats = new Map();
   S.step = 0;
   S.epoch = 0;
@@ -508,12 +524,26 @@ async function configure(opts = {}, { keepWeights } = {}) {
   const sameSpec = JSON.stringify(next.model) === JSON.stringify(S.config.model);
   setBusy(true, "Building the model…");
   try {
-    const res = await call("configure", { config: next, keepWeights: keepWeights ?? sameSpec });
+    const keep = keepWeights ?? sameSpec;
+    const res = await call("configure", { config: next, keepWeights: keep });
+    const prev = S.config;
     S.config = next;
     S.info = res.info;
-    S.pretrained = S.pretrained && sameSpec && (keepWeights ?? sameSpec);
+    S.pretrained = S.pretrained && sameSpec && keep;
     S.training = false;
-    clearHistory();
+    if (keep && sameSpec) {
+      // Same weights in a new session: the run goes on, its curves continue, and the change is
+      // marked on the loss chart.
+      const what = [];
+      if (prev.backend !== next.backend) what.push(next.backend);
+      if (prev.batch !== next.batch) what.push(`batch ${next.batch}`);
+      if (prev.optimizer.kind !== next.optimizer.kind) what.push(next.optimizer.kind);
+      if (prev.validation !== next.validation) what.push(`val ${next.validation}`);
+      if (S.step > 0 && what.length) S.marks.push({ step: S.step, label: what.join(", ") });
+      S.stepOffset = S.step;
+      S.epochOffset = S.epoch;
+      scheduleCharts();
+    } else clearHistory();
     writeHash();
     hideMessage();
     return state();

@@ -118,3 +118,24 @@ test("on WebGPU (SwiftShader here) the page trains too", async () => {
     await app.close();
   }
 });
+
+test("switching backend or optimizer mid-run keeps the weights and continues the curves", async () => {
+  const app = await openPlayground("#model=mlp&backend=cpu&lr=0.003");
+  try {
+    const { page } = app;
+    await page.evaluate(() => window.playground.step(60));
+    const before = await page.evaluate(() => window.playground.state());
+    await page.selectOption("#optimizer", "momentum");
+    await until(page, () => window.playground.state().optimizer.kind === "momentum");
+    const s = await page.evaluate(() => window.playground.step(5));
+    assert.equal(s.optimizer.kind, "momentum");
+    assert.equal(s.step, before.step + 5, "step numbering continues");
+    assert.equal(s.loss.length, before.loss.length + 5, "the history is kept");
+    const early = before.loss[0];
+    assert.ok(mean(s.loss.slice(-5)) < 0.6 * early, `trained weights kept: ${early} -> ${s.loss.slice(-5)}`);
+    assert.match(await page.evaluate(() => location.hash), /opt=momentum/);
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
