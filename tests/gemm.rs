@@ -132,8 +132,9 @@ fn dispatched(
 const KERNELS: [(&str, Gemm); 2] = [("dispatched", dispatched), ("portable", sgemm_portable)];
 
 /// Shapes chosen to hit every edge: 1x1x1, m/n not multiples of the 4x8 / 6x16 tiles, k past
-/// one KC=256 block, m past one MC=96 block, the training shapes.
-const SHAPES: [(usize, usize, usize); 12] = [
+/// one and two KC=256 blocks, m past two MC=96 blocks, n past two NC=2048 blocks, the training
+/// shapes.
+const SHAPES: [(usize, usize, usize); 14] = [
     (1, 1, 1),
     (1, 7, 1),
     (2, 3, 17),
@@ -146,6 +147,8 @@ const SHAPES: [(usize, usize, usize); 12] = [
     (32, 9, 676),
     (128, 784, 10),
     (5, 600, 200),
+    (200, 3, 7),
+    (3, 5, 4200),
 ];
 
 fn check_all(e_for: impl Fn(usize, usize) -> (Vec<f32>, bool, bool)) {

@@ -271,23 +271,29 @@ fn run<K: MicroKernel>(p: Problem) {
     PACK.with(|pack| {
         let mut pack = pack.borrow_mut();
         let (a_pack, b_pack) = &mut *pack;
-        let kc_max = k.min(K::KC);
-        let a_need = round_up(m.min(K::MC), K::MR) * kc_max;
-        let b_need = round_up(n.min(K::NC), K::NR) * kc_max;
+        // Equal blocks rather than full blocks plus a remainder: k = 288 runs as 144 + 144, not
+        // 256 + a 32-deep pass that re-reads and re-writes all of C for little work.
+        let (kc_blk, mc_blk, nc_blk) = (
+            balanced(k, K::KC, 1),
+            balanced(m, K::MC, K::MR),
+            balanced(n, K::NC, K::NR),
+        );
+        let a_need = round_up(mc_blk, K::MR) * kc_blk;
+        let b_need = round_up(nc_blk, K::NR) * kc_blk;
         if a_pack.len() < a_need {
             a_pack.resize(a_need, 0.0);
         }
         if b_pack.len() < b_need {
             b_pack.resize(b_need, 0.0);
         }
-        for jc in (0..n).step_by(K::NC) {
-            let nc = K::NC.min(n - jc);
-            for pc in (0..k).step_by(K::KC) {
-                let kc = K::KC.min(k - pc);
+        for jc in (0..n).step_by(nc_blk) {
+            let nc = nc_blk.min(n - jc);
+            for pc in (0..k).step_by(kc_blk) {
+                let kc = kc_blk.min(k - pc);
                 let last_k = pc + kc == k;
                 pack_b::<K>(b_pack, b, b_trans, k, n, pc, kc, jc, nc);
-                for ic in (0..m).step_by(K::MC) {
-                    let mc = K::MC.min(m - ic);
+                for ic in (0..m).step_by(mc_blk) {
+                    let mc = mc_blk.min(m - ic);
                     pack_a::<K>(a_pack, a, a_trans, m, k, ic, mc, pc, kc);
                     for jr in (0..nc).step_by(K::NR) {
                         let nr = K::NR.min(nc - jr);
@@ -346,6 +352,13 @@ fn run<K: MicroKernel>(p: Problem) {
             }
         }
     });
+}
+
+/// The block size that cuts `total` into as few blocks of at most `max` as possible, all about
+/// equal, rounded up to a multiple of `align` (`max` must be a multiple of `align`).
+fn balanced(total: usize, max: usize, align: usize) -> usize {
+    let blocks = total.div_ceil(max);
+    round_up(total.div_ceil(blocks), align).min(max)
 }
 
 fn round_up(x: usize, to: usize) -> usize {
