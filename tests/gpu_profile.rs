@@ -147,13 +147,29 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Steps over consecutive index windows of a 2048-sample set, Adam 1e-3.
+fn train(gpu: &mut gradient_garden::gpu::GpuBackend, batch: usize, steps: std::ops::Range<usize>) {
+    use gradient_garden::backend::{Backend, TrainBatch};
+    let cfg = gradient_garden::optim::OptimizerConfig::default();
+    for s in steps {
+        let idx: Vec<u32> = (0..batch)
+            .map(|i| ((i + s * batch) % 2048) as u32)
+            .collect();
+        let b = TrainBatch {
+            indices: &idx,
+            transforms: &[],
+            seed: s as u32,
+        };
+        gpu.train_step(&b, &cfg).unwrap();
+    }
+}
+
 #[test]
 #[ignore]
 fn profile_training_throughput() {
-    use gradient_garden::backend::{Backend, TrainBatch};
+    use gradient_garden::backend::Backend;
     use gradient_garden::gpu::GpuBackend;
     use gradient_garden::init::init_params;
-    use gradient_garden::optim::OptimizerConfig;
     use gradient_garden::spec::ModelSpec;
     let data = gpu_support::mnist().take(2048);
     for (name, batch, steps) in [("mlp", 128usize, 40usize), ("cnn", 64, 8)] {
@@ -164,35 +180,10 @@ fn profile_training_throughput() {
             return;
         };
         gpu.upload_train_set(&data.images, &data.labels).unwrap();
-        let cfg = OptimizerConfig::default();
-        let mut step = |s: usize| {
-            let idx: Vec<u32> = (0..batch as u32)
-                .map(|i| (i + (s * batch) as u32) % 2048)
-                .collect();
-            let b = TrainBatch {
-                indices: &idx,
-                transforms: &[],
-                seed: s as u32,
-            };
-            gpu.train_step(&b, &cfg).unwrap();
-        };
-        for s in 0..2 {
-            step(s);
-        }
-        drop(step);
+        train(&mut gpu, batch, 0..2);
         pollster::block_on(gpu.take_metrics()).unwrap();
         let (wall, cpu) = (std::time::Instant::now(), cpu_seconds());
-        for s in 0..steps {
-            let idx: Vec<u32> = (0..batch as u32)
-                .map(|i| (i + (s * batch) as u32) % 2048)
-                .collect();
-            let b = TrainBatch {
-                indices: &idx,
-                transforms: &[],
-                seed: s as u32,
-            };
-            gpu.train_step(&b, &cfg).unwrap();
-        }
+        train(&mut gpu, batch, 0..steps);
         pollster::block_on(gpu.take_metrics()).unwrap();
         let (wall, cpu) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         let n = (steps * batch) as f64;

@@ -3,7 +3,7 @@
 //! matmul benchmark the CLI's `bench` reports.
 use super::context::{bytes_to_u32, Gpu};
 use super::kernels::{Kernel, Pipelines};
-use super::net::MatmulShape;
+use super::layout::MatmulShape;
 use crate::error::{Error, Result};
 
 /// One binding of a probed kernel, in binding order.

@@ -1,6 +1,9 @@
 //! Helpers shared by the GPU tests: adapter-or-skip, and llm.c-style result validation.
 #![allow(dead_code)]
 use gradient_garden::error::Error;
+use gradient_garden::gpu::kernels::Kernel;
+use gradient_garden::gpu::probe::{Arg, Probe};
+use gradient_garden::spec::Activation;
 
 /// The GPU result, or `None` when there is no adapter *and* `GARDEN_ALLOW_NO_GPU=1` (then a loud
 /// SKIP line is printed). Without that variable a missing adapter fails the test.
@@ -72,4 +75,42 @@ pub fn seeded(n: usize, seed: u64) -> Vec<f32> {
 pub fn mnist() -> gradient_garden::data::mnist::Mnist {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data");
     gradient_garden::data::mnist::Mnist::load_dir(&dir, "train10k").expect("www/data MNIST")
+}
+
+/// Tolerances from STYLE.md: matmul / conv / reductions, and elementwise kernels.
+pub const MM: (f32, f32) = (5e-3, 1e-5);
+pub const EW: (f32, f32) = (1e-5, 1e-6);
+
+/// A probe (device + every pipeline) for single-kernel tests, or `None` on a permitted skip.
+pub fn probe() -> Option<Probe> {
+    let p = or_skip(pollster::block_on(Probe::new()))?;
+    eprintln!("adapter: {}", p.adapter());
+    Some(p)
+}
+
+/// Run one kernel and read back every buffer. A 64x64-tile matmul is also run with 32x32 tiles,
+/// which sum every output in the same order and so must agree bit for bit.
+pub fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<Vec<u32>> {
+    let out = pollster::block_on(p.run(kernel, &args, groups)).expect("kernel runs");
+    if kernel == Kernel::Matmul {
+        let Some(Arg::Uniform(words)) = args.last() else {
+            panic!("matmul params come last")
+        };
+        let small = [words[1].div_ceil(32), words[0].div_ceil(32), groups[2]];
+        let other = pollster::block_on(p.run(Kernel::MatmulSmall, &args, small)).expect("runs");
+        assert_eq!(out, other, "64x64 and 32x32 matmul tiles disagree");
+    }
+    out
+}
+
+pub fn f32s(words: &[u32]) -> Vec<f32> {
+    words.iter().map(|&w| f32::from_bits(w)).collect()
+}
+
+pub fn act_code(a: Activation) -> u32 {
+    match a {
+        Activation::Relu => 1,
+        Activation::Sigmoid => 2,
+        Activation::Tanh => 3,
+    }
 }

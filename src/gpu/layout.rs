@@ -1,0 +1,145 @@
+//! How the model sits in GPU memory and how a matmul is described: the flat parameter layout
+//! (one buffer for all tensors, so the optimizer is one dispatch), buffer views, and the matmul
+//! shape/stride record with its tile-variant choice.
+use super::kernels::Kernel;
+use crate::error::Result;
+use crate::spec::{Activation, LayerSpec, ModelSpec};
+
+/// Where each parameter tensor sits in the flat parameter / gradient / optimizer buffers. Offsets
+/// are aligned to 64 floats (256 bytes), the largest storage-binding offset alignment WebGPU allows.
+#[derive(Clone, Debug)]
+pub struct ParamLayout {
+    /// `(name, shape, offset in floats)` in state_dict order.
+    pub tensors: Vec<(String, Vec<usize>, usize)>,
+    pub total: usize,
+}
+
+pub const PARAM_ALIGN: usize = 64;
+
+impl ParamLayout {
+    pub fn new(spec: &ModelSpec) -> Result<Self> {
+        let mut tensors = Vec::new();
+        let mut at = 0;
+        for (name, shape) in spec.param_shapes()? {
+            let n: usize = shape.iter().product();
+            tensors.push((name, shape, at));
+            at = (at + n).next_multiple_of(PARAM_ALIGN);
+        }
+        Ok(Self {
+            tensors,
+            total: at.max(PARAM_ALIGN),
+        })
+    }
+
+    /// `(offset, len)` of tensor `name`.
+    pub fn range(&self, name: &str) -> (usize, usize) {
+        let t = self
+            .tensors
+            .iter()
+            .find(|t| t.0 == name)
+            .expect("tensor named by the spec");
+        (t.2, t.1.iter().product())
+    }
+}
+
+/// A sub-range of a buffer in floats, as a binding.
+pub fn view(buffer: &wgpu::Buffer, offset: usize, len: usize) -> wgpu::BindingResource<'_> {
+    wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        buffer,
+        offset: 4 * offset as u64,
+        size: std::num::NonZeroU64::new(4 * len.max(1) as u64),
+    })
+}
+
+/// The matmul's strides (see shaders/matmul.wgsl): `C[z](m,n) = act(sum_k A[z](m,k) B[z](k,n) + bias)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatmulShape {
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub sam: u32,
+    pub sak: u32,
+    pub sbk: u32,
+    pub sbn: u32,
+    pub scm: u32,
+    pub scn: u32,
+    pub za: u32,
+    pub zb: u32,
+    pub zc: u32,
+    /// 0 none, 1 per column, 2 per row.
+    pub bias_mode: u32,
+    /// 0 none, 1 relu, 2 sigmoid, 3 tanh.
+    pub act: u32,
+    /// Split-K: the full K when batch `z` is the z-th slice of K (0 = not split).
+    pub k_total: u32,
+    pub batches: u32,
+}
+
+impl MatmulShape {
+    pub fn words(&self) -> [u32; 16] {
+        [
+            self.m,
+            self.n,
+            self.k,
+            self.sam,
+            self.sak,
+            self.sbk,
+            self.sbn,
+            self.scm,
+            self.scn,
+            self.za,
+            self.zb,
+            self.zc,
+            self.bias_mode,
+            self.act,
+            self.k_total,
+            0,
+        ]
+    }
+
+    /// The tile variant for this shape: 32x32 tiles when either side is thin (a 64-wide tile
+    /// would mostly compute padding) or 64-wide tiles would leave most of the device idle.
+    pub fn kernel(&self) -> Kernel {
+        let big_tiles = self.m.div_ceil(64) * self.n.div_ceil(64) * self.batches.max(1);
+        if self.m <= 32 || self.n <= 32 || big_tiles < 16 {
+            Kernel::MatmulSmall
+        } else {
+            Kernel::Matmul
+        }
+    }
+
+    pub fn tile(kernel: Kernel) -> u32 {
+        if kernel == Kernel::MatmulSmall {
+            32
+        } else {
+            64
+        }
+    }
+
+    /// Workgroups for `kernel` (one of the two matmul variants).
+    pub fn groups_for(&self, kernel: Kernel) -> [u32; 3] {
+        let t = Self::tile(kernel);
+        [self.n.div_ceil(t), self.m.div_ceil(t), self.batches.max(1)]
+    }
+
+    pub fn groups(&self) -> [u32; 3] {
+        self.groups_for(self.kernel())
+    }
+}
+
+pub fn act_code(a: Activation) -> u32 {
+    match a {
+        Activation::Relu => 1,
+        Activation::Sigmoid => 2,
+        Activation::Tanh => 3,
+    }
+}
+
+pub fn activation_of(layer: &LayerSpec) -> Option<Activation> {
+    match layer {
+        LayerSpec::Relu => Some(Activation::Relu),
+        LayerSpec::Sigmoid => Some(Activation::Sigmoid),
+        LayerSpec::Tanh => Some(Activation::Tanh),
+        _ => None,
+    }
+}
