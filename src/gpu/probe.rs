@@ -122,7 +122,8 @@ impl Probe {
     }
 }
 
-/// Words of the matmul uniform for a probe: see shaders/matmul.wgsl.
+/// Words of the matmul uniform for a probe (see shaders/matmul.wgsl) and the workgroups of the
+/// 64x64-tile `Kernel::Matmul`.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_params(
     m: u32,
@@ -153,7 +154,7 @@ pub fn matmul_params(
         k_total: 0,
         batches: 1,
     };
-    (mm.words().to_vec(), mm.groups())
+    (mm.words().to_vec(), mm.groups_for(Kernel::Matmul))
 }
 
 /// Words and workgroups of the first half of a split-K product (see `net::weight_grad`): K is cut
@@ -185,7 +186,7 @@ pub fn split_k_params(
         k_total: k,
         batches: k.div_ceil(per),
     };
-    (mm.words().to_vec(), mm.groups())
+    (mm.words().to_vec(), mm.groups_for(Kernel::Matmul))
 }
 
 pub(crate) fn now_seconds() -> f64 {
@@ -203,7 +204,8 @@ pub(crate) fn now_seconds() -> f64 {
     }
 }
 
-/// GFLOP/s of the training matmul (`C[m,n] = A[m,k] B[n,k]^T`, the dense forward layout) on this
+/// GFLOP/s of the training matmul (`C[m,n] = A[m,k] B[n,k]^T`, the dense forward layout, with the
+/// tile variant the backend would pick for this shape) on this
 /// adapter: `iters` submissions of one dispatch each, timed from the first submission to the end
 /// of a final readback (after one untimed warm-up).
 pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<f64> {
@@ -213,7 +215,7 @@ pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<
         ));
     }
     let gpu = Gpu::new().await?;
-    let pipes = Pipelines::only(&gpu, &[Kernel::Matmul]).await?;
+    let pipes = Pipelines::only(&gpu, &[Kernel::Matmul, Kernel::MatmulSmall]).await?;
     let a: Vec<f32> = (0..m * k)
         .map(|i| ((i * 7 % 13) as f32 - 6.0) / 13.0)
         .collect();
@@ -241,7 +243,7 @@ pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<
     let uni = gpu.uniform("bench", &mm.words());
     let bind = pipes.bind(
         &gpu,
-        Kernel::Matmul,
+        mm.kernel(),
         &[
             a_buf.as_entire_binding(),
             b_buf.as_entire_binding(),
@@ -263,7 +265,7 @@ pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<
                     label: Some("bench"),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(pipes.get(Kernel::Matmul));
+                pass.set_pipeline(pipes.get(mm.kernel()));
                 pass.set_bind_group(0, &bind, &[]);
                 let g = mm.groups();
                 pass.dispatch_workgroups(g[0], g[1], g[2]);
