@@ -10,35 +10,89 @@ import * as Config from "./js/config.js";
 const $ = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- worker RPC
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-let nextId = 1;
-const pending = new Map();
-/** Call an operation in the worker; resolves with its result or rejects with its message. */
-function call(op, args = {}, transfer = []) {
-  return new Promise((resolve, reject) => {
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, op, args }, transfer);
-  });
-}
-worker.onmessage = (e) => {
-  const m = e.data;
-  if (m.id !== undefined) {
+/** `{call(op, args, transfer)}` over a worker speaking {id, op, args} -> {id, ok, result|error}. */
+function rpc(worker, onEvent) {
+  let nextId = 1;
+  const pending = new Map();
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.id === undefined) return onEvent(m);
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (!p) return;
     if (m.ok) p.resolve(m.result);
     else p.reject(new Error(m.error));
-    return;
-  }
-  onEvent(m);
-};
+  };
+  return (op, args = {}, transfer = []) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, args }, transfer);
+    });
+}
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+/** Call an operation in the engine worker; resolves with its result or rejects with its message. */
+const call = rpc(worker, (m) => onEvent(m));
 worker.onerror = (e) => {
   const text = e.message || "the engine worker failed to start (is www/pkg built?)";
   showMessage(`Engine error: ${text}`);
   $("backend").textContent = "Engine not running";
   rejectReady(new Error(text));
 };
+
+// The predictor worker answers the drawing pad from a copy of the weights (www/predictor.js).
+const predictorWorker = new Worker(new URL("./predictor.js", import.meta.url), { type: "module" });
+const pcall = rpc(predictorWorker, () => {});
+const P = { ok: false, broken: false, syncing: false, again: false, version: 0, synced: -1, lastSync: 0 };
+predictorWorker.onerror = () => {
+  P.broken = true;
+};
+const predictorStarted = pcall("init").then(
+  () => {
+    P.ok = true;
+  },
+  () => {
+    P.broken = true;
+  },
+);
+
+/** The weights changed (a step, a new session, a load): the predictor's copy is now behind. */
+function weightsChanged({ now = false } = {}) {
+  P.version++;
+  if (now || !S.training || performance.now() - P.lastSync > 1000) syncPredictor();
+}
+
+async function syncPredictor() {
+  if (P.broken) return;
+  if (P.syncing) {
+    P.again = true;
+    return;
+  }
+  P.syncing = true;
+  P.lastSync = performance.now();
+  try {
+    await predictorStarted;
+    if (!P.ok) return;
+    const version = P.version;
+    const bytes = await call("exportModel");
+    await pcall("load", { bytes }, [bytes.buffer]);
+    P.synced = version;
+  } catch {
+    // A predictor that cannot follow is retired: the engine worker answers instead.
+    P.broken = true;
+  } finally {
+    P.syncing = false;
+  }
+  if (P.again || (!S.training && P.synced !== P.version)) {
+    P.again = false;
+    syncPredictor();
+  } else if (input && !S.training) requestPrediction();
+}
+
+/** Use the predictor while training (a copy up to ~1 s old is fine) or when it is exactly current. */
+function predictorUsable() {
+  return P.ok && !P.broken && P.synced >= 0 && (S.training || P.synced === P.version);
+}
 
 // ---------------------------------------------------------------- page state
 const S = {
@@ -119,6 +173,7 @@ function onMetrics(m) {
     S.epoch = last.epoch;
   }
   S.samplesPerSec = m.samplesPerSec;
+  if (m.records.length) weightsChanged();
   renderProgress();
   scheduleCharts();
   refreshWhileTraining();
@@ -147,6 +202,7 @@ function onStats(m) {
 
 function onFault(m) {
   S.fault = m.message;
+  if (m.kind !== "warning") weightsChanged({ now: true });
   if (m.kind === "nonfinite") {
     S.training = false;
     showMessage(`Training paused: ${m.message}.`);
@@ -331,7 +387,8 @@ function requestPrediction(t = performance.now(), interactive = false) {
   waitingSince = null;
   drawing = false;
   const pixels = input;
-  call("predict", { pixels, interactive: fromPen })
+  const viaPredictor = predictorUsable();
+  (viaPredictor ? pcall("predict", { pixels }) : call("predict", { pixels, interactive: fromPen }))
     .then((p) => {
       if (!input) return; // cleared meanwhile
       // Shown even if the pen has moved on since: the freshest answer beats none, and the
@@ -345,7 +402,10 @@ function requestPrediction(t = performance.now(), interactive = false) {
       }
       if ($("inside-box").open) requestActivations();
     })
-    .catch((e) => showMessage(`Prediction failed: ${e.message}`))
+    .catch((e) => {
+      if (viaPredictor) P.broken = true;
+      else showMessage(`Prediction failed: ${e.message}`);
+    })
     .finally(() => {
       predicting = false;
       if (waitingSince !== null) requestPrediction(waitingSince, drawing);
@@ -531,6 +591,7 @@ async function configure(opts = {}, { keepWeights } = {}) {
     S.info = res.info;
     S.pretrained = S.pretrained && sameSpec && keep;
     S.training = false;
+    weightsChanged({ now: true });
     if (keep && sameSpec) {
       // Same weights in a new session: the run goes on, its curves continue, and the change is
       // marked on the loss chart.
@@ -676,6 +737,7 @@ async function pause() {
   await ready;
   await call("pause");
   S.training = false;
+  weightsChanged({ now: true });
   renderStatus();
 }
 async function step(n = 1) {
@@ -730,6 +792,7 @@ async function loadModel(bytes) {
     S.info = res.info;
     S.pretrained = false;
     S.training = false;
+    weightsChanged({ now: true });
     if (res.rebuilt) {
       S.config = { ...S.config, model: res.config.model };
       clearHistory();
@@ -827,7 +890,7 @@ function state() {
     fault: S.fault,
     pretrained: S.pretrained,
     latency: latencyStats(),
-    predictionPending: predicting || waitingSince !== null,
+    predictionPending: predicting || waitingSince !== null || (!S.training && P.syncing),
   };
 }
 
@@ -872,6 +935,7 @@ async function boot() {
     S.config = { ...S.config, model: res.config.model };
     S.pretrained = res.pretrained;
     S.ready = true;
+    weightsChanged({ now: true });
     syncControls();
     writeHash();
     renderStatus();
