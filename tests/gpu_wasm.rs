@@ -177,8 +177,14 @@ async fn browser_gpu_throughput_report() {
             gpu.info()
         );
     }
-    let gflops = gradient_garden::gpu::bench_matmul(256, 256, 256, 5)
-        .await
-        .unwrap();
-    console_log!("THROUGHPUT matmul 256^3: {gflops:.2} GFLOP/s");
+    use gradient_garden::gpu::kernels::Kernel;
+    for size in [128, 256] {
+        for tiles in [Kernel::Matmul, Kernel::MatmulSmall] {
+            let gflops =
+                gradient_garden::gpu::probe::bench_matmul_tiles(size, size, size, 5, Some(tiles))
+                    .await
+                    .unwrap();
+            console_log!("THROUGHPUT matmul {size}^3 {tiles:?}: {gflops:.2} GFLOP/s");
+        }
+    }
 }

@@ -209,6 +209,18 @@ pub(crate) fn now_seconds() -> f64 {
 /// adapter: `iters` submissions of one dispatch each, timed from the first submission to the end
 /// of a final readback (after one untimed warm-up).
 pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<f64> {
+    bench_matmul_tiles(m, k, n, iters, None).await
+}
+
+/// [`bench_matmul`] with the tile variant forced (`Some(Kernel::Matmul)` or
+/// `Some(Kernel::MatmulSmall)`), to compare them on one adapter.
+pub async fn bench_matmul_tiles(
+    m: usize,
+    k: usize,
+    n: usize,
+    iters: usize,
+    tiles: Option<Kernel>,
+) -> Result<f64> {
     if m == 0 || k == 0 || n == 0 || iters == 0 {
         return Err(Error::Config(
             "bench sizes and iterations must be positive".into(),
@@ -240,10 +252,17 @@ pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<
         batches: 1,
         ..Default::default()
     };
+    let kernel = match tiles {
+        Some(k @ (Kernel::Matmul | Kernel::MatmulSmall)) => k,
+        Some(other) => {
+            return Err(Error::Config(format!("{other:?} is not a matmul kernel")));
+        }
+        None => mm.kernel(),
+    };
     let uni = gpu.uniform("bench", &mm.words());
     let bind = pipes.bind(
         &gpu,
-        mm.kernel(),
+        kernel,
         &[
             a_buf.as_entire_binding(),
             b_buf.as_entire_binding(),
@@ -265,9 +284,9 @@ pub async fn bench_matmul(m: usize, k: usize, n: usize, iters: usize) -> Result<
                     label: Some("bench"),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(pipes.get(mm.kernel()));
+                pass.set_pipeline(pipes.get(kernel));
                 pass.set_bind_group(0, &bind, &[]);
-                let g = mm.groups();
+                let g = mm.groups_for(kernel);
                 pass.dispatch_workgroups(g[0], g[1], g[2]);
             }
             gpu.queue.submit([encoder.finish()]);
