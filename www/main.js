@@ -158,6 +158,9 @@ function onEvent(m) {
     case "fault":
       onFault(m);
       break;
+    case "rebuilt":
+      onRebuilt(m);
+      break;
   }
 }
 
@@ -198,6 +201,21 @@ function onStats(m) {
     S.stats.get(s.name).push({ step: m.step + S.stepOffset, grad, ratio: weight > 0 ? update / weight : NaN });
   }
   if ($("inside-box").open) scheduleGradCharts();
+}
+
+/** The worker replaced the session on its own (the GPU failed): follow it. */
+function onRebuilt(m) {
+  S.info = m.info;
+  S.config = { ...S.config, backend: m.config.backend };
+  if (m.keptWeights) {
+    S.marks.push({ step: S.step, label: `${m.config.backend} (${m.reason})` });
+    S.stepOffset = S.step;
+    S.epochOffset = S.epoch;
+  } else clearHistory();
+  weightsChanged({ now: true });
+  writeHash();
+  syncControls();
+  renderStatus();
 }
 
 function onFault(m) {
@@ -918,6 +936,8 @@ window.playground = {
   input: () => (input ? Array.from(input) : null),
   activations: async (pixels) => call("activations", { pixels: Float32Array.from(pixels ?? input) }),
   layerStats: async () => call("layerStats"),
+  /** Make the engine's next training cycle fail with `text`, e.g. "GPU error: device lost". */
+  injectFault: async (text) => call("injectFault", { text }),
   curvesCsv,
 };
 

@@ -85,8 +85,8 @@ async function createSession(cfg, weights) {
 }
 
 /** Replace the session; the old one stays alive (and is returned to) if the new one fails. */
-async function rebuild(cfg, weights) {
-  await stopTraining();
+async function rebuild(cfg, weights, inLoop = false) {
+  if (!inLoop) await stopTraining();
   const next = await serial(() => createSession(cfg, weights));
   const old = session;
   session = next;
@@ -128,19 +128,26 @@ function yieldToEvents() {
 /** Train in chunks sized to TARGET_CYCLE_MS, posting metrics after each chunk. */
 async function loop() {
   status();
-  try {
-    while (training) {
+  while (training) {
+    try {
       await cycle(chunk, true);
       await yieldToEvents();
+    } catch (e) {
+      // After a GPU failure the loop carries on with the CPU session fault() built.
+      if (!(await fault(e, true))) training = false;
     }
-  } catch (e) {
-    training = false;
-    await fault(e);
   }
   status();
 }
 
+let injected = null; // a failure to raise at the next cycle (tests of the fault paths)
+
 async function cycle(steps, adapt) {
+  if (injected) {
+    const text = injected;
+    injected = null;
+    throw new Error(text);
+  }
   const t0 = performance.now();
   await serial(() => session.train(steps));
   const records = await serial(() => session.metrics());
@@ -194,13 +201,17 @@ async function evaluate(which, limit, step, auto = false) {
   return result;
 }
 
-async function fault(e) {
+/**
+ * Report a failure. A GPU failure moves the session to the CPU (with the weights when they can
+ * still be read) and resolves to true; anything else is posted as a fault and resolves to false.
+ * `inLoop`: called from the training loop, which must not wait for itself to stop.
+ */
+async function fault(e, inLoop = false) {
   const text = message(e);
   const gpu = info && info.kind === "gpu";
   const nonFinite = /nan|infinite|non-finite|finite/i.test(text);
   if (gpu && !nonFinite && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
-    // The GPU went away: carry on on the CPU, with the weights when they can still be read.
-    post({ event: "fault", kind: "gpu", message: `GPU failed (${text}); switching to the CPU.` });
+    post({ event: "fault", kind: "gpu", message: `The GPU failed (${text}); training moved to the CPU.` });
     let weights = null;
     try {
       weights = await serial(() => session.exportSafetensors());
@@ -208,14 +219,16 @@ async function fault(e) {
       weights = null;
     }
     try {
-      await rebuild({ ...config, backend: "cpu" }, weights);
-      status({ note: "running on the CPU after a GPU failure" });
+      await rebuild({ ...config, backend: "cpu" }, weights, inLoop);
+      post({ event: "rebuilt", info, config, keptWeights: !!weights, reason: "GPU failed" });
+      return true;
     } catch (e2) {
       post({ event: "fault", kind: "fatal", message: `the CPU fallback failed too: ${message(e2)}` });
+      return false;
     }
-    return;
   }
   post({ event: "fault", kind: nonFinite ? "nonfinite" : "error", message: text });
+  return false;
 }
 
 async function loadData() {
@@ -279,6 +292,12 @@ const ops = {
     config = { ...config, augment };
     status();
     return augment;
+  },
+
+  /** Make the next training cycle fail with `text` (exercises the GPU-failure and fault paths). */
+  async injectFault({ text }) {
+    injected = String(text);
+    return true;
   },
 
   async setAutoTest({ on }) {

@@ -139,3 +139,34 @@ test("switching backend or optimizer mid-run keeps the weights and continues the
     await app.close();
   }
 });
+
+test("when the GPU fails mid-run, training moves to the CPU with a message", async () => {
+  const app = await openPlayground("#model=mlp&backend=gpu&lr=0.003");
+  try {
+    const { page } = app;
+    await page.evaluate(() => window.playground.start());
+    await until(page, () => window.playground.state().step >= 3);
+    // The engine's error for a lost device is a GPU error; the worker gets one at its next cycle.
+    await page.evaluate(() => window.playground.injectFault("GPU error: the device was lost (simulated)"));
+    const s = await until(page, () => {
+      const s = window.playground.state();
+      return s.backend === "cpu" ? s : null;
+    });
+    assert.ok(await page.locator("#message").isVisible());
+    assert.match(await page.textContent("#message-text"), /GPU failed .*moved to the CPU/);
+    assert.match(await page.textContent("#backend"), /CPU/);
+    assert.match(await page.evaluate(() => location.hash), /backend=cpu/);
+    // It keeps training, on the CPU, from where the GPU left off.
+    const after = await until(page, (n) => {
+      const t = window.playground.state();
+      return t.step >= n + 20 ? t : null;
+    }, s.step);
+    await page.evaluate(() => window.playground.pause());
+    assert.equal(after.backend, "cpu");
+    assert.ok(after.loss.every(Number.isFinite));
+    assert.ok(mean(after.loss.slice(-10)) < 0.8 * after.loss[0], "the weights were carried over and keep learning");
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
