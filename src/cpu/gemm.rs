@@ -414,25 +414,10 @@ fn pack_a<K: MicroKernel>(
         let rows = mr.min(ic + mc - r0);
         if a_trans {
             // A stored [k, m]: the MR values of one step are contiguous.
-            for (p, group) in sliver.chunks_exact_mut(mr).enumerate() {
-                let src = &a[(pc + p) * m + r0..(pc + p) * m + r0 + rows];
-                group[..rows].copy_from_slice(src);
-                group[rows..].fill(0.0);
-            }
+            pack_contiguous(sliver, a, pc * m + r0, m, rows, mr);
         } else {
-            // A stored [m, k]: read each row contiguously, write with stride MR.
-            for r in 0..mr {
-                if r < rows {
-                    let src = &a[(r0 + r) * k + pc..(r0 + r) * k + pc + kc];
-                    for (p, v) in src.iter().enumerate() {
-                        sliver[p * mr + r] = *v;
-                    }
-                } else {
-                    for p in 0..kc {
-                        sliver[p * mr + r] = 0.0;
-                    }
-                }
-            }
+            // A stored [m, k]: each of the MR rows is contiguous.
+            pack_strided(sliver, a, r0 * k + pc, k, rows, mr, kc);
         }
     }
 }
@@ -459,26 +444,57 @@ fn pack_b<K: MicroKernel>(
         let c0 = jc + s * nr;
         let cols = nr.min(jc + nc - c0);
         if b_trans {
-            // B stored [n, k]: read each of the NR rows contiguously, write with stride NR.
-            for j in 0..nr {
-                if j < cols {
-                    let src = &b[(c0 + j) * k + pc..(c0 + j) * k + pc + kc];
-                    for (p, v) in src.iter().enumerate() {
-                        sliver[p * nr + j] = *v;
-                    }
-                } else {
-                    for p in 0..kc {
-                        sliver[p * nr + j] = 0.0;
-                    }
-                }
-            }
+            // B stored [n, k]: each of the NR columns of op(B) is a contiguous row.
+            pack_strided(sliver, b, c0 * k + pc, k, cols, nr, kc);
         } else {
             // B stored [k, n]: the NR values of one step are contiguous.
-            for (p, group) in sliver.chunks_exact_mut(nr).enumerate() {
-                let src = &b[(pc + p) * n + c0..(pc + p) * n + c0 + cols];
-                group[..cols].copy_from_slice(src);
-                group[cols..].fill(0.0);
-            }
+            pack_contiguous(sliver, b, pc * n + c0, n, cols, nr);
+        }
+    }
+}
+
+/// `sliver[p*w + l] = src[base + p*ld + l]` for `l < lanes`, zero for `lanes <= l < w`.
+/// Inlined into the monomorphised packers, so `w` (MR or NR) is a constant and the full-width
+/// copy compiles to a few vector moves rather than a `memcpy` call per group.
+#[inline(always)]
+fn pack_contiguous(
+    sliver: &mut [f32],
+    src: &[f32],
+    base: usize,
+    ld: usize,
+    lanes: usize,
+    w: usize,
+) {
+    for (p, group) in sliver.chunks_exact_mut(w).enumerate() {
+        let start = base + p * ld;
+        if lanes == w {
+            group.copy_from_slice(&src[start..start + w]);
+        } else {
+            group[..lanes].copy_from_slice(&src[start..start + lanes]);
+            group[lanes..].fill(0.0);
+        }
+    }
+}
+
+/// `sliver[p*w + l] = src[base + l*ld + p]` for `l < lanes` and `p < kc`, zero for
+/// `lanes <= l < w`: reads `lanes` contiguous runs, writes each with stride `w`.
+#[inline(always)]
+fn pack_strided(
+    sliver: &mut [f32],
+    src: &[f32],
+    base: usize,
+    ld: usize,
+    lanes: usize,
+    w: usize,
+    kc: usize,
+) {
+    for l in 0..w {
+        let dst = sliver[l..].iter_mut().step_by(w);
+        if l < lanes {
+            let run = &src[base + l * ld..base + l * ld + kc];
+            dst.zip(run).for_each(|(d, v)| *d = *v);
+        } else {
+            dst.for_each(|d| *d = 0.0);
         }
     }
 }
