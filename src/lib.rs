@@ -9,6 +9,7 @@ pub mod data;
 pub mod error;
 pub mod gpu;
 pub mod init;
+pub mod labs;
 pub mod optim;
 pub mod spec;
 pub mod tensor;
@@ -16,6 +17,8 @@ pub mod trainer;
 pub mod weights;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_labs;
 
 pub use backend::{Backend, Engine};
 pub use error::{Error, Result};

@@ -1,0 +1,176 @@
+//! The CPU forward pass on int8 weights (W8A32): weights stay `i8` in memory and are widened to
+//! f32 inside the dot product; activations stay f32 (no activation quantization, so no
+//! calibration set is needed). The per-channel scale is applied once per output, after the
+//! accumulation: `y[o] = scale[o] * sum_i q[o, i] * x[i] + bias[o]`.
+//!
+//! Convolution is im2row + the same dot product: every receptive field is copied into one
+//! contiguous row of `cols [out_h*out_w, c_in*k*k]`, so each output is `dot(q_filter, row)`.
+//! Pooling and activations are the float reference functions from [`crate::cpu`].
+use super::int8::QuantizedModel;
+use crate::cpu::{activation_forward, maxpool2d_forward, Conv2dDims};
+use crate::error::{Error, Result};
+use crate::spec::{Activation, LayerSpec, Padding, CLASSES, IMAGE_PIXELS};
+
+/// `sum_i q[i] * x[i]` with eight partial sums, so the loop vectorises (f32 addition is not
+/// associative, so the compiler will not split a single running sum by itself).
+pub fn dot_i8_f32(q: &[i8], x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (qc, xc) = (q.chunks_exact(8), x.chunks_exact(8));
+    let (qr, xr) = (qc.remainder(), xc.remainder());
+    for (q8, x8) in qc.zip(xc) {
+        for l in 0..8 {
+            acc[l] += q8[l] as f32 * x8[l];
+        }
+    }
+    let tail: f32 = qr.iter().zip(xr).map(|(&q, &x)| q as f32 * x).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `y[b, o] = scale[o] * sum_i q[o, i] * x[b, i] + bias[o]` (overwrites `y`).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_forward_int8(
+    y: &mut [f32],
+    x: &[f32],
+    q: &[i8],
+    scales: &[f32],
+    bias: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
+    for b in 0..batch {
+        let xb = &x[b * n_in..(b + 1) * n_in];
+        for o in 0..n_out {
+            y[b * n_out + o] = scales[o] * dot_i8_f32(&q[o * n_in..(o + 1) * n_in], xb) + bias[o];
+        }
+    }
+}
+
+/// `rows[oy*out_w + ox, (c*k + ky)*k + kx] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
+fn im2row(rows: &mut [f32], x: &[f32], d: &Conv2dDims) {
+    let (ow, k) = (d.out_w(), d.kernel);
+    let patch = d.in_channels * k * k;
+    for oy in 0..d.out_h() {
+        for ox in 0..ow {
+            let row = &mut rows[(oy * ow + ox) * patch..(oy * ow + ox + 1) * patch];
+            for c in 0..d.in_channels {
+                for ky in 0..k {
+                    let iy = (oy + ky) as isize - d.pad as isize;
+                    for kx in 0..k {
+                        let ix = (ox + kx) as isize - d.pad as isize;
+                        let inside = iy >= 0
+                            && ix >= 0
+                            && (iy as usize) < d.height
+                            && (ix as usize) < d.width;
+                        row[(c * k + ky) * k + kx] = if inside {
+                            x[(c * d.height + iy as usize) * d.width + ix as usize]
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The int8 twin of [`crate::cpu::conv2d_forward`]: same layouts, `q [filters, c_in, k, k]`.
+pub fn conv2d_forward_int8(
+    y: &mut [f32],
+    x: &[f32],
+    q: &[i8],
+    scales: &[f32],
+    bias: &[f32],
+    d: &Conv2dDims,
+) {
+    let patch = d.in_channels * d.kernel * d.kernel;
+    let spatial = d.out_h() * d.out_w();
+    let in_plane = d.in_channels * d.height * d.width;
+    let mut rows = vec![0.0f32; spatial * patch];
+    for b in 0..d.batch {
+        im2row(&mut rows, &x[b * in_plane..(b + 1) * in_plane], d);
+        let yb = &mut y[b * d.filters * spatial..(b + 1) * d.filters * spatial];
+        for (f, plane) in yb.chunks_exact_mut(spatial).enumerate() {
+            let qf = &q[f * patch..(f + 1) * patch];
+            for (s, out) in plane.iter_mut().enumerate() {
+                *out = scales[f] * dot_i8_f32(qf, &rows[s * patch..(s + 1) * patch]) + bias[f];
+            }
+        }
+    }
+}
+
+/// Images per forward pass in [`QuantizedModel::logits`] (bounds the buffers' memory).
+const CHUNK: usize = 64;
+
+impl QuantizedModel {
+    /// Logits (`n * 10`) for `n` images of 784 values in [0, 1], computed on the int8 weights.
+    pub fn logits(&self, images: &[f32]) -> Result<Vec<f32>> {
+        if images.len() % IMAGE_PIXELS != 0 {
+            return Err(Error::Shape(format!(
+                "{} values are not whole 784-pixel images",
+                images.len()
+            )));
+        }
+        let shapes = self.spec.shapes()?;
+        let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * CLASSES);
+        for chunk in images.chunks(CHUNK * IMAGE_PIXELS) {
+            let n = chunk.len() / IMAGE_PIXELS;
+            let mut x = chunk.to_vec();
+            let mut next = 0;
+            for (i, layer) in self.spec.layers.iter().enumerate() {
+                let input = self.spec.input_shape(&shapes, i);
+                let mut y = vec![0.0f32; n * shapes[i].iter().product::<usize>()];
+                match *layer {
+                    LayerSpec::Dense { units } => {
+                        let (w, b) = (&self.weights[next], &self.biases[next].tensor.data);
+                        dense_forward_int8(&mut y, &x, &w.q, &w.scales, b, n, input[0], units);
+                        next += 1;
+                    }
+                    LayerSpec::Conv2d {
+                        filters,
+                        kernel,
+                        padding,
+                    } => {
+                        let (w, b) = (&self.weights[next], &self.biases[next].tensor.data);
+                        let pad = if padding == Padding::Same {
+                            kernel / 2
+                        } else {
+                            0
+                        };
+                        let d = Conv2dDims {
+                            batch: n,
+                            in_channels: input[0],
+                            height: input[1],
+                            width: input[2],
+                            filters,
+                            kernel,
+                            pad,
+                        };
+                        conv2d_forward_int8(&mut y, &x, &w.q, &w.scales, b, &d);
+                        next += 1;
+                    }
+                    LayerSpec::MaxPool2d { size } => {
+                        let mut argmax = vec![0u32; y.len()];
+                        maxpool2d_forward(
+                            &mut y,
+                            &mut argmax,
+                            &x,
+                            n * input[0],
+                            input[1],
+                            input[2],
+                            size,
+                        );
+                    }
+                    // Dropout is the identity at inference; flatten is a no-op in NCHW order.
+                    LayerSpec::Flatten | LayerSpec::Dropout { .. } => y.copy_from_slice(&x),
+                    LayerSpec::Relu => activation_forward(Activation::Relu, &mut y, &x),
+                    LayerSpec::Sigmoid => activation_forward(Activation::Sigmoid, &mut y, &x),
+                    LayerSpec::Tanh => activation_forward(Activation::Tanh, &mut y, &x),
+                }
+                x = y;
+            }
+            out.extend_from_slice(&x);
+        }
+        Ok(out)
+    }
+}
