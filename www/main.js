@@ -246,7 +246,7 @@ function renderStatus() {
     let full = text;
     if (i.gpuUnavailable) {
       // The engine's reason can run to a paragraph: the first clause here, all of it on hover.
-      const short = i.gpuUnavailable.split(" (")[0].split("; ")[0].slice(0, 140);
+      const short = i.gpuUnavailable.split("\n")[0].split(" (")[0].split("; ")[0].slice(0, 140);
       text += ` · GPU unavailable: ${short}`;
       full += ` · GPU unavailable: ${i.gpuUnavailable}`;
     }
