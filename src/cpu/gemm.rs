@@ -554,8 +554,10 @@ mod wasm {
     /// 4x8 tile = 8 f32x4 accumulators, A splatted with `v128.load32_splat` (a plain
     /// broadcast load on x86, no shuffle port). Why not matrixmultiply's 8x8 or a 6x8: V8 on
     /// x86-64 has 16 xmm registers, and LLVM schedules all MR splats of a step before the FMAs,
-    /// so 8x8 (16 accumulators) and 6x8 (12 + 2 B + 6 splats) spill every step; measured in
-    /// Chromium/node the 4x8 beat 6x8 and 8x8 by 20-50% on every training shape.
+    /// so 8x8 (16 accumulators) and 6x8 (12 + 2 B + 6 splats) spill every step. Measured in
+    /// node 20 (V8 11.3, same driver, interleaved runs) the 4x8 beat 6x8 by 10-40% and 8x8 by
+    /// 25-55% on the dense and im2col shapes; only the k = 9 per-image conv1 shape was a tie.
+    /// Unrolling the k loop by 2 measured no better.
     pub struct Simd128;
 
     impl MicroKernel for Simd128 {
