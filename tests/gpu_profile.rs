@@ -235,3 +235,47 @@ fn profile_cnn_step_dispatches() {
     }
     eprintln!("{:>48}: {:8.2} ms", "total", total * 1e3);
 }
+
+#[test]
+#[ignore]
+fn profile_matmul_variants() {
+    use gradient_garden::gpu::kernels::Kernel;
+    use gradient_garden::gpu::probe::matmul_params;
+    let Some(p) = or_skip(pollster::block_on(Probe::new())) else {
+        return;
+    };
+    for size in [128u32, 256, 512] {
+        let n = (size * size) as usize;
+        let (words, _) = matmul_params(
+            size,
+            size,
+            size,
+            [size, 1],
+            [1, size],
+            [size, 1],
+            [0; 3],
+            1,
+            0,
+        );
+        for (kernel, tile) in [(Kernel::Matmul, 64), (Kernel::MatmulSmall, 32)] {
+            let args = vec![
+                Arg::F32(seeded(n, 1)),
+                Arg::F32(seeded(n, 2)),
+                Arg::F32(vec![0.0; size as usize]),
+                Arg::F32(vec![0.0; n]),
+                Arg::Uniform(words.clone()),
+            ];
+            let groups = [size.div_ceil(tile), size.div_ceil(tile), 1];
+            let iters = (512 / size as usize).pow(2).max(1) * 2;
+            let cpu = cpu_seconds();
+            let wall = pollster::block_on(p.time(kernel, &args, groups, iters)).unwrap();
+            let cpu = (cpu_seconds() - cpu) / iters as f64;
+            let flop = 2.0 * (size as f64).powi(3);
+            eprintln!(
+                "matmul {size}^3 {kernel:?}: {:.2} GFLOP/s wall, {:.2} GFLOP per CPU-second",
+                flop / wall / 1e9,
+                flop / cpu / 1e9
+            );
+        }
+    }
+}
