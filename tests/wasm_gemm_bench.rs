@@ -151,6 +151,9 @@ fn gemm_throughput() {
     let mut peak = 0.0f64;
     let mut rows = Vec::new();
     console_log!("gemm bench: kernel {}", kernel_name());
+    if cfg!(debug_assertions) {
+        console_log!("gemm bench: debug build, numbers are not representative (use --release)");
+    }
     for (m, k, n, at, bt, what) in SHAPES {
         let a = values(m * k, 0.1);
         let b = values(k * n, 0.7);
