@@ -230,3 +230,54 @@ fn bad_inputs_are_errors_not_panics() {
     assert_eq!(info.kind, "gpu");
     eprintln!("adapter: {} (fallback {})", info.adapter, info.fallback);
 }
+
+/// More steps than the metrics ring holds between two reads: the newest `METRICS_RING` come back,
+/// numbered correctly, with the same losses as the CPU.
+#[test]
+fn metrics_ring_wraps_and_keeps_the_newest() {
+    use gradient_garden::gpu::METRICS_RING;
+    let spec =
+        ModelSpec::from_json(r#"{"input":[784],"layers":[{"type":"dense","units":10}]}"#).unwrap();
+    let Some((mut gpu, mut cpu)) = pair(&spec, 1) else {
+        return;
+    };
+    let data = mnist().take(32);
+    gpu.upload_train_set(&data.images, &data.labels).unwrap();
+    cpu.upload_train_set(&data.images, &data.labels).unwrap();
+    let cfg = OptimizerConfig {
+        kind: OptimizerKind::Sgd,
+        lr: 0.01,
+        ..OptimizerConfig::default()
+    };
+    let total = METRICS_RING + 5;
+    pollster::block_on(async {
+        for step in 0..total {
+            let idx = [(step % 32) as u32];
+            let b = TrainBatch {
+                indices: &idx,
+                transforms: &[],
+                seed: 0,
+            };
+            gpu.train_step(&b, &cfg).unwrap();
+            cpu.train_step(&b, &cfg).unwrap();
+            if step == 2 {
+                let first = gpu.take_metrics().await.unwrap();
+                assert_eq!(first.iter().map(|m| m.step).collect::<Vec<_>>(), [0, 1, 2]);
+                cpu.take_metrics().await.unwrap();
+            }
+        }
+        let g = gpu.take_metrics().await.unwrap();
+        let c = cpu.take_metrics().await.unwrap();
+        assert_eq!(g.len(), METRICS_RING, "the ring keeps the newest steps");
+        assert_eq!(g[0].step, (total - METRICS_RING) as u64);
+        assert_eq!(g.last().unwrap().step, total as u64 - 1);
+        let c = &c[c.len() - METRICS_RING..];
+        for (g, c) in g.iter().zip(c).step_by(97) {
+            assert_eq!(g.step, c.step);
+            assert!(
+                (g.loss - c.loss).abs() <= 1e-3 * c.loss.abs().max(1e-3),
+                "{g:?} vs {c:?}"
+            );
+        }
+    });
+}
