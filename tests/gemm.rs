@@ -328,3 +328,79 @@ fn wasm_dispatches_to_simd128() {
     // portable kernel and every browser test above would test the wrong micro-kernel.
     assert!(gradient_garden::cpu::gemm::kernel_name().starts_with("wasm-simd128"));
 }
+
+/// Counts heap allocations made by the current thread, so the test below can check that a
+/// repeated call reuses the thread-local packing buffers (tests run on parallel threads).
+#[cfg(not(target_arch = "wasm32"))]
+mod alloc_count {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALLOCS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub struct Counting;
+
+    // SAFETY: forwards every call to the system allocator unchanged.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    pub fn on_this_thread() -> usize {
+        ALLOCS.with(|c| c.get())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn repeated_calls_do_not_allocate() {
+    let (m, k, n) = (130, 600, 70);
+    let (a, b, bias) = (values(m * k, 1), values(n * k, 2), values(n, 3));
+    let mut c = vec![0.0; m * n];
+    let e = Epilogue {
+        bias: Bias::PerCol(&bias),
+        relu: true,
+    };
+    // The first call grows the thread-local packing buffers; later calls of the same or
+    // smaller shapes must reuse them.
+    let start = alloc_count::on_this_thread();
+    sgemm_epilogue(m, k, n, &a, false, &b, true, &mut c, false, e);
+    let before = alloc_count::on_this_thread();
+    // Each test runs on a fresh thread, so the first call had to grow the buffers: this also
+    // shows the counter sees sgemm's allocations at all.
+    assert!(
+        before > start,
+        "the first call should have grown the packing buffers"
+    );
+    sgemm_epilogue(m, k, n, &a, false, &b, true, &mut c, false, e);
+    sgemm(
+        m / 2,
+        k,
+        n,
+        &a[..m / 2 * k],
+        true,
+        &b,
+        false,
+        &mut c[..m / 2 * n],
+        true,
+    );
+    assert_eq!(
+        alloc_count::on_this_thread() - before,
+        0,
+        "sgemm allocated on a repeated call"
+    );
+}
