@@ -1,29 +1,27 @@
 //! The CPU forward pass on int8 weights (W8A32): weights stay `i8` in memory and are widened to
-//! f32 inside the dot product; activations stay f32 (no activation quantization, so no
+//! f32 one at a time as they are used; activations stay f32 (no activation quantization, so no
 //! calibration set is needed). The per-channel scale is applied once per output, after the
 //! accumulation: `y[o] = scale[o] * sum_i q[o, i] * x[i] + bias[o]`.
 //!
-//! Convolution is im2row + the same dot product: every receptive field is copied into one
-//! contiguous row of `cols [out_h*out_w, c_in*k*k]`, so each output is `dot(q_filter, row)`.
-//! Pooling and activations are the float reference functions from [`crate::cpu`].
+//! Both layers are written as "one weight times a contiguous row of activations" ([`axpy_i8`]):
+//! each widened weight is used for a whole row (all images of a chunk, or all output pixels of a
+//! filter), the row loop vectorises on any target, and zero weights (pruned) are skipped.
+//! Convolution goes through im2col (`cols [c_in*k*k, out_h*out_w]`, the same layout as
+//! [`crate::cpu::conv2d_forward`]). Pooling and activations are the float reference functions.
 use super::int8::QuantizedModel;
 use crate::cpu::{activation_forward, maxpool2d_forward, Conv2dDims};
 use crate::error::{Error, Result};
 use crate::spec::{Activation, LayerSpec, Padding, CLASSES, IMAGE_PIXELS};
 
-/// `sum_i q[i] * x[i]` with eight partial sums, so the loop vectorises (f32 addition is not
-/// associative, so the compiler will not split a single running sum by itself).
-pub fn dot_i8_f32(q: &[i8], x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (qc, xc) = (q.chunks_exact(8), x.chunks_exact(8));
-    let (qr, xr) = (qc.remainder(), xc.remainder());
-    for (q8, x8) in qc.zip(xc) {
-        for l in 0..8 {
-            acc[l] += q8[l] as f32 * x8[l];
-        }
+/// `acc += q * x` over a row; a zero weight (pruned) costs nothing.
+pub fn axpy_i8(acc: &mut [f32], q: i8, x: &[f32]) {
+    if q == 0 {
+        return;
     }
-    let tail: f32 = qr.iter().zip(xr).map(|(&q, &x)| q as f32 * x).sum();
-    acc.iter().sum::<f32>() + tail
+    let w = q as f32;
+    for (a, &v) in acc.iter_mut().zip(x) {
+        *a += w * v;
+    }
 }
 
 /// `y[b, o] = scale[o] * sum_i q[o, i] * x[b, i] + bias[o]` (overwrites `y`).
@@ -38,31 +36,41 @@ pub fn dense_forward_int8(
     n_in: usize,
     n_out: usize,
 ) {
+    // Transposed input `[n_in, batch]`, so the batch is the contiguous row each weight scales.
+    let mut xt = vec![0.0f32; n_in * batch];
     for b in 0..batch {
-        let xb = &x[b * n_in..(b + 1) * n_in];
-        for o in 0..n_out {
-            y[b * n_out + o] = scales[o] * dot_i8_f32(&q[o * n_in..(o + 1) * n_in], xb) + bias[o];
+        for i in 0..n_in {
+            xt[i * batch + b] = x[b * n_in + i];
+        }
+    }
+    let mut acc = vec![0.0f32; batch];
+    for o in 0..n_out {
+        acc.fill(0.0);
+        for (i, &w) in q[o * n_in..(o + 1) * n_in].iter().enumerate() {
+            axpy_i8(&mut acc, w, &xt[i * batch..(i + 1) * batch]);
+        }
+        for (b, a) in acc.iter().enumerate() {
+            y[b * n_out + o] = scales[o] * a + bias[o];
         }
     }
 }
 
-/// `rows[oy*out_w + ox, (c*k + ky)*k + kx] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
-fn im2row(rows: &mut [f32], x: &[f32], d: &Conv2dDims) {
-    let (ow, k) = (d.out_w(), d.kernel);
-    let patch = d.in_channels * k * k;
-    for oy in 0..d.out_h() {
-        for ox in 0..ow {
-            let row = &mut rows[(oy * ow + ox) * patch..(oy * ow + ox + 1) * patch];
-            for c in 0..d.in_channels {
-                for ky in 0..k {
+/// `cols[(c*k + ky)*k + kx, oy*out_w + ox] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
+fn im2col(cols: &mut [f32], x: &[f32], d: &Conv2dDims) {
+    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
+    for c in 0..d.in_channels {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                for oy in 0..oh {
                     let iy = (oy + ky) as isize - d.pad as isize;
-                    for kx in 0..k {
+                    for ox in 0..ow {
                         let ix = (ox + kx) as isize - d.pad as isize;
                         let inside = iy >= 0
                             && ix >= 0
                             && (iy as usize) < d.height
                             && (ix as usize) < d.width;
-                        row[(c * k + ky) * k + kx] = if inside {
+                        cols[(row * oh + oy) * ow + ox] = if inside {
                             x[(c * d.height + iy as usize) * d.width + ix as usize]
                         } else {
                             0.0
@@ -86,14 +94,18 @@ pub fn conv2d_forward_int8(
     let patch = d.in_channels * d.kernel * d.kernel;
     let spatial = d.out_h() * d.out_w();
     let in_plane = d.in_channels * d.height * d.width;
-    let mut rows = vec![0.0f32; spatial * patch];
+    let mut cols = vec![0.0f32; patch * spatial];
+    let mut acc = vec![0.0f32; spatial];
     for b in 0..d.batch {
-        im2row(&mut rows, &x[b * in_plane..(b + 1) * in_plane], d);
+        im2col(&mut cols, &x[b * in_plane..(b + 1) * in_plane], d);
         let yb = &mut y[b * d.filters * spatial..(b + 1) * d.filters * spatial];
         for (f, plane) in yb.chunks_exact_mut(spatial).enumerate() {
-            let qf = &q[f * patch..(f + 1) * patch];
-            for (s, out) in plane.iter_mut().enumerate() {
-                *out = scales[f] * dot_i8_f32(qf, &rows[s * patch..(s + 1) * patch]) + bias[f];
+            acc.fill(0.0);
+            for (p, &w) in q[f * patch..(f + 1) * patch].iter().enumerate() {
+                axpy_i8(&mut acc, w, &cols[p * spatial..(p + 1) * spatial]);
+            }
+            for (out, a) in plane.iter_mut().zip(&acc) {
+                *out = scales[f] * a + bias[f];
             }
         }
     }

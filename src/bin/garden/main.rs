@@ -13,6 +13,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod args;
 mod bench;
+mod labs;
 mod train;
 
 use args::Args;
@@ -30,6 +31,8 @@ fn main() {
         "train" => Args::parse(rest, &["no-shuffle"]).and_then(|a| train::train(&a)),
         "eval" => Args::parse(rest, &[]).and_then(|a| train::eval(&a)),
         "bench" => Args::parse(rest, &[]).and_then(|a| bench::bench(&a)),
+        "scaling" => Args::parse(rest, &[]).and_then(|a| labs::scaling(&a)),
+        "compress" => Args::parse(rest, &[]).and_then(|a| labs::compress(&a)),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())
