@@ -258,6 +258,8 @@ fn run<K: MicroKernel>(p: Problem) {
         accumulate,
         epilogue,
     } = p;
+    // Edge tiles go through a MAX_TILE stack scratch; a bigger kernel must raise it.
+    assert!(K::MR * K::NR <= MAX_TILE);
     if m == 0 || n == 0 {
         return;
     }
@@ -386,6 +388,8 @@ fn apply_epilogue(
                 .for_each(|(v, b)| *v += b),
         }
         if e.relu {
+            // Exactly `cpu::activation_forward`'s ReLU, so fusing changes no bit (note that
+            // `f32::max` maps NaN to 0 there as here).
             line.iter_mut().for_each(|v| *v = v.max(0.0));
         }
     }
