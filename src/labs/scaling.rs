@@ -55,6 +55,7 @@ pub struct SweepConfig {
     /// Fraction of the training file held out (from its end) to measure the loss on.
     pub validation: f32,
     /// At most this many held-out samples are evaluated per point.
+    #[serde(alias = "evalLimit")]
     pub eval_limit: usize,
 }
 
