@@ -5,7 +5,9 @@ use gradient_garden::data::mnist::Mnist;
 use gradient_garden::init::init_params;
 use gradient_garden::labs::compress::{evaluate_settings, float_logits, Setting};
 use gradient_garden::labs::int8::{QuantizedModel, QuantizedTensor};
-use gradient_garden::labs::prune::{prune_magnitude, weight_sparsity, PruneScope};
+use gradient_garden::labs::prune::{
+    best_storage, prune_magnitude, weight_sparsity, PruneScope, Storage,
+};
 use gradient_garden::spec::ModelSpec;
 use gradient_garden::tensor::{Param, Tensor};
 use gradient_garden::trainer::{Trainer, TrainerConfig};
@@ -101,8 +103,30 @@ fn pruning_reaches_the_asked_sparsity_exactly() {
             "{s}: pruned {max_pruned} > kept {min_kept}"
         );
         let per = prune_magnitude(&params, s, PruneScope::PerTensor).unwrap();
-        for p in per.iter().filter(|p| p.name.ends_with(".weight")) {
+        for (a, p) in params
+            .iter()
+            .zip(&per)
+            .filter(|(a, _)| a.name.ends_with(".weight"))
+        {
             let z = p.tensor.data.iter().filter(|v| **v == 0.0).count();
+            let pruned = a
+                .tensor
+                .data
+                .iter()
+                .zip(&p.tensor.data)
+                .filter(|(_, p)| **p == 0.0);
+            let kept = a
+                .tensor
+                .data
+                .iter()
+                .zip(&p.tensor.data)
+                .filter(|(_, p)| **p != 0.0);
+            let max_pruned = pruned.fold(0.0f32, |m, (w, _)| m.max(w.abs()));
+            assert!(
+                kept.into_iter().all(|(w, _)| w.abs() >= max_pruned),
+                "per tensor {s} {}",
+                p.name
+            );
             assert_eq!(
                 z,
                 (s as f64 * p.tensor.len() as f64).round() as usize,
@@ -237,5 +261,29 @@ fn trained_mlp_keeps_its_accuracy_in_int8_and_bytes_shrink() {
         "{:?} vs {:?}",
         table[3],
         table[2]
+    );
+}
+
+#[test]
+fn sparse_storage_counts_values_indices_and_row_pointers() {
+    // [64, 1600] at 90%: 10,240 non-zeros, each 4 bytes of f32 + a u16 column, 65 u32 row pointers.
+    assert_eq!(
+        best_storage(&[64, 1600], 10_240, 4),
+        (Storage::Csr, 10_240 * 6 + 4 * 65)
+    );
+    // int8 values: 1 + 2 bytes each.
+    assert_eq!(
+        best_storage(&[64, 1600], 10_240, 1),
+        (Storage::Csr, 10_240 * 3 + 4 * 65)
+    );
+    // At 50% int8 CSR (3 bytes per kept weight) is larger than dense int8: dense is counted.
+    assert_eq!(
+        best_storage(&[64, 1600], 51_200, 1),
+        (Storage::Dense, 102_400)
+    );
+    // Rows longer than 65,536 columns need u32 indices.
+    assert_eq!(
+        best_storage(&[1, 70_000], 10, 4),
+        (Storage::Csr, 10 * 8 + 8)
     );
 }

@@ -2,7 +2,9 @@
 //! validation loss for the same number of steps.
 use gradient_garden::backend::BackendChoice;
 use gradient_garden::data::mnist::Mnist;
-use gradient_garden::labs::scaling::{fit_points, Axis, ScalingSweep, SweepConfig};
+use gradient_garden::labs::scaling::{
+    fit_points, width_spec, Axis, Family, ScalingSweep, SweepConfig,
+};
 use pollster::block_on;
 
 fn train_file() -> Mnist {
@@ -78,4 +80,20 @@ fn data_sweep_uses_the_asked_fractions_and_the_same_held_out_set() {
         ..config
     };
     assert!(ScalingSweep::new(tiny, &train_file()).is_err());
+}
+
+#[test]
+fn cnn_family_widths_are_valid_models_that_grow() {
+    let mut last = 0;
+    for w in [1, 4, 16, 64, 256] {
+        let n = width_spec(Family::Cnn, w).parameter_count().unwrap();
+        assert!(n > last, "width {w}: {n} parameters");
+        last = n;
+    }
+    assert_eq!(
+        width_spec(Family::Cnn, 32).param_shapes().unwrap(),
+        gradient_garden::spec::ModelSpec::cnn()
+            .param_shapes()
+            .unwrap()
+    );
 }

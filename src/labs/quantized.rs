@@ -117,7 +117,7 @@ const CHUNK: usize = 64;
 impl QuantizedModel {
     /// Logits (`n * 10`) for `n` images of 784 values in [0, 1], computed on the int8 weights.
     pub fn logits(&self, images: &[f32]) -> Result<Vec<f32>> {
-        if images.len() % IMAGE_PIXELS != 0 {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) {
             return Err(Error::Shape(format!(
                 "{} values are not whole 784-pixel images",
                 images.len()

@@ -182,7 +182,7 @@ impl ScalingSweep {
                 )));
             }
         }
-        if sweep.len() == 0 {
+        if sweep.is_empty() {
             return Err(Error::Config("the sweep has no points".into()));
         }
         Ok(sweep)
