@@ -18,7 +18,9 @@ impl Gpu {
     /// Request a high-performance adapter (natively a software one is accepted, so lavapipe is
     /// found) and a device with the adapter's own buffer-size limits, so large layers fit.
     pub async fn new() -> Result<Self> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        // Natively WGPU_BACKEND (e.g. `vulkan`, `gl`) can pick or rule out backends.
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
