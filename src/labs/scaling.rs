@@ -49,11 +49,11 @@ pub struct SweepConfig {
     /// Width axis: the widths to train.
     pub widths: Vec<usize>,
     /// Data axis: fractions of the training pool.
-    pub fractions: Vec<f32>,
+    pub fractions: Vec<f64>,
     /// Data axis: the fixed model width.
     pub width: usize,
     /// Fraction of the training file held out (from its end) to measure the loss on.
-    pub validation: f32,
+    pub validation: f64,
     /// At most this many held-out samples are evaluated per point.
     #[serde(alias = "evalLimit")]
     pub eval_limit: usize,
@@ -123,7 +123,7 @@ pub struct SweepPoint {
     pub of: usize,
     pub axis: Axis,
     pub width: usize,
-    pub fraction: f32,
+    pub fraction: f64,
     pub parameters: usize,
     pub train_samples: usize,
     /// The size the law is fitted against: `parameters` (width axis) or `train_samples` (data).
@@ -159,7 +159,7 @@ impl ScalingSweep {
         if config.steps == 0 || config.batch == 0 {
             return Err(Error::Config("steps and batch must be at least 1".into()));
         }
-        let n_val = (train_file.len() as f32 * config.validation).round() as usize;
+        let n_val = (train_file.len() as f64 * config.validation).round() as usize;
         let n_pool = train_file.len() - n_val;
         let validation = Mnist {
             images: train_file.images[n_pool * IMAGE_PIXELS..].to_vec(),
@@ -216,7 +216,7 @@ impl ScalingSweep {
             ),
             Axis::Data => {
                 let f = self.config.fractions[i].clamp(0.0, 1.0);
-                let n = (self.pool.len() as f32 * f).round() as usize;
+                let n = (self.pool.len() as f64 * f).round() as usize;
                 (width_spec(self.config.family, self.config.width), n)
             }
         }
@@ -270,7 +270,7 @@ impl ScalingSweep {
                 Axis::Width => c.widths[i],
                 Axis::Data => c.width,
             },
-            fraction: n_train as f32 / self.pool.len() as f32,
+            fraction: n_train as f64 / self.pool.len() as f64,
             parameters,
             train_samples: n_train,
             x: match c.axis {
