@@ -1,5 +1,7 @@
 //! The scaling sweep on tiny budgets: points come one at a time, and wider models reach a lower
 //! validation loss for the same number of steps.
+mod gpu_support;
+
 use gradient_garden::backend::BackendChoice;
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::labs::scaling::{
@@ -96,4 +98,52 @@ fn cnn_family_widths_are_valid_models_that_grow() {
             .param_shapes()
             .unwrap()
     );
+}
+
+/// The same sweep on the GPU (lavapipe natively) gives the CPU reference's points.
+#[test]
+fn gpu_sweep_matches_cpu_sweep() {
+    let config = SweepConfig {
+        backend: BackendChoice::Cpu,
+        steps: 30,
+        widths: vec![8, 32],
+        eval_limit: 300,
+        ..SweepConfig::default()
+    };
+    let run = |backend| -> Result<Vec<_>, gradient_garden::Error> {
+        let mut sweep = ScalingSweep::new(
+            SweepConfig {
+                backend,
+                ..config.clone()
+            },
+            &train_file(),
+        )?;
+        let mut points = Vec::new();
+        while let Some(p) = block_on(sweep.next_point())? {
+            points.push(p);
+        }
+        Ok(points)
+    };
+    let cpu = run(BackendChoice::Cpu).unwrap();
+    let Some(gpu) = gpu_support::or_skip(run(BackendChoice::Gpu)) else {
+        return;
+    };
+    for (c, g) in cpu.iter().zip(&gpu) {
+        assert_eq!(g.backend, "gpu");
+        let rel = |a: f32, b: f32| (a - b).abs() / a.abs().max(1e-6);
+        assert!(
+            rel(c.val_loss, g.val_loss) < 1e-3,
+            "width {}: cpu {} gpu {}",
+            c.width,
+            c.val_loss,
+            g.val_loss
+        );
+        assert!(
+            rel(c.train_loss, g.train_loss) < 1e-3,
+            "width {}: cpu {} gpu {}",
+            c.width,
+            c.train_loss,
+            g.train_loss
+        );
+    }
 }
