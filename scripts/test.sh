@@ -86,6 +86,12 @@ run_wasm() {
   for f in tests/*.rs; do
     grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$f" && targets+=(--test "$(basename "$f" .rs)")
   done
+  if [ "${#targets[@]}" -eq 0 ]; then
+    # Without any --test, cargo would run every test target for wasm32: refuse instead.
+    echo "[test] no tests/*.rs declares wasm_bindgen_test_configure!(run_in_browser)" | tee "$LOG_DIR/wasm.log"
+    record wasm 1 0 0 0
+    return
+  fi
   echo "[test] browser test files: ${targets[*]}"
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     WASM_BINDGEN_TEST_ONLY_WEB=1 \
