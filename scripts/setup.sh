@@ -54,7 +54,8 @@ else
   say "apt: installing ${missing[*]} (apt-get update first)"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -q
-  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # With recommends: chromium-common pulls in fonts (fonts-liberation), which the page text needs.
+  as_root apt-get install -y -q "${missing[@]}"
 fi
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after the apt step"
 [ -x /usr/bin/chromedriver ] || die "/usr/bin/chromedriver is missing after the apt step"
