@@ -21,6 +21,9 @@ pub struct CpuBackend {
     opt: OptimizerState,
     /// The training-batch workspace, built once for `batch`.
     work: Workspace,
+    /// The evaluation workspace, kept between `logits` calls (rebuilt only when the chunk size
+    /// changes, e.g. for the last partial chunk).
+    eval: Option<Workspace>,
     /// Scratch copy of a parameter tensor before its update (for `update_norm`).
     before: Vec<f32>,
     train_images: Vec<u8>,
@@ -48,6 +51,7 @@ impl CpuBackend {
             grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
             opt: OptimizerState::new(&sizes),
             work: model.workspace(batch),
+            eval: None,
             before: Vec::with_capacity(largest),
             model,
             batch,
@@ -202,13 +206,12 @@ impl Backend for CpuBackend {
     async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
         let n = Self::check_images(images)?;
         let mut out = Vec::with_capacity(n * CLASSES);
-        let mut ws: Option<Workspace> = None;
         for chunk in images.chunks(EVAL_CHUNK * IMAGE_PIXELS) {
             let m = chunk.len() / IMAGE_PIXELS;
-            if ws.as_ref().map(|w| w.n) != Some(m) {
-                ws = Some(self.model.workspace(m));
+            if self.eval.as_ref().map(|w| w.n) != Some(m) {
+                self.eval = Some(self.model.workspace(m));
             }
-            let ws = ws.as_mut().expect("just built");
+            let ws = self.eval.as_mut().expect("just built");
             ws.input.copy_from_slice(chunk);
             self.model.forward(ws, None);
             out.extend_from_slice(ws.acts.last().expect("a model has layers"));

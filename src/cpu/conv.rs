@@ -4,7 +4,30 @@
 //!
 //! Done as im2col + matmul per image: `cols [c_in*k*k, out_h*out_w]` holds every receptive field
 //! as a column, so the forward pass is `y_b = weight[filters, c_in*k*k] . cols + bias`.
+//!
+//! [`conv2d_forward`]/[`conv2d_backward`] run the products on [`super::gemm`] with thread-local
+//! `cols` buffers (no allocation per call once grown); [`conv2d_forward_reference`] and
+//! [`conv2d_backward_reference`] are the readable ndarray versions the tests compare them with.
+use super::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
 use ndarray::linalg::general_mat_mul;
+use std::cell::RefCell;
+
+thread_local! {
+    /// im2col scratch (`cols`, `dcols`), grown to the largest convolution seen and kept.
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f(cols, dcols)` on the thread's scratch, each at least `len` long.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with(|s| {
+        let (cols, dcols) = &mut *s.borrow_mut();
+        if cols.len() < len {
+            cols.resize(len, 0.0);
+            dcols.resize(len, 0.0);
+        }
+        f(&mut cols[..len], &mut dcols[..len])
+    })
+}
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Everything that fixes a convolution's shapes.
@@ -101,6 +124,57 @@ fn col2im_add(dx: &mut [f32], cols: &[f32], d: &Conv2dDims) {
 /// (overwrites `y`).
 pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Conv2dDims) {
     let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
+    let epilogue = Epilogue {
+        bias: Bias::PerRow(bias),
+        relu: false,
+    };
+    with_scratch(patch * spatial, |cols, _| {
+        for b in 0..d.batch {
+            im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
+            let yb = &mut y[b * d.out_plane()..(b + 1) * d.out_plane()];
+            sgemm_epilogue(
+                d.filters, patch, spatial, w, false, cols, false, yb, false, epilogue,
+            );
+        }
+    });
+}
+
+/// Gradients of [`conv2d_forward`] given `dy` (all outputs overwritten): `dw = sum_b dy_b . cols_b^T`,
+/// `db[f] = sum dy[:, f, :, :]`, `dx = col2im(w^T . dy_b)`. `dx = None` skips the input gradient.
+pub fn conv2d_backward(
+    mut dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dy: &[f32],
+    x: &[f32],
+    w: &[f32],
+    d: &Conv2dDims,
+) {
+    let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
+    dw.fill(0.0);
+    db.fill(0.0);
+    if let Some(dx) = dx.as_deref_mut() {
+        dx.fill(0.0);
+    }
+    with_scratch(patch * spatial, |cols, dcols| {
+        for b in 0..d.batch {
+            let dyb = &dy[b * d.out_plane()..(b + 1) * d.out_plane()];
+            for (f, plane) in dyb.chunks_exact(spatial).enumerate() {
+                db[f] += plane.iter().sum::<f32>();
+            }
+            im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
+            sgemm(d.filters, spatial, patch, dyb, false, cols, true, dw, true);
+            if let Some(dx) = dx.as_deref_mut() {
+                sgemm(patch, d.filters, spatial, w, true, dyb, false, dcols, false);
+                col2im_add(&mut dx[b * d.in_plane()..(b + 1) * d.in_plane()], dcols, d);
+            }
+        }
+    });
+}
+
+/// [`conv2d_forward`] with ndarray's `general_mat_mul`: the reference the tests check against.
+pub fn conv2d_forward_reference(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Conv2dDims) {
+    let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
     let w2 = ArrayView2::from_shape((d.filters, patch), w).expect("weight shape");
     let mut cols = vec![0.0f32; patch * spatial];
     for b in 0..d.batch {
@@ -115,9 +189,8 @@ pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Con
     }
 }
 
-/// Gradients of [`conv2d_forward`] given `dy` (all outputs overwritten): `dw = sum_b dy_b . cols_b^T`,
-/// `db[f] = sum dy[:, f, :, :]`, `dx = col2im(w^T . dy_b)`. `dx = None` skips the input gradient.
-pub fn conv2d_backward(
+/// [`conv2d_backward`] with ndarray's `general_mat_mul`: the reference the tests check against.
+pub fn conv2d_backward_reference(
     mut dx: Option<&mut [f32]>,
     dw: &mut [f32],
     db: &mut [f32],

@@ -1,6 +1,10 @@
 //! Fully connected layer, PyTorch `Linear` layout: `x [batch, n_in]`, `w [n_out, n_in]`,
-//! `bias [n_out]`, `y [batch, n_out]`. Row-major slices; ndarray's `general_mat_mul`
-//! (matrixmultiply) does the products without allocating.
+//! `bias [n_out]`, `y [batch, n_out]`. Row-major slices.
+//!
+//! [`dense_forward`]/[`dense_backward`] run on [`super::gemm`] (simd128 in the browser);
+//! [`dense_forward_reference`] and
+//! [`dense_backward_reference`] are the readable ndarray versions the tests compare them with.
+use super::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -22,6 +26,55 @@ pub fn dense_forward(
     n_in: usize,
     n_out: usize,
 ) {
+    let epilogue = Epilogue {
+        bias: Bias::PerCol(bias),
+        relu: false,
+    };
+    sgemm_epilogue(batch, n_in, n_out, x, false, w, true, y, false, epilogue);
+}
+
+/// Gradients of [`dense_forward`] given `dy [batch, n_out]` (all outputs overwritten):
+/// `dx = dy . w`, `dw = dy^T . x`, `db = sum_b dy`. Pass `dx = None` for the first layer,
+/// whose input gradient nobody needs.
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward(
+    dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dy: &[f32],
+    x: &[f32],
+    w: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
+    if let Some(dx) = dx {
+        sgemm(batch, n_out, n_in, dy, false, w, false, dx, false);
+    }
+    sgemm(n_out, batch, n_in, dy, true, x, false, dw, false);
+    bias_gradient(db, dy, n_out);
+}
+
+/// `db = sum_b dy[b, :]` (overwrites `db`).
+fn bias_gradient(db: &mut [f32], dy: &[f32], n_out: usize) {
+    db.fill(0.0);
+    for row in dy.chunks_exact(n_out) {
+        for (d, g) in db.iter_mut().zip(row) {
+            *d += g;
+        }
+    }
+}
+
+/// [`dense_forward`] with ndarray's `general_mat_mul`: the reference the tests check against.
+pub fn dense_forward_reference(
+    y: &mut [f32],
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
     let mut y2 = view_mut(y, batch, n_out);
     for mut row in y2.rows_mut() {
         row.assign(&ndarray::ArrayView1::from(bias));
@@ -35,11 +88,9 @@ pub fn dense_forward(
     );
 }
 
-/// Gradients of [`dense_forward`] given `dy [batch, n_out]` (all outputs overwritten):
-/// `dx = dy . w`, `dw = dy^T . x`, `db = sum_b dy`. Pass `dx = None` for the first layer,
-/// whose input gradient nobody needs.
+/// [`dense_backward`] with ndarray's `general_mat_mul`: the reference the tests check against.
 #[allow(clippy::too_many_arguments)]
-pub fn dense_backward(
+pub fn dense_backward_reference(
     dx: Option<&mut [f32]>,
     dw: &mut [f32],
     db: &mut [f32],
@@ -67,10 +118,5 @@ pub fn dense_backward(
         0.0,
         &mut view_mut(dw, n_out, n_in),
     );
-    db.fill(0.0);
-    for row in dy.chunks_exact(n_out) {
-        for (d, g) in db.iter_mut().zip(row) {
-            *d += g;
-        }
-    }
+    bias_gradient(db, dy, n_out);
 }

@@ -29,8 +29,11 @@ pub mod pool;
 pub use activation::{activation_backward, activation_forward};
 pub use augment::{gather_batch, sample_bilinear, transform_image};
 pub use backend::CpuBackend;
-pub use conv::{conv2d_backward, conv2d_forward, Conv2dDims};
-pub use dense::{dense_backward, dense_forward};
+pub use conv::{
+    conv2d_backward, conv2d_backward_reference, conv2d_forward, conv2d_forward_reference,
+    Conv2dDims,
+};
+pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
 pub use dropout::{dropout_backward, dropout_forward, dropout_scale};
 pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};
 pub use model::{Model, Workspace};
