@@ -153,7 +153,7 @@ function renderScaling() {
       p.val_loss.toFixed(4),
       `${(p.val_accuracy * 100).toFixed(1)}%`,
       p.backend,
-      `${(p.ms / 1000).toFixed(1)} s`,
+      p.ms < 1000 ? `${Math.round(p.ms)} ms` : `${(p.ms / 1000).toFixed(1)} s`,
     ];
     for (const c of cells) {
       const td = document.createElement("td");

@@ -15,6 +15,8 @@ function niceTicks(lo, hi, count) {
 
 /** Tick values for a log axis spanning [lo, hi] (log10 units): powers of ten, plus 2 and 5 when few. */
 function logTicks(lo, hi) {
+  // Less than a factor of two: plain ticks in value space (placed on the log axis).
+  if (hi - lo < 0.3) return niceTicks(10 ** lo, 10 ** hi, 4).filter((v) => v > 0).map(Math.log10);
   const out = [];
   const span = hi - lo;
   const mults = span < 0.6 ? [1, 1.5, 2, 3, 4, 5, 6, 8] : span < 1.5 ? [1, 2, 3, 5] : span < 3 ? [1, 3] : [1];
@@ -129,7 +131,7 @@ export class ScatterPlot {
       ctx.moveTo(PAD.left, y);
       ctx.lineTo(PAD.left + W, y);
       ctx.stroke();
-      ctx.fillText(yf(o.logY ? 10 ** v : v), PAD.left - 4, y);
+      if (!empty) ctx.fillText(yf(o.logY ? 10 ** v : v), PAD.left - 4, y);
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -140,7 +142,7 @@ export class ScatterPlot {
       ctx.moveTo(x, PAD.top);
       ctx.lineTo(x, PAD.top + H);
       ctx.stroke();
-      ctx.fillText(xf(o.logX ? 10 ** v : v), x, PAD.top + H + 4);
+      if (!empty) ctx.fillText(xf(o.logX ? 10 ** v : v), x, PAD.top + H + 4);
     }
     ctx.strokeStyle = "rgba(128,128,128,0.6)";
     ctx.strokeRect(PAD.left + 0.5, PAD.top + 0.5, W, H);
@@ -170,9 +172,10 @@ export class ScatterPlot {
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = g.color ?? "#888";
-      ctx.textAlign = "right";
-      ctx.textBaseline = "bottom";
-      if (g.label) ctx.fillText(g.label, PAD.left + W - 4, y - 2);
+      // Left end, under the line: the curve is high there, the points crowd the right.
+      ctx.textAlign = "left";
+      ctx.textBaseline = "top";
+      if (g.label) ctx.fillText(g.label, PAD.left + 4, Math.min(y + 2, PAD.top + H - 12));
     }
     // Curves.
     for (const c of this.curves) {

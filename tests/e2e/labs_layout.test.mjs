@@ -1,0 +1,53 @@
+// The labs page is usable by keyboard and on a phone: every control has an accessible name, Tab
+// reaches them, Enter on a focused button runs the lab, and at 390 px nothing but the tables'
+// own scroll boxes is wider than the screen.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openLabs, screenshot, until } from "./labs_helpers.mjs";
+
+test("labs controls are labelled, reachable with Tab, and fit a phone screen", async () => {
+  const app = await openLabs({ width: 390, height: 844 });
+  try {
+    const { page } = app;
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll("input, select, button, canvas#draw, [tabindex]")]
+        .filter((el) => !el.closest("[hidden]"))
+        .filter((el) => {
+          const labelled = el.labels && el.labels.length > 0;
+          const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+          const text = el.tagName === "BUTTON" && el.textContent.trim();
+          return !(labelled || aria || text);
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unnamed, [], "controls without an accessible name");
+
+    const seen = [];
+    await page.locator("body").focus();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press("Tab");
+      seen.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+    }
+    for (const id of ["axis", "sizes", "scaling-backend", "steps", "scaling-start", "load-model", "use-pretrained", "limit", "scope", "compress-start", "draw", "compare", "export"]) {
+      assert.ok(seen.includes(id), `Tab never reaches #${id}: ${seen.join(" ")}`);
+    }
+
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+
+    // Keyboard only: focus Evaluate and press Enter.
+    for (const box of await page.$$("#settings input")) await box.uncheck();
+    await page.check('#settings input[value="int8"]');
+    await page.selectOption("#limit", "500");
+    await page.focus("#compress-start");
+    await page.keyboard.press("Enter");
+    await until(page, () => /^Done/.test(document.getElementById("compress-progress").textContent));
+    assert.equal(await page.locator("#compress-table tbody tr").count(), 1);
+    const after = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(after <= 0, `with a filled table the page is ${after} px too wide`);
+    await screenshot(page, "labs_phone.png", { fullPage: true });
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
