@@ -242,7 +242,8 @@ function renderStatus() {
   if (i) {
     const kind = i.kind === "gpu" ? "WebGPU" : "CPU (wasm)";
     let text = `Backend: ${kind} — ${i.adapter || "unnamed adapter"}`;
-    if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
+    if (i.probe) text += ` · auto: ${i.probe.reason}`;
+    else if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
     let full = text;
     if (i.gpuUnavailable) {
       // The engine's reason can run to a paragraph: the first clause here, all of it on hover.
@@ -888,6 +889,8 @@ function state() {
     adapter: i.adapter ?? null,
     fallback: i.fallback ?? null,
     gpuUnavailable: i.gpuUnavailable ?? null,
+    /** Under 'auto' on a software GPU: `{chosen, reason, cpuMsPerStep, gpuMsPerStep}` of the timed probe. */
+    probe: i.probe ? { ...i.probe } : null,
     model: JSON.parse(JSON.stringify(S.config.model)),
     spec: i.spec ?? null,
     parameters: i.parameters ?? null,

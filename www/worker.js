@@ -79,18 +79,82 @@ function status(extra = {}) {
   post({ event: "status", training, info, config, ...extra });
 }
 
+// A software WebGPU adapter (SwiftShader, lavapipe) can be far slower than the wasm CPU backend,
+// so under 'auto' it has to earn its place: a short timed run of both, the faster one stays.
+// A hardware adapter is taken without a probe. Decisions are kept per (model, batch).
+const PROBE_CPU_STEPS = 3; // timed CPU steps, after one warm-up step
+const PROBE_GPU_STEPS = 1; // timed GPU steps, after one warm-up step (a software GPU is slow)
+const PROBE_GPU_LIMIT_MS = 8000; // warm-up + timed GPU steps; past this the GPU has lost
+const probes = new Map();
+const probeKey = (cfg) => JSON.stringify([cfg.model, cfg.batch]);
+
+/**
+ * One warm-up step (pipelines, uploads), then `steps` timed ones. Resolves to `{ms}` per timed
+ * step, or `{ms: Infinity, atLeast}` (a lower bound) when the whole run passes `limitMs`;
+ * `done` settles when the queued steps have really finished.
+ */
+async function timeSteps(s, steps, limitMs) {
+  const start = performance.now();
+  const run = (async () => {
+    await s.train(1);
+    await s.metrics();
+    const t0 = performance.now();
+    await s.train(steps);
+    await s.metrics();
+    return (performance.now() - t0) / steps;
+  })();
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve(Infinity), limitMs)));
+  const ms = await Promise.race([run, late]);
+  clearTimeout(timer);
+  // Unfinished after limitMs: some step of the 1 + steps took at least limitMs / (1 + steps).
+  const atLeast = (performance.now() - start) / (1 + steps);
+  return { ms, atLeast, done: run.catch(() => null) };
+}
+
+/** Time both backends on `cfg`'s model; `gpu` is a fresh session on the software adapter. */
+async function probe(cfg, weights, gpu) {
+  const cpu = await Session.create({ ...cfg, backend: "cpu" }, dataset, weights ?? undefined);
+  const c = await timeSteps(cpu, PROBE_CPU_STEPS, 60_000);
+  cpu.free();
+  const g = await timeSteps(gpu, PROBE_GPU_STEPS, PROBE_GPU_LIMIT_MS);
+  const chosen = g.ms < c.ms ? "gpu" : "cpu";
+  const finished = Number.isFinite(g.ms);
+  const ratio = finished ? Math.max(g.ms, c.ms) / Math.min(g.ms, c.ms) : g.atLeast / c.ms;
+  const x = `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}x`;
+  const reason =
+    chosen === "cpu"
+      ? `CPU: ${finished ? "" : "at least "}${x} faster than the software GPU here`
+      : `WebGPU: ${x} faster than the CPU here, on a software GPU`;
+  const result = { chosen, reason, cpuMsPerStep: c.ms, gpuMsPerStep: finished ? g.ms : null };
+  probes.set(probeKey(cfg), result);
+  return { result, gpuDone: g.done };
+}
+
+/** A new Session for `cfg`; under 'auto' on a software GPU, the probe's choice. */
 async function createSession(cfg, weights) {
+  const make = (backend) => Session.create({ ...cfg, backend }, dataset, weights ?? undefined);
+  const known = cfg.backend === "auto" ? probes.get(probeKey(cfg)) : null;
+  if (known) return { session: await make(known.chosen), probe: known };
   const created = await Session.create(cfg, dataset, weights ?? undefined);
-  return created;
+  const i = created.info();
+  if (cfg.backend !== "auto" || i.kind !== "gpu" || !i.fallback) return { session: created, probe: null };
+  const { result, gpuDone } = await probe(cfg, weights, created);
+  // The probe trained `created`: the run starts from the given weights on a fresh session. The
+  // GPU is freed once its queued probe steps are done.
+  if (result.chosen === "gpu") await gpuDone;
+  gpuDone.then(() => created.free());
+  return { session: await make(result.chosen), probe: result };
 }
 
 /** Replace the session; the old one stays alive (and is returned to) if the new one fails. */
 async function rebuild(cfg, weights, inLoop = false) {
   if (!inLoop) await stopTraining();
-  const next = await serial(() => createSession(cfg, weights));
+  const { session: next, probe: p } = await serial(() => createSession(cfg, weights));
   const old = session;
   session = next;
   info = next.info();
+  if (p) info = { ...info, probe: { chosen: p.chosen, reason: p.reason, cpuMsPerStep: p.cpuMsPerStep, gpuMsPerStep: p.gpuMsPerStep } };
   config = cfg;
   chunk = 1;
   lastStatsStep = -Infinity;

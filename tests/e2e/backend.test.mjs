@@ -24,7 +24,7 @@ describe("the page starts its engine and names the backend", () => {
     await site?.close();
   });
 
-  test("with WebGPU available it trains on the GPU and says so", async () => {
+  test("with WebGPU available, auto takes a hardware GPU or the faster of a software GPU and the CPU, and says why", async () => {
     const browser = await launchChromium();
     try {
       const { page, errors, logs } = await openPage(browser, site.url);
@@ -37,18 +37,36 @@ describe("the page starts its engine and names the backend", () => {
       await waitForPlayground(page);
       const s = await page.evaluate(() => window.playground.state());
       assert.ok(["gpu", "cpu"].includes(s.backend), `state().backend is ${JSON.stringify(s.backend)}`);
-      // Chromium here has a WebGPU adapter (SwiftShader), so the engine must be on it: a silent
-      // fall back to the CPU would hide a broken GPU path.
-      assert.equal(
-        s.backend,
-        "gpu",
-        `the page fell back to the CPU although WebGPU is available: ${s.gpuUnavailable ?? "no reason given"}`,
-      );
       assert.equal(typeof s.adapter, "string");
       assert.ok(s.adapter.length > 0, "state().adapter is empty");
       const text = await page.locator("#backend").innerText();
-      assert.match(text, /WebGPU/, `the page does not show the GPU backend: "${text}"`);
-      assert.ok(text.includes(s.adapter), `the page does not name the adapter "${s.adapter}": "${text}"`);
+      const gpuInfo = await page.evaluate(async () => {
+        const a = await navigator.gpu.requestAdapter();
+        return a ? { fallback: !!a.info?.isFallbackAdapter || /swiftshader/i.test(a.info?.description ?? "") } : null;
+      });
+      assert.ok(gpuInfo, "navigator.gpu gave no adapter although WebGPU is on");
+      if (gpuInfo.fallback) {
+        // A software adapter (SwiftShader here) must earn its place: 'auto' times both backends
+        // and runs the faster one, and the page says which and why.
+        assert.ok(s.probe, `no probe result under 'auto' on a software GPU: ${JSON.stringify(s)}`);
+        assert.equal(s.backend, s.probe.chosen, "state().backend is not the probe's choice");
+        assert.ok(s.probe.cpuMsPerStep > 0, `CPU probe time ${s.probe.cpuMsPerStep}`);
+        assert.match(s.probe.reason, /faster/);
+        assert.ok(text.includes(s.probe.reason), `the page does not give the probe's reason: "${text}"`);
+        assert.match(text, s.backend === "gpu" ? /WebGPU/ : /CPU/);
+      } else {
+        // A hardware GPU is taken without a probe: a silent fall back to the CPU would hide a
+        // broken GPU path.
+        assert.equal(s.backend, "gpu", `the page fell back to the CPU: ${s.gpuUnavailable ?? "no reason given"}`);
+        assert.match(text, /WebGPU/, `the page does not show the GPU backend: "${text}"`);
+      }
+      // The user can still pick either backend by hand.
+      const other = s.backend === "gpu" ? "cpu" : "gpu";
+      const s2 = await page.evaluate((b) => window.playground.configure({ backend: b }), other);
+      assert.equal(s2.backend, other, `configure({backend: '${other}'}) runs on ${s2.backend}`);
+      const text2 = await page.locator("#backend").innerText();
+      assert.match(text2, other === "gpu" ? /WebGPU/ : /CPU/, `after switching: "${text2}"`);
+      assert.ok(text2.includes(s2.adapter), `the page does not name the adapter "${s2.adapter}": "${text2}"`);
       assertNoErrors(errors, logs);
     } finally {
       await browser.close();
