@@ -46,6 +46,16 @@ test("labs controls are labelled, reachable with Tab, and fit a phone screen", a
     const after = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(after <= 0, `with a filled table the page is ${after} px too wide`);
     await screenshot(page, "labs_phone.png", { fullPage: true });
+
+    // The playground's header links here, visibly.
+    await page.goto(page.url().replace(/labs\.html.*$/, "index.html"));
+    const link = page.getByRole("link", { name: "Labs: scaling law & compression" });
+    assert.ok(await link.isVisible(), "the playground shows a link to the labs");
+    await link.click();
+    await page.waitForURL(/labs\.html$/);
+    await page.waitForFunction(() => window.labs && window.labs.ready);
+    await page.evaluate(() => window.labs.ready);
+    assert.equal(await page.textContent("#h-scaling"), "The scaling law");
     app.check();
   } finally {
     await app.close();
