@@ -6,10 +6,10 @@ import { REPO_ROOT, assertNoErrors, launchChromium, openPage, requirePkg, startS
 export const ARTIFACTS = join(REPO_ROOT, "tests/e2e/artifacts");
 
 /** Serve www/, open labs.html, wait for `window.labs.ready` (the pretrained CNN loaded). */
-export async function openLabs({ width = 1200, height = 900 } = {}) {
+export async function openLabs({ width = 1200, height = 900, webgpu = true } = {}) {
   requirePkg();
   const site = await startSite();
-  const browser = await launchChromium();
+  const browser = await launchChromium({ webgpu });
   const close = async () => {
     await browser.close();
     await site.close();

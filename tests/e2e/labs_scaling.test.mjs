@@ -91,3 +91,28 @@ test("Cancel stops between runs and keeps the finished points; bad sizes give a 
     await app.close();
   }
 });
+
+test("asking for the GPU where there is none says so, and the CPU still runs", async () => {
+  const app = await openLabs({ webgpu: false });
+  try {
+    const { page } = app;
+    await page.selectOption("#scaling-backend", "gpu");
+    await page.fill("#sizes", "8, 16");
+    await page.fill("#steps", "10");
+    await page.click("#scaling-start");
+    await until(page, () => /^Stopped/.test(document.getElementById("scaling-progress").textContent));
+    assert.match(await page.textContent("#message-text"), /The sweep failed: .*GPU/i);
+    assert.equal(await page.evaluate(() => window.labs.state.points.length), 0);
+    assert.equal(await page.isEnabled("#scaling-start"), true);
+
+    await page.selectOption("#scaling-backend", "cpu");
+    await page.click("#scaling-start");
+    await until(page, () => /^Done: 2 runs on the CPU/.test(document.getElementById("scaling-progress").textContent));
+    assert.equal(await page.getAttribute("#scaling-chart", "data-points"), "2");
+    assert.match(await page.textContent("#fit-result"), /Needs at least 3 finished runs \(2 so far\)/);
+    // The failed GPU run is reported on the page, not as a console error.
+    app.check();
+  } finally {
+    await app.close();
+  }
+});

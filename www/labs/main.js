@@ -332,7 +332,8 @@ async function runCompression() {
   state.cancelCompress = false;
   state.rows = [];
   renderCompression();
-  $("compress-start").disabled = true;
+  // The model stays fixed while its table is measured.
+  for (const id of ["compress-start", "load-model", "use-pretrained"]) $(id).disabled = true;
   $("compress-cancel").disabled = false;
   const limit = Number($("limit").value);
   const scope = $("scope").value;
@@ -353,7 +354,7 @@ async function runCompression() {
     showMessage(`The evaluation failed: ${e.message}`);
   } finally {
     state.compressing = false;
-    $("compress-start").disabled = false;
+    for (const id of ["compress-start", "load-model", "use-pretrained"]) $(id).disabled = false;
     $("compress-cancel").disabled = true;
   }
 }
