@@ -150,7 +150,14 @@ fn train(gpu: &mut GpuBackend, batch: usize, steps: u32) {
 async fn browser_gpu_throughput_report() {
     let now = || js_sys::Date::now() / 1000.0;
     let (images, labels) = synthetic(256);
-    for (name, batch, steps) in [("mlp", 128usize, 10u32), ("cnn", 64, 3)] {
+    // Tiled (workgroup memory) and direct (barrier-free) matmuls, interleaved: the machine is noisy.
+    for (name, batch, steps, direct) in [
+        ("mlp", 128usize, 10u32, false),
+        ("mlp", 128, 10, true),
+        ("cnn", 64, 3, false),
+        ("cnn", 64, 3, true),
+    ] {
+        gradient_garden::gpu::set_matmul_variant(Some(direct));
         let spec = ModelSpec::preset(name).unwrap();
         let params = init_params(&spec, 1).unwrap();
         let Ok(mut gpu) = GpuBackend::new(&spec, &params, batch).await else {
@@ -171,20 +178,51 @@ async fn browser_gpu_throughput_report() {
         }
         let predict_ms = (now() - t) * 100.0;
         console_log!(
-            "THROUGHPUT {name} batch {batch}: {:.0} samples/s, one-image predict {:.1} ms ({:?})",
+            "THROUGHPUT {name} batch {batch} direct matmul {direct}: {:.0} samples/s, one-image predict {:.1} ms ({:?})",
             (steps as usize * batch) as f64 / secs,
             predict_ms,
             gpu.info()
         );
     }
+    gradient_garden::gpu::set_matmul_variant(None);
     use gradient_garden::gpu::kernels::Kernel;
     for size in [128, 256] {
-        for tiles in [Kernel::Matmul, Kernel::MatmulSmall] {
+        for tiles in [Kernel::Matmul, Kernel::MatmulSmall, Kernel::MatmulDirect] {
             let gflops =
                 gradient_garden::gpu::probe::bench_matmul_tiles(size, size, size, 5, Some(tiles))
                     .await
                     .unwrap();
             console_log!("THROUGHPUT matmul {size}^3 {tiles:?}: {gflops:.2} GFLOP/s");
+        }
+    }
+}
+
+/// Prints (never asserts) each dispatch of one training step, run alone and waited for, on the
+/// browser's adapter, and the dispatch count per step.
+#[wasm_bindgen_test]
+async fn browser_gpu_profile_step_report() {
+    let (images, labels) = synthetic(256);
+    for (name, batch) in [("mlp", 128usize), ("cnn", 64)] {
+        let spec = ModelSpec::preset(name).unwrap();
+        let params = init_params(&spec, 1).unwrap();
+        let Ok(mut gpu) = GpuBackend::new(&spec, &params, batch).await else {
+            console_log!("==== SKIP: no GPU adapter ====");
+            return;
+        };
+        gpu.upload_train_set(&images, &labels).unwrap();
+        train(&mut gpu, batch, 1);
+        gpu.take_metrics().await.unwrap();
+        // Twice: the first replay warms up.
+        gpu.profile_step().await.unwrap();
+        let rows = gpu.profile_step().await.unwrap();
+        let total: f64 = rows.iter().map(|r| r.1).sum();
+        console_log!(
+            "PROFILE {name} batch {batch}: {} dispatches, {:.1} ms summed",
+            rows.len(),
+            total * 1e3
+        );
+        for (k, s) in rows {
+            console_log!("PROFILE {name}   {:7.2} ms  {k}", s * 1e3);
         }
     }
 }

@@ -14,6 +14,9 @@ pub enum Kernel {
     Matmul,
     /// The same kernel with 32x32 output tiles (shaders/matmul.wgsl with `TQ = 8`).
     MatmulSmall,
+    /// 32x32 tiles without workgroup memory or barriers (shaders/matmul_direct.wgsl), for
+    /// software adapters.
+    MatmulDirect,
     SplitKSum,
     Matvec,
     Im2col,
@@ -44,6 +47,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::Matmul,
         "matmul.wgsl",
         include_str!("../../shaders/matmul.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::MatmulDirect,
+        "matmul_direct.wgsl",
+        include_str!("../../shaders/matmul_direct.wgsl"),
         false,
         false,
     ),

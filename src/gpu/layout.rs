@@ -108,8 +108,17 @@ impl MatmulShape {
         }
     }
 
+    /// [`Self::kernel`], or the barrier-free `MatmulDirect` when `direct` (software adapters).
+    pub fn pick(&self, direct: bool) -> Kernel {
+        if direct {
+            Kernel::MatmulDirect
+        } else {
+            self.kernel()
+        }
+    }
+
     pub fn tile(kernel: Kernel) -> u32 {
-        if kernel == Kernel::MatmulSmall {
+        if matches!(kernel, Kernel::MatmulSmall | Kernel::MatmulDirect) {
             32
         } else {
             64
@@ -120,10 +129,6 @@ impl MatmulShape {
     pub fn groups_for(&self, kernel: Kernel) -> [u32; 3] {
         let t = Self::tile(kernel);
         [self.n.div_ceil(t), self.m.div_ceil(t), self.batches.max(1)]
-    }
-
-    pub fn groups(&self) -> [u32; 3] {
-        self.groups_for(self.kernel())
     }
 }
 

@@ -21,6 +21,7 @@ use kernels::{Dispatch, Kernel, Pipelines};
 use layout::ParamLayout;
 use net::{Net, Shared};
 
+pub use context::set_matmul_variant;
 pub use probe::bench_matmul;
 
 /// Steps of metrics the GPU ring holds; `take_metrics` returns at most this many (the newest).

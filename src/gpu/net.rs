@@ -133,7 +133,10 @@ impl Net {
                     let (kernel, words, groups) = if batch <= MATVEC_ROWS {
                         (Kernel::Matvec, vec![bu, u, inp, act], [u, bu, 1])
                     } else {
-                        (mm.kernel(), mm.words().to_vec(), mm.groups())
+                        {
+                            let k = mm.pick(gpu.direct_matmul);
+                            (k, mm.words().to_vec(), mm.groups_for(k))
+                        }
                     };
                     let uni = gpu.uniform("dense fwd", &words);
                     let bind = pipes.bind(
@@ -197,9 +200,10 @@ impl Net {
                         batches: bu,
                     };
                     let uni = gpu.uniform("conv fwd", &mm.words());
+                    let mk = mm.pick(gpu.direct_matmul);
                     let bind = pipes.bind(
                         gpu,
-                        mm.kernel(),
+                        mk,
                         &[
                             view(shared.params, wo, wl),
                             col.as_entire_binding(),
@@ -209,9 +213,9 @@ impl Net {
                         ],
                     );
                     forward.push(Dispatch {
-                        kernel: mm.kernel(),
+                        kernel: mk,
                         bind,
-                        groups: mm.groups(),
+                        groups: mm.groups_for(mk),
                     });
                     col_bufs[i] = Some(col);
                 }

@@ -101,12 +101,12 @@ pub fn matmul(
     c: wgpu::BindingResource,
 ) -> Dispatch {
     let uni = gpu.uniform("matmul", &mm.words());
-    let kernel = mm.kernel();
+    let kernel = mm.pick(gpu.direct_matmul);
     let bind = pipes.bind(gpu, kernel, &[a, b, bias, c, uni.as_entire_binding()]);
     Dispatch {
         kernel,
         bind,
-        groups: mm.groups(),
+        groups: mm.groups_for(kernel),
     }
 }
 
@@ -122,7 +122,7 @@ pub fn weight_grad(
     c: wgpu::BindingResource,
 ) -> Vec<Dispatch> {
     let (m, n, k) = (mm.m as usize, mm.n as usize, mm.k as usize);
-    let t = MatmulShape::tile(mm.kernel()) as usize;
+    let t = MatmulShape::tile(mm.pick(gpu.direct_matmul)) as usize;
     let tiles = m.div_ceil(t) * n.div_ceil(t);
     // Aim for ~128 workgroups, each walking at least 256 of K.
     let splits = (k / 256).min(128usize.div_ceil(tiles)).max(1);
@@ -183,7 +183,7 @@ pub fn sum_reduce(
     Dispatch {
         kernel: Kernel::SumReduce,
         bind,
-        groups: [words[0], 1, 1],
+        groups: [words[0].div_ceil(64).max(1), 1, 1],
     }
 }
 

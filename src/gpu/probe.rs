@@ -227,7 +227,11 @@ pub async fn bench_matmul_tiles(
         ));
     }
     let gpu = Gpu::new().await?;
-    let pipes = Pipelines::only(&gpu, &[Kernel::Matmul, Kernel::MatmulSmall]).await?;
+    let pipes = Pipelines::only(
+        &gpu,
+        &[Kernel::Matmul, Kernel::MatmulSmall, Kernel::MatmulDirect],
+    )
+    .await?;
     let a: Vec<f32> = (0..m * k)
         .map(|i| ((i * 7 % 13) as f32 - 6.0) / 13.0)
         .collect();
@@ -253,7 +257,7 @@ pub async fn bench_matmul_tiles(
         ..Default::default()
     };
     let kernel = match tiles {
-        Some(k @ (Kernel::Matmul | Kernel::MatmulSmall)) => k,
+        Some(k @ (Kernel::Matmul | Kernel::MatmulSmall | Kernel::MatmulDirect)) => k,
         Some(other) => {
             return Err(Error::Config(format!("{other:?} is not a matmul kernel")));
         }

@@ -99,6 +99,17 @@ pub fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<V
         let small = [words[1].div_ceil(32), words[0].div_ceil(32), groups[2]];
         let other = pollster::block_on(p.run(Kernel::MatmulSmall, &args, small)).expect("runs");
         assert_eq!(out, other, "64x64 and 32x32 matmul tiles disagree");
+        // The barrier-free variant walks K in the same order, one product at a time.
+        let direct = pollster::block_on(p.run(Kernel::MatmulDirect, &args, small)).expect("runs");
+        let (got, want) = (f32s(&direct[3]), f32s(&out[3]));
+        let bad = got
+            .iter()
+            .zip(&want)
+            .position(|(g, w)| (g - w).abs() > MM.0 * (g.abs() + w.abs()) + MM.1);
+        assert!(
+            bad.is_none(),
+            "direct and tiled matmuls disagree at {bad:?}"
+        );
     }
     out
 }
