@@ -3,6 +3,7 @@
 // own scroll boxes is wider than the screen.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { waitForPlayground } from "./harness.mjs";
 import { openLabs, screenshot, until } from "./labs_helpers.mjs";
 
 test("labs controls are labelled, reachable with Tab, and fit a phone screen", async () => {
@@ -49,6 +50,8 @@ test("labs controls are labelled, reachable with Tab, and fit a phone screen", a
 
     // The playground's header links here, visibly.
     await page.goto(page.url().replace(/labs\.html.*$/, "index.html"));
+    // (Wait for the playground to finish loading: leaving mid-fetch aborts its requests.)
+    await waitForPlayground(page);
     const link = page.getByRole("link", { name: "Labs: scaling law & compression" });
     assert.ok(await link.isVisible(), "the playground shows a link to the labs");
     await link.click();
