@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { WWW_DIR } from "./harness.mjs";
 import { openLabs, screenshot, stroke, until } from "./labs_helpers.mjs";
@@ -116,6 +117,83 @@ test("int8 on a small limit fills the table; a drawn digit shows both models; ex
     await page.setInputFiles("#load-model", { name: "back.safetensors", mimeType: "application/octet-stream", buffer: file });
     await until(page, () => /back\.safetensors/.test(document.getElementById("message-text").textContent));
     assert.match(await page.textContent("#message-text"), /int8 file exported by the lab/);
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
+
+/** A 784-16-10 MLP .safetensors with fixed pseudo-random weights, and the weights themselves. */
+function mlpFile() {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2;
+  const tensors = [
+    ["0.bias", [16]],
+    ["0.weight", [16, 784]],
+    ["2.bias", [10]],
+    ["2.weight", [10, 16]],
+  ].map(([name, shape]) => ({ name, shape, data: Float32Array.from({ length: numel(shape) }, rand) }));
+  const spec = { input: [784], layers: [{ type: "dense", units: 16 }, { type: "relu" }, { type: "dense", units: 10 }], loss: "softmax_cross_entropy" };
+  const head = { __metadata__: { "gradient_garden.spec": JSON.stringify(spec), format: "pt" } };
+  let offset = 0;
+  for (const t of tensors) {
+    head[t.name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(head);
+  json += " ".repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const bytes = Buffer.concat([len, Buffer.from(json), ...tensors.map((t) => Buffer.from(t.data.buffer))]);
+  return { bytes, w: Object.fromEntries(tensors.map((t) => [t.name, t.data])) };
+}
+
+/** The first `n` t10k images (pixel/255) and labels, read here, independently of the engine. */
+function testSet(n) {
+  const images = gunzipSync(readFileSync(join(WWW_DIR, "data/t10k-images-idx3-ubyte.gz")));
+  const labels = gunzipSync(readFileSync(join(WWW_DIR, "data/t10k-labels-idx1-ubyte.gz")));
+  return Array.from({ length: n }, (_, i) => ({
+    x: Float32Array.from(images.subarray(16 + i * 784, 16 + (i + 1) * 784), (v) => v / 255),
+    y: labels[8 + i],
+  }));
+}
+
+test("a loaded model is compressed and measured: f32 accuracy matches a forward pass done here", async () => {
+  const { bytes, w } = mlpFile();
+  // The MLP's accuracy on the first 500 test images, computed in Node.
+  let correct = 0;
+  for (const { x, y } of testSet(500)) {
+    const h = Array.from({ length: 16 }, (_, j) => {
+      let s = w["0.bias"][j];
+      for (let i = 0; i < 784; i++) s += w["0.weight"][j * 784 + i] * x[i];
+      return Math.max(0, s);
+    });
+    const out = Array.from({ length: 10 }, (_, k) => h.reduce((s, v, j) => s + v * w["2.weight"][k * 16 + j], w["2.bias"][k]));
+    correct += out.indexOf(Math.max(...out)) === y ? 1 : 0;
+  }
+  const app = await openLabs();
+  try {
+    const { page } = app;
+    await page.setInputFiles("#load-model", { name: "tiny-mlp.safetensors", mimeType: "application/octet-stream", buffer: bytes });
+    await until(page, () => /tiny-mlp/.test(document.getElementById("model-name").textContent));
+    for (const box of await page.$$("#settings input")) await box.uncheck();
+    for (const v of ["f32", "int8", "prune:0.5"]) await page.check(`#settings input[value="${v}"]`);
+    await page.selectOption("#limit", "500");
+    await page.click("#compress-start");
+    await until(page, () => /^Done/.test(document.getElementById("compress-progress").textContent));
+    const rows = await page.evaluate(() => window.labs.state.rows);
+    assert.deepEqual(rows.map((r) => r.label), ["f32", "int8", "prune 50%"]);
+    const params = 16 * 784 + 16 + 10 * 16 + 10;
+    assert.equal(rows[0].bytes, 4 * params);
+    assert.equal(rows[1].bytes, 16 * 784 + 10 * 16 + 4 * (16 + 10) + 4 * (16 + 10));
+    assert.ok(Math.abs(rows[0].accuracy * 500 - correct) <= 1, `page ${rows[0].accuracy * 500} vs here ${correct} of 500`);
+    assert.ok(Math.abs(rows[2].sparsity - 0.5) < 1e-3, `pruned sparsity ${rows[2].sparsity}`);
+
+    // The pad now runs the loaded MLP.
+    await stroke(page, [[0.5, 0.15], [0.52, 0.85]]);
+    await until(page, () => window.labs.state.lastPrediction);
+    const p = await page.evaluate(() => window.labs.state.lastPrediction);
+    assert.ok(Math.abs(p.original.reduce((a, b) => a + b, 0) - 1) < 1e-4);
     app.check();
   } finally {
     await app.close();
