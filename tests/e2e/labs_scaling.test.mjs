@@ -23,7 +23,7 @@ test("a width sweep plots each run as it finishes and fits the power law", async
       });
     });
     await page.click("#scaling-start");
-    await until(page, () => /run \d of 3/.test(document.getElementById("scaling-progress").textContent));
+    await until(page, () => /run \d of 3: MLP, width \d+ \([\d,]+ parameters\), 20 steps/.test(document.getElementById("scaling-progress").textContent));
     await until(page, () => /^Done/.test(document.getElementById("scaling-progress").textContent));
 
     const seen = await page.evaluate(() => [...new Set(window.seenCounts)]);
@@ -34,6 +34,8 @@ test("a width sweep plots each run as it finishes and fits the power law", async
     const points = await page.evaluate(() => window.labs.state.points);
     assert.deepEqual(points.map((p) => p.width), [8, 16, 32]);
     assert.deepEqual(points.map((p) => p.parameters), [8, 16, 32].map((w) => 784 * w + w + 10 * w + 10));
+    // The progress line's count (computed in the page) is the engine's.
+    assert.match(await page.textContent("#scaling-table tbody tr:last-child"), /25,450/);
     for (const p of points) {
       assert.equal(p.backend, "cpu");
       assert.equal(p.steps, 20);

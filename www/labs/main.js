@@ -109,9 +109,16 @@ function sweepConfig() {
   return { config, sizes, axis };
 }
 
+/** Parameters of the sweep's models (src/labs/scaling.rs `width_spec`), for the progress line. */
+function parameterCount(family, w) {
+  // MLP 784-w-10; CNN conv(w,3) pool conv(2w,3) pool dense(64) dense(10) on 28x28 (5x5 at the end).
+  return family === "cnn" ? 18 * w * w + 3212 * w + 714 : 795 * w + 10;
+}
+
 function describeRun(axis, size) {
   if (axis === "data") return `${Math.round(size * 100)}% of the training images`;
-  return axis === "cnn" ? `CNN, channel multiplier ${size}` : `MLP, width ${size}`;
+  const n = parameterCount(axis, size).toLocaleString("en");
+  return axis === "cnn" ? `CNN, channel multiplier ${size} (${n} parameters)` : `MLP, width ${size} (${n} parameters)`;
 }
 
 function renderScaling() {
