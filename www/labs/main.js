@@ -46,6 +46,15 @@ function showMessage(text, kind = "error") {
 }
 $("message-close").addEventListener("click", () => ($("message").hidden = true));
 
+/** Disable `startId` and enable `cancelId` (or back); focus follows so a keyboard user is not dropped. */
+function running(startId, cancelId, on) {
+  const from = document.activeElement;
+  $(startId).disabled = on;
+  $(cancelId).disabled = !on;
+  if (on && from === $(startId)) $(cancelId).focus();
+  if (!on && (from === $(cancelId) || from === document.body)) $(startId).focus();
+}
+
 const state = { points: [], fit: null, rows: [], sweeping: false, compressing: false, model: null };
 const sweepEngine = new Engine("sweep");
 const compressEngine = new Engine("compress");
@@ -211,8 +220,7 @@ async function runSweep() {
   state.points = [];
   state.sweepAxis = plan.axis;
   await refit();
-  $("scaling-start").disabled = true;
-  $("scaling-cancel").disabled = false;
+  running("scaling-start", "scaling-cancel", true);
   const progress = $("scaling-progress");
   const bar = $("scaling-bar");
   progress.textContent = "Loading MNIST and building the sweep…";
@@ -242,8 +250,7 @@ async function runSweep() {
     sweepEngine.call("sweepStop").catch(() => {});
   } finally {
     state.sweeping = false;
-    $("scaling-start").disabled = false;
-    $("scaling-cancel").disabled = true;
+    running("scaling-start", "scaling-cancel", false);
   }
 }
 
@@ -340,8 +347,8 @@ async function runCompression() {
   state.rows = [];
   renderCompression();
   // The model stays fixed while its table is measured.
-  for (const id of ["compress-start", "load-model", "use-pretrained"]) $(id).disabled = true;
-  $("compress-cancel").disabled = false;
+  running("compress-start", "compress-cancel", true);
+  for (const id of ["load-model", "use-pretrained"]) $(id).disabled = true;
   const limit = Number($("limit").value);
   const scope = $("scope").value;
   const progress = $("compress-progress");
@@ -361,7 +368,8 @@ async function runCompression() {
     showMessage(`The evaluation failed: ${e.message}`);
   } finally {
     state.compressing = false;
-    for (const id of ["compress-start", "load-model", "use-pretrained"]) $(id).disabled = false;
+    for (const id of ["load-model", "use-pretrained"]) $(id).disabled = false;
+    running("compress-start", "compress-cancel", false);
     $("compress-cancel").disabled = true;
   }
 }
