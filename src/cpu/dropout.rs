@@ -24,3 +24,18 @@ pub fn dropout_forward(y: &mut [f32], x: &[f32], seed: u32, layer: u32, rate: f3
 pub fn dropout_backward(dx: &mut [f32], dy: &[f32], seed: u32, layer: u32, rate: f32) {
     dropout_forward(dx, dy, seed, layer, rate);
 }
+
+/// [`dropout_forward`] on a slice of a larger batch whose element 0 is element `offset` of the
+/// whole batch's output: the mask is the one the whole batch would draw (data-parallel parts).
+pub fn dropout_forward_at(
+    y: &mut [f32],
+    x: &[f32],
+    seed: u32,
+    layer: u32,
+    rate: f32,
+    offset: usize,
+) {
+    for (i, (o, &v)) in y.iter_mut().zip(x).enumerate() {
+        *o = v * dropout_scale(seed, layer, offset + i, rate);
+    }
+}

@@ -28,13 +28,13 @@ pub mod pool;
 
 pub use activation::{activation_backward, activation_forward};
 pub use augment::{gather_batch, sample_bilinear, transform_image};
-pub use backend::CpuBackend;
+pub use backend::{CpuBackend, PartMetrics};
 pub use conv::{
     conv2d_backward, conv2d_backward_reference, conv2d_forward, conv2d_forward_reference,
     Conv2dDims,
 };
 pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
-pub use dropout::{dropout_backward, dropout_forward, dropout_scale};
+pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout_scale};
 pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};
 pub use model::{Model, Workspace};
 pub use optimizer::{adam_update, momentum_update, sgd_update, OptimizerState};

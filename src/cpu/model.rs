@@ -4,7 +4,7 @@
 use super::activation::{activation_backward, activation_forward};
 use super::conv::{conv2d_backward, conv2d_forward, Conv2dDims};
 use super::dense::{dense_backward, dense_forward};
-use super::dropout::{dropout_backward, dropout_forward};
+use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
 use super::pool::{maxpool2d_backward, maxpool2d_forward};
 use crate::error::{Error, Result};
@@ -32,7 +32,8 @@ pub struct Workspace {
     /// `acts[i]` is layer `i`'s output, `[n, shapes[i]...]`.
     pub acts: Vec<Vec<f32>>,
     argmax: Vec<Vec<u32>>,
-    grad_out: Vec<f32>,
+    /// The gradient of the current layer's output; after [`Model::loss`], of the logits.
+    pub(crate) grad_out: Vec<f32>,
     grad_in: Vec<f32>,
 }
 
@@ -133,6 +134,13 @@ impl Model {
     /// Runs every layer on `ws.input`. `dropout_seed` is `Some` in training (dropout active) and
     /// `None` at inference (dropout is the identity).
     pub fn forward(&self, ws: &mut Workspace, dropout_seed: Option<u32>) {
+        self.forward_at(ws, dropout_seed, 0);
+    }
+
+    /// [`Model::forward`] on samples `first..first + ws.n` of a larger batch: dropout draws the
+    /// mask of those samples' positions in the whole batch, so a batch split into parts (one
+    /// per worker) sees the same masks as the whole batch in one pass.
+    pub fn forward_at(&self, ws: &mut Workspace, dropout_seed: Option<u32>, first: usize) {
         let n = ws.n;
         for (i, layer) in self.spec.layers.iter().enumerate() {
             let (before, rest) = ws.acts.split_at_mut(i);
@@ -157,7 +165,10 @@ impl Model {
                 }
                 LayerSpec::Flatten => y.copy_from_slice(x),
                 LayerSpec::Dropout { rate } => match dropout_seed {
-                    Some(seed) => dropout_forward(y, x, seed, i as u32, rate),
+                    Some(seed) => {
+                        let offset = first * y.len() / n;
+                        dropout_forward_at(y, x, seed, i as u32, rate, offset)
+                    }
                     None => y.copy_from_slice(x),
                 },
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
@@ -181,6 +192,17 @@ impl Model {
     /// writing each parameter's gradient into `grads` (state_dict order). `dropout_seed` must be
     /// the one the forward pass used.
     pub fn backward(&self, ws: &mut Workspace, grads: &mut [Vec<f32>], dropout_seed: Option<u32>) {
+        self.backward_at(ws, grads, dropout_seed, 0);
+    }
+
+    /// [`Model::backward`] for a [`Model::forward_at`] pass over samples `first..first + ws.n`.
+    pub fn backward_at(
+        &self,
+        ws: &mut Workspace,
+        grads: &mut [Vec<f32>],
+        dropout_seed: Option<u32>,
+        first: usize,
+    ) {
         let n = ws.n;
         for (i, layer) in self.spec.layers.iter().enumerate().rev() {
             let out_len = ws.acts[i].len();
@@ -211,7 +233,10 @@ impl Model {
                 LayerSpec::Dropout { rate } => {
                     let dx = dx.expect("i > 0");
                     match dropout_seed {
-                        Some(seed) => dropout_backward(dx, dy, seed, i as u32, rate),
+                        Some(seed) => {
+                            let offset = first * dy.len() / n;
+                            dropout_forward_at(dx, dy, seed, i as u32, rate, offset)
+                        }
                         None => dx.copy_from_slice(dy),
                     }
                 }
