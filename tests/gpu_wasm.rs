@@ -151,48 +151,47 @@ async fn browser_gpu_throughput_report() {
     let now = || js_sys::Date::now() / 1000.0;
     let (images, labels) = synthetic(256);
     // Tiled (workgroup memory) and direct (barrier-free) matmuls, interleaved: the machine is noisy.
-    for (name, batch, steps, direct) in [
-        ("mlp", 128usize, 10u32, false),
-        ("mlp", 128, 10, true),
-        ("cnn", 64, 3, false),
-        ("cnn", 64, 3, true),
-    ] {
-        gradient_garden::gpu::set_matmul_variant(Some(direct));
-        let spec = ModelSpec::preset(name).unwrap();
-        let params = init_params(&spec, 1).unwrap();
-        let Ok(mut gpu) = GpuBackend::new(&spec, &params, batch).await else {
-            console_log!("==== SKIP: no GPU adapter ====");
-            return;
-        };
-        gpu.upload_train_set(&images, &labels).unwrap();
-        train(&mut gpu, batch, 2);
-        gpu.take_metrics().await.unwrap();
-        let start = now();
-        train(&mut gpu, batch, steps);
-        gpu.take_metrics().await.unwrap();
-        let secs = now() - start;
-        let image = vec![0.5f32; 784];
-        let t = now();
-        for _ in 0..10 {
-            gpu.logits(&image).await.unwrap();
-        }
-        let predict_ms = (now() - t) * 100.0;
-        console_log!(
-            "THROUGHPUT {name} batch {batch} direct matmul {direct}: {:.0} samples/s, one-image predict {:.1} ms ({:?})",
+    use gradient_garden::gpu::kernels::Kernel;
+    let variants = [Kernel::Matmul, Kernel::MatmulDirect];
+    for (name, batch, steps) in [("mlp", 128usize, 10u32), ("cnn", 64, 3)] {
+        for direct in variants {
+            gradient_garden::gpu::set_matmul_variant(Some(direct));
+            let spec = ModelSpec::preset(name).unwrap();
+            let params = init_params(&spec, 1).unwrap();
+            let Ok(mut gpu) = GpuBackend::new(&spec, &params, batch).await else {
+                console_log!("==== SKIP: no GPU adapter ====");
+                return;
+            };
+            gpu.upload_train_set(&images, &labels).unwrap();
+            train(&mut gpu, batch, 2);
+            gpu.take_metrics().await.unwrap();
+            let start = now();
+            train(&mut gpu, batch, steps);
+            gpu.take_metrics().await.unwrap();
+            let secs = now() - start;
+            let image = vec![0.5f32; 784];
+            let t = now();
+            for _ in 0..10 {
+                gpu.logits(&image).await.unwrap();
+            }
+            let predict_ms = (now() - t) * 100.0;
+            console_log!(
+            "THROUGHPUT {name} batch {batch} matmul {direct:?}: {:.0} samples/s, one-image predict {:.1} ms ({:?})",
             (steps as usize * batch) as f64 / secs,
             predict_ms,
             gpu.info()
         );
+        }
     }
     gradient_garden::gpu::set_matmul_variant(None);
-    use gradient_garden::gpu::kernels::Kernel;
-    for size in [128, 256] {
-        for tiles in [Kernel::Matmul, Kernel::MatmulSmall, Kernel::MatmulDirect] {
+    // Square products, and the CNN's conv2 input-gradient shape (m = 288, k = 64, n = 64 * 121).
+    for (m, k, n, iters) in [(128, 128, 128, 5), (256, 256, 256, 5), (288, 64, 7744, 2)] {
+        for tiles in [Kernel::MatmulSmall, Kernel::MatmulDirect] {
             let gflops =
-                gradient_garden::gpu::probe::bench_matmul_tiles(size, size, size, 5, Some(tiles))
+                gradient_garden::gpu::probe::bench_matmul_tiles(m, k, n, iters, Some(tiles))
                     .await
                     .unwrap();
-            console_log!("THROUGHPUT matmul {size}^3 {tiles:?}: {gflops:.2} GFLOP/s");
+            console_log!("THROUGHPUT matmul {m}x{k}x{n} {tiles:?}: {gflops:.2} GFLOP/s");
         }
     }
 }

@@ -1,34 +1,38 @@
 //! The device, queue and error capture shared by everything on the GPU, plus the few buffer and
 //! readback helpers the backend needs. Readback is asynchronous everywhere (`map_async` + a oneshot
 //! channel) because wasm cannot block; natively the device is polled to completion first.
+use super::kernels::Kernel;
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
 
-/// 0: by adapter, 1: force the direct matmul, 2: force the tiled ones (for A/B profiling).
+/// 0: by adapter, 1: direct, 2: tiled (for A/B profiling).
 static MATMUL_VARIANT: AtomicU8 = AtomicU8::new(0);
 
-/// Choose the matmul family for backends built after this call: `Some(true)` barrier-free direct,
-/// `Some(false)` tiled, `None` by adapter (direct on software adapters in a browser). For
-/// benchmarks.
-pub fn set_matmul_variant(direct: Option<bool>) {
-    let v = match direct {
+/// Choose the matmul family for backends built after this call: `Some(Kernel::MatmulDirect)`
+/// barrier-free, `Some(Kernel::Matmul)` (or any other) tiled by shape, `None` by adapter (direct
+/// on software adapters in a browser). For benchmarks.
+pub fn set_matmul_variant(kernel: Option<Kernel>) {
+    let v = match kernel {
         None => 0,
-        Some(true) => 1,
-        Some(false) => 2,
+        Some(Kernel::MatmulDirect) => 1,
+        Some(_) => 2,
     };
     MATMUL_VARIANT.store(v, Ordering::Relaxed);
 }
+
+/// The barrier-free matmul used on SwiftShader.
+pub const DIRECT: Kernel = Kernel::MatmulDirect;
 
 pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub info: wgpu::AdapterInfo,
-    /// Use `Kernel::MatmulDirect` (no workgroup memory, no barriers) for every matmul: on by
+    /// `Some(Kernel::MatmulDirect)` (no workgroup memory, no barriers) for every product: on by
     /// default on software adapters in the browser (SwiftShader), overridable with
     /// [`set_matmul_variant`] (natively also `GARDEN_MATMUL=tiled|direct`).
-    pub direct_matmul: bool,
+    pub direct_matmul: Option<Kernel>,
     /// The first uncaptured device error (validation, out of memory...), turned into a value by
     /// [`Gpu::check`] at the next API call instead of a panic.
     error: Arc<Mutex<Option<String>>>,
@@ -81,7 +85,7 @@ impl Gpu {
             device,
             queue,
             info,
-            direct_matmul: false,
+            direct_matmul: None,
             error,
         };
         // Natively GARDEN_MATMUL=tiled|direct overrides the adapter rule (A/B benchmarks).
@@ -90,13 +94,11 @@ impl Gpu {
         #[cfg(target_arch = "wasm32")]
         let env: Option<String> = None;
         gpu.direct_matmul = match (MATMUL_VARIANT.load(Ordering::Relaxed), env.as_deref()) {
-            (1, _) => true,
-            (2, _) => false,
-            (_, Some("direct")) => true,
-            (_, Some("tiled")) => false,
+            (1, _) | (_, Some("direct")) => Some(Kernel::MatmulDirect),
+            (2, _) | (_, Some("tiled")) => None,
             // SwiftShader in the browser: barriers are very expensive (MLP 2.6x, CNN 2.3x faster
             // with the direct matmul). Natively lavapipe runs the tiled kernels faster.
-            _ => cfg!(target_arch = "wasm32") && gpu.is_fallback(),
+            _ => (cfg!(target_arch = "wasm32") && gpu.is_fallback()).then_some(DIRECT),
         };
         Ok(gpu)
     }

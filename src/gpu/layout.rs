@@ -108,13 +108,9 @@ impl MatmulShape {
         }
     }
 
-    /// [`Self::kernel`], or the barrier-free `MatmulDirect` when `direct` (software adapters).
-    pub fn pick(&self, direct: bool) -> Kernel {
-        if direct {
-            Kernel::MatmulDirect
-        } else {
-            self.kernel()
-        }
+    /// [`Self::kernel`], or the barrier-free `direct` kernel (32x32 tiles) on software adapters.
+    pub fn pick(&self, direct: Option<Kernel>) -> Kernel {
+        direct.unwrap_or_else(|| self.kernel())
     }
 
     pub fn tile(kernel: Kernel) -> u32 {
