@@ -2,6 +2,8 @@
 //! (`CpuBackend::gradients`), sum the parts' gradients in part order and both apply the sum
 //! (`apply_gradients`). That must be the one-worker `train_step`, dropout and augmentation
 //! included, and the two workers' weights must stay bit-identical.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::backend::{Backend, StepMetrics, TrainBatch};
 use gradient_garden::cpu::{CpuBackend, PartMetrics};
 use gradient_garden::data::mnist::Mnist;

@@ -1,6 +1,8 @@
 //! The gemm-backed dense and conv ops (what the CPU backend runs) against their readable ndarray
 //! references, on shapes that exercise every edge tile, padding mode and the no-`dx` path. Both
 //! compute the same sums in a different order, so they agree to float rounding, not bit for bit.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::cpu::*;
 
 /// Deterministic values in [-1, 1) (xorshift), so failures reproduce.

@@ -1,5 +1,7 @@
 //! Every CPU layer's backward against central finite differences, the whole network's gradient
 //! through `CpuBackend`, and the optimizer updates against hand-computed values.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::cpu::*;
 use gradient_garden::init::init_params;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};

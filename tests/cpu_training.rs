@@ -1,4 +1,6 @@
 //! The CPU reference learns MNIST, and its `Backend` methods behave as the trait documents.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::{argmax, CpuBackend};
 use gradient_garden::data::batches::BatchPlan;

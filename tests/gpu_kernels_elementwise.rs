@@ -1,6 +1,8 @@
 //! The elementwise, pooling, loss, optimizer, gather and reduction kernels against the CPU
 //! reference (src/cpu), on seeded inputs with sizes that are not multiples of the workgroup.
 //! Elementwise rtol 1e-5 atol 1e-6; reductions rtol 5e-3 atol 1e-5.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
 use gpu_support::{act_code, assert_close, f32s, probe, run, seeded, EW, MM};

@@ -1,5 +1,7 @@
 //! The read-only paths of the GPU backend against the CPU reference: logits (one image, a
 //! partial chunk, several chunks), every layer's activations, layer stats, and parameter writes.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
 use gpu_support::{assert_close, mnist, or_skip};

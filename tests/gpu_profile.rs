@@ -1,6 +1,8 @@
 //! Rough per-kernel timings for the CNN preset's second conv layer at batch 64 (each includes its
 //! upload and readback). Ignored by default: `cargo test --release --test gpu_profile -- --ignored
 //! --nocapture`. Prints only; speed is never asserted.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
 use gpu_support::{or_skip, seeded};

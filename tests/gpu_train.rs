@@ -1,4 +1,6 @@
 //! Whole training steps on the GPU against the CPU reference, from identical initial weights.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
 use gpu_support::{assert_close, mnist, or_skip};

@@ -1,5 +1,7 @@
 //! The compression lab: int8 quantization bounds, exact pruning, the int8 forward pass against
 //! the float reference, and accuracy measured on t10k after real training.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::backend::{build_engine, Backend, BackendChoice};
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::init::init_params;

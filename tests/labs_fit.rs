@@ -1,4 +1,6 @@
 //! The scaling-law fit recovers known laws from synthetic points.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::labs::fit::{fit_loglog, fit_power_law, FitPoint};
 
 /// Sizes spread over four decades, like a width sweep's parameter counts.

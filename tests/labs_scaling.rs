@@ -1,5 +1,7 @@
 //! The scaling sweep on tiny budgets: points come one at a time, and wider models reach a lower
 //! validation loss for the same number of steps.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
 use gradient_garden::backend::BackendChoice;

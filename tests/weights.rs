@@ -1,4 +1,6 @@
 //! Safetensors round trips and hostile files: every bad input is an `Error::Weights`, never a panic.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::error::Error;
 use gradient_garden::init::init_params;
 use gradient_garden::spec::ModelSpec;
