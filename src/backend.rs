@@ -169,7 +169,9 @@ impl BackendChoice {
             "auto" => Ok(Self::Auto),
             "gpu" => Ok(Self::Gpu),
             "cpu" => Ok(Self::Cpu),
-            other => Err(crate::error::Error::Config(format!("unknown backend '{other}' (auto, gpu or cpu)"))),
+            other => Err(crate::error::Error::Config(format!(
+                "unknown backend '{other}' (auto, gpu or cpu)"
+            ))),
         }
     }
 }
@@ -184,10 +186,16 @@ pub async fn build_engine(
 ) -> Result<(Engine, Option<String>)> {
     match choice {
         BackendChoice::Cpu => Ok((Engine::Cpu(CpuBackend::new(spec, params, batch)?), None)),
-        BackendChoice::Gpu => Ok((Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)), None)),
+        BackendChoice::Gpu => Ok((
+            Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)),
+            None,
+        )),
         BackendChoice::Auto => match GpuBackend::new(spec, params, batch).await {
             Ok(gpu) => Ok((Engine::Gpu(Box::new(gpu)), None)),
-            Err(why) => Ok((Engine::Cpu(CpuBackend::new(spec, params, batch)?), Some(why.to_string()))),
+            Err(why) => Ok((
+                Engine::Cpu(CpuBackend::new(spec, params, batch)?),
+                Some(why.to_string()),
+            )),
         },
     }
 }

@@ -14,11 +14,11 @@ pub mod optim;
 pub mod spec;
 pub mod tensor;
 pub mod trainer;
-pub mod weights;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_labs;
+pub mod weights;
 
 pub use backend::{Backend, Engine};
 pub use error::{Error, Result};

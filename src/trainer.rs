@@ -93,18 +93,30 @@ const SNAPSHOT_EVERY: u64 = 50;
 
 impl Trainer {
     /// Split `data` into train/validation, upload the training part, and get ready to step.
-    pub fn new(mut engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Self> {
+    pub fn new(
+        mut engine: Engine,
+        spec: ModelSpec,
+        config: TrainerConfig,
+        data: &Mnist,
+    ) -> Result<Self> {
         config.optimizer.validate()?;
         if !(0.0..0.9).contains(&config.validation) {
-            return Err(Error::Config("validation fraction must be in [0, 0.9)".into()));
+            return Err(Error::Config(
+                "validation fraction must be in [0, 0.9)".into(),
+            ));
         }
         let n_val = (data.len() as f32 * config.validation).round() as usize;
         let n_train = data.len() - n_val;
         if config.batch == 0 || config.batch > n_train {
-            return Err(Error::Config(format!("batch {} must be in 1..={n_train}", config.batch)));
+            return Err(Error::Config(format!(
+                "batch {} must be in 1..={n_train}",
+                config.batch
+            )));
         }
         if engine.batch_size() != config.batch {
-            return Err(Error::Config("the backend was built for another batch size".into()));
+            return Err(Error::Config(
+                "the backend was built for another batch size".into(),
+            ));
         }
         let train = data.take(n_train);
         let validation = Mnist {
@@ -171,7 +183,8 @@ impl Trainer {
 
     /// Enqueue one training step on the next batch.
     pub fn step(&mut self) -> Result<()> {
-        let augment = self.config.shuffle && (self.config.augment.shift > 0.0 || self.config.augment.rotate > 0.0);
+        let augment = self.config.shuffle
+            && (self.config.augment.shift > 0.0 || self.config.augment.rotate > 0.0);
         self.transforms.clear();
         if augment {
             for _ in 0..self.config.batch {
@@ -179,9 +192,17 @@ impl Trainer {
                 self.transforms.push(t);
             }
         }
-        let seed = if self.config.shuffle { self.rng.next_u32() } else { 0 };
+        let seed = if self.config.shuffle {
+            self.rng.next_u32()
+        } else {
+            0
+        };
         let indices = self.plan.next_batch();
-        let batch = TrainBatch { indices, transforms: &self.transforms, seed };
+        let batch = TrainBatch {
+            indices,
+            transforms: &self.transforms,
+            seed,
+        };
         self.engine.train_step(&batch, &self.config.optimizer)?;
         self.lr_by_step.push(self.config.optimizer.lr);
         self.steps_enqueued += 1;
@@ -194,7 +215,13 @@ impl Trainer {
         let metrics = self.engine.take_metrics().await?;
         let mut fresh = Vec::with_capacity(metrics.len());
         let steps_per_epoch = self.plan.steps_per_epoch() as u64;
-        for StepMetrics { step, loss, correct, samples } in metrics {
+        for StepMetrics {
+            step,
+            loss,
+            correct,
+            samples,
+        } in metrics
+        {
             let step = self.backend_base + step;
             if !loss.is_finite() {
                 return Err(self.roll_back(step, loss).await);
@@ -204,15 +231,25 @@ impl Trainer {
                 epoch: (step / steps_per_epoch) as usize,
                 loss,
                 accuracy: correct as f32 / samples.max(1) as f32,
-                lr: self.lr_by_step.get(step as usize).copied().unwrap_or(self.config.optimizer.lr),
+                lr: self
+                    .lr_by_step
+                    .get(step as usize)
+                    .copied()
+                    .unwrap_or(self.config.optimizer.lr),
             };
             self.history.push(record);
             fresh.push(record);
         }
-        let due = self.last_good.as_ref().is_none_or(|(s, _)| self.steps_enqueued >= s + SNAPSHOT_EVERY);
+        let due = self
+            .last_good
+            .as_ref()
+            .is_none_or(|(s, _)| self.steps_enqueued >= s + SNAPSHOT_EVERY);
         if due && !fresh.is_empty() {
             let params = self.engine.read_params().await?;
-            if params.iter().all(|p| p.tensor.data.iter().all(|v| v.is_finite())) {
+            if params
+                .iter()
+                .all(|p| p.tensor.data.iter().all(|v| v.is_finite()))
+            {
                 self.last_good = Some((self.steps_enqueued, params));
             }
         }
@@ -273,7 +310,10 @@ impl Trainer {
     /// Class probabilities for one 784-pixel image in [0, 1].
     pub async fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>> {
         if image.len() != IMAGE_PIXELS {
-            return Err(Error::Shape(format!("an image has 784 pixels, got {}", image.len())));
+            return Err(Error::Shape(format!(
+                "an image has 784 pixels, got {}",
+                image.len()
+            )));
         }
         let mut probs = self.engine.logits(image).await?;
         softmax_rows(&mut probs);
@@ -294,7 +334,9 @@ impl Trainer {
 }
 
 pub fn argmax(row: &[f32]) -> usize {
-    row.iter().enumerate().fold(0, |best, (i, v)| if *v > row[best] { i } else { best })
+    row.iter()
+        .enumerate()
+        .fold(0, |best, (i, v)| if *v > row[best] { i } else { best })
 }
 
 /// An affine map from output pixel to source point: rotate about the image centre, then shift.
@@ -305,5 +347,12 @@ fn random_transform(rng: &mut ChaCha8Rng, augment: Augment) -> [f32; 6] {
     let (sin, cos) = angle.sin_cos();
     let c = 13.5;
     // source = R(-angle) (p - c) + c - d
-    [cos, sin, c - cos * c - sin * c - dx, -sin, cos, c + sin * c - cos * c - dy]
+    [
+        cos,
+        sin,
+        c - cos * c - sin * c - dx,
+        -sin,
+        cos,
+        c + sin * c - cos * c - dy,
+    ]
 }

@@ -70,7 +70,10 @@ impl Dataset {
     ) -> std::result::Result<Dataset, JsValue> {
         let train = Mnist::from_idx(train_images, train_labels).map_err(js_err)?;
         let test = Mnist::from_idx(test_images, test_labels).map_err(js_err)?;
-        Ok(Self { train: Rc::new(train), test: Rc::new(test) })
+        Ok(Self {
+            train: Rc::new(train),
+            test: Rc::new(test),
+        })
     }
 
     #[wasm_bindgen(getter, js_name = trainSize)]
@@ -89,7 +92,9 @@ impl Dataset {
         if index >= self.test.len() {
             return Err(JsError::new(&format!("test image {index} does not exist")).into());
         }
-        Ok(Float32Array::from(&self.test.pixels_f32(index, index + 1)[..]))
+        Ok(Float32Array::from(
+            &self.test.pixels_f32(index, index + 1)[..],
+        ))
     }
 
     #[wasm_bindgen(js_name = testLabel)]
@@ -170,7 +175,11 @@ impl Session {
         let data = data.clone();
         let weights = weights.map(|w| w.to_vec());
         let parsed: std::result::Result<SessionConfig, _> =
-            if config.is_undefined() || config.is_null() { Ok(SessionConfig::default()) } else { serde_wasm_bindgen::from_value(config) };
+            if config.is_undefined() || config.is_null() {
+                Ok(SessionConfig::default())
+            } else {
+                serde_wasm_bindgen::from_value(config)
+            };
         spawn(async move {
             let config = parsed.map_err(|e| Error::Config(e.to_string()))?;
             let (spec, params) = match weights {
@@ -186,7 +195,8 @@ impl Session {
             };
             spec.shapes()?;
             let choice = BackendChoice::parse(&config.backend)?;
-            let (engine, gpu_unavailable) = build_engine(choice, &spec, &params, config.batch).await?;
+            let (engine, gpu_unavailable) =
+                build_engine(choice, &spec, &params, config.batch).await?;
             let backend = engine.info();
             let trainer_config = TrainerConfig {
                 batch: config.batch,
@@ -209,8 +219,15 @@ impl Session {
                 test_size: data.test.len(),
             };
             let info = to_js(&info).map_err(|_| Error::Config("info".into()))?;
-            let inner = Inner { trainer, test: data.test.clone() };
-            Ok(Session { inner: Rc::new(Mutex::new(inner)), info }.into())
+            let inner = Inner {
+                trainer,
+                test: data.test.clone(),
+            };
+            Ok(Session {
+                inner: Rc::new(Mutex::new(inner)),
+                info,
+            }
+            .into())
         })
     }
 
@@ -232,15 +249,17 @@ impl Session {
     pub fn set_optimizer(&self, changes: JsValue) -> Promise {
         self.run(|inner| async move {
             let mut inner = inner.lock().await;
-            let mut current = serde_json::to_value(inner.trainer.config().optimizer).expect("plain data");
-            let changes: serde_json::Value =
-                serde_wasm_bindgen::from_value(changes).map_err(|e| Error::Config(e.to_string()))?;
+            let mut current =
+                serde_json::to_value(inner.trainer.config().optimizer).expect("plain data");
+            let changes: serde_json::Value = serde_wasm_bindgen::from_value(changes)
+                .map_err(|e| Error::Config(e.to_string()))?;
             if let (Some(base), Some(changes)) = (current.as_object_mut(), changes.as_object()) {
                 for (k, v) in changes {
                     base.insert(k.clone(), v.clone());
                 }
             }
-            let optimizer: OptimizerConfig = serde_json::from_value(current).map_err(|e| Error::Config(e.to_string()))?;
+            let optimizer: OptimizerConfig =
+                serde_json::from_value(current).map_err(|e| Error::Config(e.to_string()))?;
             inner.trainer.set_optimizer(optimizer)?;
             to_js(&optimizer).map_err(|_| Error::Config("optimizer".into()))
         })
@@ -249,7 +268,8 @@ impl Session {
     #[wasm_bindgen(js_name = setAugment)]
     pub fn set_augment(&self, augment: JsValue) -> Promise {
         self.run(|inner| async move {
-            let augment: Augment = serde_wasm_bindgen::from_value(augment).map_err(|e| Error::Config(e.to_string()))?;
+            let augment: Augment = serde_wasm_bindgen::from_value(augment)
+                .map_err(|e| Error::Config(e.to_string()))?;
             inner.lock().await.trainer.set_augment(augment);
             Ok(JsValue::UNDEFINED)
         })
@@ -290,7 +310,11 @@ impl Session {
                     let validation = inner.trainer.validation.clone();
                     inner.trainer.evaluate(&validation, limit).await?
                 }
-                other => return Err(Error::Config(format!("unknown set '{other}' (validation or test)"))),
+                other => {
+                    return Err(Error::Config(format!(
+                        "unknown set '{other}' (validation or test)"
+                    )))
+                }
             };
             to_js(&eval).map_err(|_| Error::Config("evaluation".into()))
         })
@@ -309,7 +333,10 @@ impl Session {
         self.run(move |inner| async move {
             let mut inner = inner.lock().await;
             if pixels.len() != crate::spec::IMAGE_PIXELS {
-                return Err(Error::Shape(format!("an image has 784 pixels, got {}", pixels.len())));
+                return Err(Error::Shape(format!(
+                    "an image has 784 pixels, got {}",
+                    pixels.len()
+                )));
             }
             let layers = inner.trainer.spec().layers.clone();
             let outputs = inner.trainer.engine().activations(&pixels).await?;
@@ -336,7 +363,11 @@ impl Session {
     pub fn params(&self) -> Promise {
         self.run(|inner| async move {
             let params = inner.lock().await.trainer.engine().read_params().await?;
-            Ok(params.iter().map(|p| tensor_to_js(&p.name, &p.tensor)).collect::<Array>().into())
+            Ok(params
+                .iter()
+                .map(|p| tensor_to_js(&p.name, &p.tensor))
+                .collect::<Array>()
+                .into())
         })
     }
 
@@ -360,7 +391,9 @@ impl Session {
             let mut inner = inner.lock().await;
             let (spec, params) = weights::from_safetensors(&bytes)?;
             if &spec != inner.trainer.spec() {
-                return Err(Error::Weights("the file holds a different model than this session".into()));
+                return Err(Error::Weights(
+                    "the file holds a different model than this session".into(),
+                ));
             }
             inner.trainer.load_params(&params)?;
             Ok(JsValue::UNDEFINED)
@@ -391,7 +424,8 @@ pub fn preset_spec(name: &str) -> std::result::Result<JsValue, JsValue> {
 /// Check a spec object; resolves to its parameter count or throws a readable error.
 #[wasm_bindgen(js_name = checkSpec)]
 pub fn check_spec(spec: JsValue) -> std::result::Result<usize, JsValue> {
-    let spec: ModelSpec = serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
+    let spec: ModelSpec =
+        serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
     spec.parameter_count().map_err(js_err)
 }
 
