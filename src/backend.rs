@@ -108,7 +108,7 @@ pub fn softmax_rows(values: &mut [f32]) {
 
 /// Either backend behind one type, so callers (trainer, wasm bindings, CLI) need no generics.
 pub enum Engine {
-    Cpu(CpuBackend),
+    Cpu(Box<CpuBackend>),
     Gpu(Box<GpuBackend>),
 }
 
@@ -185,7 +185,10 @@ pub async fn build_engine(
     batch: usize,
 ) -> Result<(Engine, Option<String>)> {
     match choice {
-        BackendChoice::Cpu => Ok((Engine::Cpu(CpuBackend::new(spec, params, batch)?), None)),
+        BackendChoice::Cpu => Ok((
+            Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
+            None,
+        )),
         BackendChoice::Gpu => Ok((
             Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)),
             None,
@@ -193,7 +196,7 @@ pub async fn build_engine(
         BackendChoice::Auto => match GpuBackend::new(spec, params, batch).await {
             Ok(gpu) => Ok((Engine::Gpu(Box::new(gpu)), None)),
             Err(why) => Ok((
-                Engine::Cpu(CpuBackend::new(spec, params, batch)?),
+                Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
                 Some(why.to_string()),
             )),
         },
