@@ -77,10 +77,9 @@ run_native() {
 }
 
 run_wasm() {
-  # The browser tests are the files under tests/ that configure `run_in_browser`. We run them
-  # with wasm-bindgen-test-runner as cargo's wasm32 runner, which is exactly what
-  # `wasm-pack test --headless --chrome` sets up, but without its `cargo build --tests`, which
-  # would compile every native-only integration test (pollster, std::fs...) for wasm32 too.
+  # `wasm-pack test --headless --chrome` on the files under tests/ that configure `run_in_browser`
+  # (native-only test files are cfg'd out on wasm32, so its `cargo build --tests` compiles them to
+  # nothing). Extra arguments after `--` go to `cargo test`, which then runs only the browser files.
   banner "wasm: wasm-bindgen tests in headless Chromium (WebGPU on SwiftShader)"
   local targets=()
   for f in tests/*.rs; do
@@ -93,12 +92,12 @@ run_wasm() {
     return
   fi
   echo "[test] browser test files: ${targets[*]}"
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    WASM_BINDGEN_TEST_ONLY_WEB=1 \
+  WASM_BINDGEN_TEST_ONLY_WEB=1 \
     CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
     WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
-    cargo test --color never --target wasm32-unknown-unknown "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
+    wasm-pack --log-level warn test --headless --chrome --chromedriver /usr/bin/chromedriver --mode no-install \
+    -- "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
   count_cargo wasm "$LOG_DIR/wasm.log" "${PIPESTATUS[0]}"
 }
 

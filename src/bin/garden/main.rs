@@ -5,10 +5,14 @@
 //!                  [--no-shuffle] [--log-every K] [--export FILE.safetensors]
 //!     garden eval  --weights FILE.safetensors [--backend cpu|gpu] [--limit N]
 //!     garden bench [--backends cpu,gpu] [--models mlp,cnn] [--steps N]
+//!     garden scaling --axis width|data --backend cpu|gpu|auto --steps N [--family mlp|cnn]
+//!                  [--widths 8,16,..] [--fractions 0.1,0.2,..]
+//!     garden compress --weights FILE [--sparsities 0.5,0.9] [--scope global|per_tensor]
+//!                  [--export-int8 FILE] [--export-pruned FILE --sparsity S]
 //!
 //! Every command prints JSON lines on stdout; errors go to stderr with exit code 1.
 // Native only (files, pollster). On wasm32 the whole bin compiles to nothing, because
-// `cargo test --target wasm32-unknown-unknown --test wasm_smoke` builds every bin too.
+// `wasm-pack test` (cargo build --tests for wasm32) builds every bin too.
 #![cfg_attr(target_arch = "wasm32", no_main)]
 #![cfg(not(target_arch = "wasm32"))]
 mod args;
