@@ -10,7 +10,7 @@ use gradient_garden::gpu::kernels::{Dispatch, Kernel};
 use gradient_garden::gpu::probe::{matmul_params, Arg, Probe};
 
 #[test]
-#[ignore]
+#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_cnn_conv2_kernels() {
     let Some(p) = or_skip(pollster::block_on(Probe::new())) else {
         return;
@@ -167,7 +167,7 @@ fn train(gpu: &mut gradient_garden::gpu::GpuBackend, batch: usize, steps: std::o
 }
 
 #[test]
-#[ignore]
+#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_training_throughput() {
     use gradient_garden::backend::Backend;
     use gradient_garden::gpu::GpuBackend;
@@ -199,7 +199,7 @@ fn profile_training_throughput() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_cnn_step_dispatches() {
     use gradient_garden::backend::{Backend, TrainBatch};
     use gradient_garden::gpu::GpuBackend;
@@ -239,7 +239,7 @@ fn profile_cnn_step_dispatches() {
 }
 
 #[test]
-#[ignore]
+#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_matmul_variants() {
     use gradient_garden::gpu::kernels::Kernel;
     use gradient_garden::gpu::probe::matmul_params;
