@@ -1,6 +1,6 @@
 //! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
-use crate::backend::{softmax_rows, Backend, Engine, LayerStats, StepMetrics, TrainBatch};
+use crate::backend::{softmax_rows, Backend, Engine, LayerStats, StepMetrics};
 use crate::data::batches::BatchPlan;
 use crate::data::mnist::Mnist;
 use crate::error::{Error, Result};
@@ -10,6 +10,9 @@ use crate::tensor::Param;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
+
+mod parallel;
+pub use parallel::StepPlan;
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,7 +80,6 @@ pub struct Trainer {
     pub train: Mnist,
     pub validation: Mnist,
     rng: ChaCha8Rng,
-    transforms: Vec<[f32; 6]>,
     steps_enqueued: u64,
     /// Backends count steps from their last `write_params`; this is the total at that moment.
     backend_base: u64,
@@ -133,7 +135,6 @@ impl Trainer {
             plan,
             train,
             validation,
-            transforms: Vec::new(),
             steps_enqueued: 0,
             backend_base: 0,
             lr_by_step: Vec::new(),
@@ -183,30 +184,16 @@ impl Trainer {
 
     /// Enqueue one training step on the next batch.
     pub fn step(&mut self) -> Result<()> {
-        let augment = self.config.shuffle
-            && (self.config.augment.shift > 0.0 || self.config.augment.rotate > 0.0);
-        self.transforms.clear();
-        if augment {
-            for _ in 0..self.config.batch {
-                let t = random_transform(&mut self.rng, self.config.augment);
-                self.transforms.push(t);
-            }
-        }
-        let seed = if self.config.shuffle {
-            self.rng.next_u32()
-        } else {
-            0
-        };
-        let indices = self.plan.next_batch();
-        let batch = TrainBatch {
-            indices,
-            transforms: &self.transforms,
-            seed,
-        };
-        self.engine.train_step(&batch, &self.config.optimizer)?;
+        let plan = self.plan_step();
+        self.engine
+            .train_step(&plan.batch(), &self.config.optimizer)?;
+        self.record_step();
+        Ok(())
+    }
+
+    fn record_step(&mut self) {
         self.lr_by_step.push(self.config.optimizer.lr);
         self.steps_enqueued += 1;
-        Ok(())
     }
 
     /// Collect metrics of the steps run since the last call. A non-finite loss rolls the weights

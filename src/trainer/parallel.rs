@@ -1,0 +1,140 @@
+//! Steps split across workers (data parallel, CPU backend): the trainer plans a step's batch as
+//! plain data, any worker holding the same training set computes a part of its gradient, and
+//! the trainer applies the parts' sum. The result is the step [`Trainer::step`] would take.
+use super::{random_transform, Trainer};
+use crate::backend::{Backend, Engine, TrainBatch};
+use crate::cpu::{CpuBackend, PartMetrics};
+use crate::error::{Error, Result};
+use crate::tensor::{Param, Tensor};
+use rand_core::RngCore;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// One step's batch as plain data, so that other workers can compute parts of it: the trainer
+/// plans it ([`Trainer::plan_step`]), anyone with the same training set computes a part's
+/// gradients ([`Trainer::part_gradients`]), and the trainer applies their sum
+/// ([`Trainer::finish_step`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepPlan {
+    /// Indices into the training part of the data (after the validation split).
+    pub indices: Vec<u32>,
+    /// One transform per sample (see [`TrainBatch::transforms`]), or empty.
+    pub transforms: Vec<[f32; 6]>,
+    /// The dropout seed.
+    pub seed: u32,
+}
+
+impl StepPlan {
+    pub fn batch(&self) -> TrainBatch<'_> {
+        TrainBatch {
+            indices: &self.indices,
+            transforms: &self.transforms,
+            seed: self.seed,
+        }
+    }
+}
+
+impl Trainer {
+    /// The next step's batch, drawn exactly as [`Trainer::step`] would draw it, without running
+    /// it. The batch is used up: finish the step with [`Trainer::finish_step`], or the next plan
+    /// is the batch after it.
+    pub fn plan_step(&mut self) -> StepPlan {
+        let augment = self.config.shuffle
+            && (self.config.augment.shift > 0.0 || self.config.augment.rotate > 0.0);
+        let transforms = if augment {
+            (0..self.config.batch)
+                .map(|_| random_transform(&mut self.rng, self.config.augment))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let seed = if self.config.shuffle {
+            self.rng.next_u32()
+        } else {
+            0
+        };
+        StepPlan {
+            indices: self.plan.next_batch().to_vec(),
+            transforms,
+            seed,
+        }
+    }
+
+    fn cpu(&mut self) -> Result<&mut CpuBackend> {
+        match &mut self.engine {
+            Engine::Cpu(cpu) => Ok(cpu),
+            Engine::Gpu(_) => Err(Error::Config(
+                "steps split across workers need the CPU backend".into(),
+            )),
+        }
+    }
+
+    /// Gradient contribution of samples `part` of `plan` to the whole batch's mean loss, flat
+    /// in state_dict order (see [`CpuBackend::gradients`]); updates nothing. Parts that tile
+    /// the batch sum to the gradient of one [`Trainer::step`]. CPU backend only.
+    pub fn part_gradients(
+        &mut self,
+        plan: &StepPlan,
+        part: Range<usize>,
+    ) -> Result<(Vec<f32>, PartMetrics)> {
+        if !plan.transforms.is_empty() && plan.transforms.len() != plan.indices.len() {
+            return Err(Error::Shape(format!(
+                "{} transforms for a batch of {}",
+                plan.transforms.len(),
+                plan.indices.len()
+            )));
+        }
+        self.cpu()?.gradients(&plan.batch(), part)
+    }
+
+    /// Finish a planned step with its parts' summed gradients and metrics: the optimizer update
+    /// runs with the current settings and the step is recorded like a [`Trainer::step`] (its
+    /// metrics come out of [`Trainer::poll`], with NaN rollback and epoch counting).
+    pub fn finish_step(&mut self, grads: &[f32], metrics: PartMetrics) -> Result<()> {
+        let optimizer = self.config.optimizer;
+        self.cpu()?.apply_gradients(grads, metrics, &optimizer)?;
+        self.record_step();
+        Ok(())
+    }
+
+    /// All parameters flat in state_dict order (the layout of [`Trainer::part_gradients`]).
+    pub async fn params_flat(&mut self) -> Result<Vec<f32>> {
+        let params = self.engine.read_params().await?;
+        Ok(params.into_iter().flat_map(|p| p.tensor.data).collect())
+    }
+
+    /// Replace the weights from a flat state_dict-order vector, as [`Trainer::params_flat`]
+    /// gives them. Like a load, optimizer state restarts; unlike [`Trainer::load_params`] the
+    /// rollback snapshot stays (a helper worker calls this before every part it computes).
+    pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
+        let shapes = self.spec.param_shapes()?;
+        let total: usize = shapes
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum();
+        if flat.len() != total {
+            return Err(Error::Shape(format!(
+                "{} values for {total} parameters",
+                flat.len()
+            )));
+        }
+        let mut rest = flat;
+        let params: Vec<Param> = shapes
+            .into_iter()
+            .map(|(name, shape)| {
+                let (head, tail) = rest.split_at(shape.iter().product());
+                rest = tail;
+                Param {
+                    name,
+                    tensor: Tensor {
+                        shape,
+                        data: head.to_vec(),
+                    },
+                }
+            })
+            .collect();
+        self.engine.write_params(&params)?;
+        self.backend_base = self.steps_enqueued;
+        Ok(())
+    }
+}
