@@ -18,6 +18,8 @@ pub mod trainer;
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_labs;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_parallel;
 pub mod weights;
 
 pub use backend::{Backend, Engine};

@@ -25,17 +25,17 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-fn js_err(e: Error) -> JsValue {
+pub(crate) fn js_err(e: Error) -> JsValue {
     JsError::new(&e.to_string()).into()
 }
 
-fn to_js<T: Serialize>(value: &T) -> std::result::Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize>(value: &T) -> std::result::Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()).into())
 }
 
-fn spawn<F>(fut: F) -> Promise
+pub(crate) fn spawn<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
 {
@@ -155,15 +155,15 @@ struct SessionInfo {
     test_size: usize,
 }
 
-struct Inner {
-    trainer: Trainer,
+pub(crate) struct Inner {
+    pub(crate) trainer: Trainer,
     test: Rc<Mnist>,
 }
 
 /// A model being trained on one backend.
 #[wasm_bindgen]
 pub struct Session {
-    inner: Rc<Mutex<Inner>>,
+    pub(crate) inner: Rc<Mutex<Inner>>,
     info: JsValue,
 }
 
@@ -236,7 +236,7 @@ impl Session {
         self.info.clone()
     }
 
-    fn run<F, Fut>(&self, job: F) -> Promise
+    pub(crate) fn run<F, Fut>(&self, job: F) -> Promise
     where
         F: FnOnce(Rc<Mutex<Inner>>) -> Fut + 'static,
         Fut: Future<Output = Result<JsValue>> + 'static,

@@ -242,6 +242,7 @@ function renderStatus() {
   if (i) {
     const kind = i.kind === "gpu" ? "WebGPU" : "CPU (wasm)";
     let text = `Backend: ${kind} — ${i.adapter || "unnamed adapter"}`;
+    if (i.kind === "cpu") text += ` · ${i.workers ?? 1} worker${i.workers === 2 ? "s" : ""}`;
     if (i.probe) text += ` · auto: ${i.probe.reason}`;
     else if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
     let full = text;
@@ -585,6 +586,8 @@ let lastHash = "";
 /** Apply options: live knobs go to the running session; anything structural rebuilds it. */
 async function configure(opts = {}, { keepWeights } = {}) {
   await ready.catch(() => {});
+  // Not a session setting: the number of training workers changes between two steps.
+  if (opts.workers !== undefined) await call("setWorkers", { workers: opts.workers });
   const next = Config.merge(S.config, opts);
   const rebuild = Config.needsRebuild(S.config, next) || opts.rebuild;
   if (!rebuild) {
@@ -889,6 +892,8 @@ function state() {
     adapter: i.adapter ?? null,
     fallback: i.fallback ?? null,
     gpuUnavailable: i.gpuUnavailable ?? null,
+    /** Workers that train each step: 2 on the CPU backend with a second core, else 1. */
+    workers: i.workers ?? null,
     /** Under 'auto' on a software GPU: `{chosen, reason, cpuMsPerStep, gpuMsPerStep}` of the timed probe. */
     probe: i.probe ? { ...i.probe } : null,
     model: JSON.parse(JSON.stringify(S.config.model)),
@@ -939,8 +944,11 @@ window.playground = {
   input: () => (input ? Array.from(input) : null),
   activations: async (pixels) => call("activations", { pixels: Float32Array.from(pixels ?? input) }),
   layerStats: async () => call("layerStats"),
-  /** Make the engine's next training cycle fail with `text`, e.g. "GPU error: device lost". */
-  injectFault: async (text) => call("injectFault", { text }),
+  /**
+   * Make the engine's next training cycle fail with `text`, e.g. "GPU error: device lost";
+   * `where = 'helper'`: the second training worker's next part fails instead.
+   */
+  injectFault: async (text, where) => call("injectFault", { text, where }),
   curvesCsv,
 };
 

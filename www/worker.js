@@ -5,14 +5,13 @@
 // Unsolicited events (worker -> page) carry `event`: status, metrics, evaluation, stats, fault.
 // Every engine call goes through `serial` so calls never interleave mid-operation, and a
 // prediction waits for at most one chunk of training steps.
+//
+// On the CPU backend a second worker (www/grad_worker.js, via www/worker_parallel.js) computes
+// half of every batch, where the machine has two cores or more; `setWorkers` picks 1 or 2.
 import init, { Dataset, Session, presetSpec, checkSpec, inspectWeights } from "./pkg/gradient_garden.js";
+import { loadDataset } from "./worker_data.js";
+import { GradHelper, splitStep } from "./worker_parallel.js";
 
-const DATA = {
-  trainImages: "data/train10k-images-idx3-ubyte.gz",
-  trainLabels: "data/train10k-labels-idx1-ubyte.gz",
-  testImages: "data/t10k-images-idx3-ubyte.gz",
-  testLabels: "data/t10k-labels-idx1-ubyte.gz",
-};
 const PRETRAINED = "models/cnn.safetensors";
 // One train+metrics cycle should take about this long: long enough to amortise the round trip,
 // short enough that a prediction or a pause is answered quickly.
@@ -51,12 +50,6 @@ function serial(fn) {
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const message = (e) => (e && e.message ? e.message : String(e));
 
-async function fetchBytes(path) {
-  const res = await fetch(new URL(path, import.meta.url));
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 /** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
 async function fetchPretrained() {
   try {
@@ -77,6 +70,43 @@ function nameOf(spec) {
 
 function status(extra = {}) {
   post({ event: "status", training, info, config, ...extra });
+}
+
+// ---------------------------------------------------------------- two workers (CPU only)
+let workersWanted = (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
+let helper = null; // a GradHelper while two workers are wanted
+
+/** How many workers train the next step: 2 on the CPU with a working helper, else 1. */
+function workersNow() {
+  const usable = helper && !helper.failed && info && info.kind === "cpu" && info.batch >= 2;
+  return workersWanted === 2 && usable ? 2 : 1;
+}
+
+/** Start the helper if two workers are wanted on a CPU session, and get its model ready. */
+function engageHelper() {
+  if (workersWanted !== 2 || !info || info.kind !== "cpu") return;
+  if (!helper || helper.failed) helper = new GradHelper(onHelperFailed);
+  helper.prepare(info, config);
+  info = { ...info, workers: workersNow() };
+}
+
+function onHelperFailed(reason) {
+  if (info) info = { ...info, workers: workersNow() };
+  status({ note: `The second training worker stopped (${reason}); training goes on in one worker.` });
+}
+
+/** `steps` training steps: split across both workers while they can, else all here. */
+async function trainSteps(steps) {
+  for (let done = 0; done < steps; done++) {
+    if (workersNow() !== 2) return session.train(steps - done);
+    try {
+      await helper.prepare(info, config);
+    } catch (e) {
+      helper.fail(e);
+      continue;
+    }
+    await splitStep(session, helper, info.batch, info.batch >> 1);
+  }
 }
 
 // A software WebGPU adapter (SwiftShader, lavapipe) can be far slower than the wasm CPU backend,
@@ -156,6 +186,8 @@ async function rebuild(cfg, weights, inLoop = false) {
   info = next.info();
   if (p) info = { ...info, probe: { chosen: p.chosen, reason: p.reason, cpuMsPerStep: p.cpuMsPerStep, gpuMsPerStep: p.gpuMsPerStep } };
   config = cfg;
+  info = { ...info, workers: 1 };
+  engageHelper();
   chunk = 1;
   lastStatsStep = -Infinity;
   lastEpoch = 0;
@@ -213,7 +245,7 @@ async function cycle(steps, adapt) {
     throw new Error(text);
   }
   const t0 = performance.now();
-  await serial(() => session.train(steps));
+  await serial(() => trainSteps(steps));
   const records = await serial(() => session.metrics());
   const ms = performance.now() - t0;
   const interactive = performance.now() < interactiveUntil;
@@ -295,17 +327,10 @@ async function fault(e, inLoop = false) {
   return false;
 }
 
-async function loadData() {
-  const [a, b, c, d] = await Promise.all(
-    [DATA.trainImages, DATA.trainLabels, DATA.testImages, DATA.testLabels].map(fetchBytes),
-  );
-  return Dataset.fromIdx(a, b, c, d);
-}
-
 const ops = {
   async init({ config: cfg, tryPretrained, pretrainedMustMatch }) {
     await init();
-    dataset = await loadData();
+    dataset = await loadDataset(Dataset);
     const weights = tryPretrained ? await fetchPretrained() : null;
     let pretrained = false;
     if (weights) {
@@ -358,10 +383,33 @@ const ops = {
     return augment;
   },
 
-  /** Make the next training cycle fail with `text` (exercises the GPU-failure and fault paths). */
-  async injectFault({ text }) {
+  /**
+   * Make the next training cycle fail with `text` (exercises the GPU-failure and fault paths);
+   * `where: 'helper'` makes the second worker's next part fail instead.
+   */
+  async injectFault({ text, where }) {
+    if (where === "helper") {
+      if (!helper || helper.failed) throw new Error("no second worker is running");
+      return await helper.call("injectFault", { text });
+    }
     injected = String(text);
     return true;
+  },
+
+  /** Train in 1 or 2 workers (2 applies on the CPU backend); resolves to how many train now. */
+  async setWorkers({ workers }) {
+    if (workers !== 1 && workers !== 2) throw new Error(`workers must be 1 or 2, got ${JSON.stringify(workers)}`);
+    await serial(() => {
+      workersWanted = workers;
+      if (workers === 1 && helper) {
+        helper.close();
+        helper = null;
+      }
+      engageHelper();
+      if (info) info = { ...info, workers: workersNow() };
+    });
+    status();
+    return workersNow();
   },
 
   async setAutoTest({ on }) {

@@ -1,0 +1,188 @@
+//! The JavaScript surface of steps split across two workers (see `trainer::parallel`). The engine
+//! worker's `Session` plans every step and owns the optimizer; a helper worker's `Session` (same
+//! model, batch and validation split, so the same training set) is handed the weights and the
+//! plan and computes its part of the batch. Only plain data crosses: typed arrays and numbers.
+//!
+//! One step, engine worker:
+//!     plan = await s.planStep(); params = await s.paramsFlat();
+//!     helper <- {plan, params}  (it runs setParamsFlat, then gradients(plan, k, batch))
+//!     mine = await s.gradients(plan, 0, k); await s.finishStep([mine, theirs]);
+use crate::cpu::PartMetrics;
+use crate::error::{Error, Result};
+use crate::trainer::StepPlan;
+use crate::wasm::Session;
+use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint32Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn field(obj: &JsValue, key: &str) -> Result<JsValue> {
+    Reflect::get(obj, &key.into()).map_err(|_| Error::Config(format!("no '{key}' in {obj:?}")))
+}
+
+fn number(obj: &JsValue, what: &str, key: &str) -> Result<f64> {
+    field(obj, key)?
+        .as_f64()
+        .ok_or_else(|| Error::Config(format!("{what}.{key} must be a number")))
+}
+
+fn count(obj: &JsValue, what: &str, key: &str) -> Result<u32> {
+    let v = number(obj, what, key)?;
+    if v.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&v) {
+        return Err(Error::Config(format!(
+            "{what}.{key} must be a whole number, got {v}"
+        )));
+    }
+    Ok(v as u32)
+}
+
+fn floats(obj: &JsValue, what: &str, key: &str) -> Result<Vec<f32>> {
+    field(obj, key)?
+        .dyn_into::<Float32Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| Error::Config(format!("{what}.{key} must be a Float32Array")))
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &key.into(), value);
+}
+
+fn plan_to_js(plan: &StepPlan) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "indices", &Uint32Array::from(&plan.indices[..]));
+    set(
+        &obj,
+        "transforms",
+        &Float32Array::from(plan.transforms.as_flattened()),
+    );
+    set(&obj, "seed", &plan.seed.into());
+    obj.into()
+}
+
+fn plan_from_js(value: &JsValue) -> Result<StepPlan> {
+    let indices = field(value, "indices")?
+        .dyn_into::<Uint32Array>()
+        .map_err(|_| Error::Config("plan.indices must be a Uint32Array".into()))?
+        .to_vec();
+    let flat = floats(value, "plan", "transforms")?;
+    if !flat.len().is_multiple_of(6) {
+        return Err(Error::Shape(format!(
+            "plan.transforms holds {} values, not 6 per sample",
+            flat.len()
+        )));
+    }
+    let transforms = flat
+        .chunks_exact(6)
+        .map(|t| t.try_into().expect("chunks of 6"))
+        .collect();
+    let seed = count(value, "plan", "seed")?;
+    Ok(StepPlan {
+        indices,
+        transforms,
+        seed,
+    })
+}
+
+fn part_to_js(grads: &[f32], m: PartMetrics) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "grads", &Float32Array::from(grads));
+    set(&obj, "lossSum", &m.loss_sum.into());
+    set(&obj, "correct", &m.correct.into());
+    set(&obj, "samples", &m.samples.into());
+    obj.into()
+}
+
+/// The parts' gradients summed in part order, and their metrics summed.
+fn sum_parts(parts: &Array) -> Result<(Vec<f32>, PartMetrics)> {
+    if parts.length() == 0 {
+        return Err(Error::Config("finishStep needs at least one part".into()));
+    }
+    let mut total: Option<Vec<f32>> = None;
+    let mut metrics = PartMetrics::default();
+    for (i, part) in parts.iter().enumerate() {
+        let what = format!("parts[{i}]");
+        let grads = floats(&part, &what, "grads")?;
+        metrics = metrics
+            + PartMetrics {
+                loss_sum: number(&part, &what, "lossSum")? as f32,
+                correct: count(&part, &what, "correct")?,
+                samples: count(&part, &what, "samples")?,
+            };
+        match &mut total {
+            None => total = Some(grads),
+            Some(t) if t.len() == grads.len() => {
+                for (a, b) in t.iter_mut().zip(&grads) {
+                    *a += b;
+                }
+            }
+            Some(t) => {
+                return Err(Error::Shape(format!(
+                    "{what} has {} gradient values, parts[0] {}",
+                    grads.len(),
+                    t.len()
+                )))
+            }
+        }
+    }
+    Ok((total.expect("at least one part"), metrics))
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Draw the next step's batch without running it: `{indices: Uint32Array, transforms:
+    /// Float32Array (6 per sample, or empty), seed}`. The batch is used up; `finishStep`
+    /// records the step.
+    #[wasm_bindgen(js_name = planStep)]
+    pub fn plan_step(&self) -> Promise {
+        self.run(|inner| async move {
+            let plan = inner.lock().await.trainer.plan_step();
+            Ok(plan_to_js(&plan))
+        })
+    }
+
+    /// Samples `start..end` of `plan`'s batch: `{grads: Float32Array, lossSum, correct,
+    /// samples}`, the part's share of the whole batch's mean-loss gradient (flat, state-dict
+    /// order). Updates nothing. CPU backend only.
+    pub fn gradients(&self, plan: JsValue, start: u32, end: u32) -> Promise {
+        let plan = plan_from_js(&plan);
+        self.run(move |inner| async move {
+            let plan = plan?;
+            let (grads, metrics) = inner
+                .lock()
+                .await
+                .trainer
+                .part_gradients(&plan, start as usize..end as usize)?;
+            Ok(part_to_js(&grads, metrics))
+        })
+    }
+
+    /// Finish the planned step with its parts (`gradients` results, in part order): their sum
+    /// goes through the optimizer and the step is recorded like a `train` step.
+    #[wasm_bindgen(js_name = finishStep)]
+    pub fn finish_step(&self, parts: Array) -> Promise {
+        let summed = sum_parts(&parts);
+        self.run(move |inner| async move {
+            let (grads, metrics) = summed?;
+            inner.lock().await.trainer.finish_step(&grads, metrics)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Every parameter, flat in state-dict order (the layout of `gradients`).
+    #[wasm_bindgen(js_name = paramsFlat)]
+    pub fn params_flat(&self) -> Promise {
+        self.run(|inner| async move {
+            let flat = inner.lock().await.trainer.params_flat().await?;
+            Ok(Float32Array::from(&flat[..]).into())
+        })
+    }
+
+    /// Replace every parameter from a `paramsFlat` vector (optimizer state restarts).
+    #[wasm_bindgen(js_name = setParamsFlat)]
+    pub fn set_params_flat(&self, flat: Float32Array) -> Promise {
+        let flat = flat.to_vec();
+        self.run(move |inner| async move {
+            inner.lock().await.trainer.set_params_flat(&flat)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
