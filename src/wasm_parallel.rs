@@ -171,7 +171,20 @@ impl Session {
     #[wasm_bindgen(js_name = paramsFlat)]
     pub fn params_flat(&self) -> Promise {
         self.run(|inner| async move {
-            let flat = inner.lock().await.trainer.params_flat().await?;
+            let mut inner = inner.lock().await;
+            // On the CPU: one copy, straight from the tensors into the array that is sent.
+            if let Ok(params) = inner.trainer.cpu_params() {
+                let total = params.iter().map(|p| p.tensor.data.len()).sum::<usize>();
+                let out = Float32Array::new_with_length(total as u32);
+                let mut at = 0;
+                for p in params {
+                    let n = p.tensor.data.len() as u32;
+                    out.subarray(at, at + n).copy_from(&p.tensor.data);
+                    at += n;
+                }
+                return Ok(out.into());
+            }
+            let flat = inner.trainer.params_flat().await?;
             Ok(Float32Array::from(&flat[..]).into())
         })
     }

@@ -154,6 +154,34 @@ impl CpuBackend {
         self.grads.iter().map(Vec::len).sum()
     }
 
+    /// The parameters in state_dict order, borrowed: a data-parallel step sends them to the
+    /// other workers every step, so no copy is made here.
+    pub fn params(&self) -> &[Param] {
+        &self.model.params
+    }
+
+    /// Overwrite every parameter, in place, from `flat` (state_dict order, [`Self::param_len`]
+    /// values). Like [`Backend::write_params`], the optimizer state and step count restart.
+    pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
+        if flat.len() != self.param_len() {
+            return Err(Error::Shape(format!(
+                "{} values for {} parameters",
+                flat.len(),
+                self.param_len()
+            )));
+        }
+        let mut rest = flat;
+        for p in &mut self.model.params {
+            let (head, tail) = rest.split_at(p.tensor.data.len());
+            p.tensor.data.copy_from_slice(head);
+            rest = tail;
+        }
+        self.opt.reset();
+        self.step = 0;
+        self.stats.clear();
+        Ok(())
+    }
+
     /// The gradient of the WHOLE batch's mean loss contributed by samples `part` of `batch`
     /// (`batch.indices` is the full batch, of [`Backend::batch_size`] samples): summing the
     /// results over parts that tile `0..batch_size` gives the full batch's gradient. Dropout and

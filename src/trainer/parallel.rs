@@ -99,42 +99,64 @@ impl Trainer {
 
     /// All parameters flat in state_dict order (the layout of [`Trainer::part_gradients`]).
     pub async fn params_flat(&mut self) -> Result<Vec<f32>> {
+        if let Engine::Cpu(cpu) = &self.engine {
+            return Ok(cpu
+                .params()
+                .iter()
+                .flat_map(|p| p.tensor.data.iter().copied())
+                .collect());
+        }
         let params = self.engine.read_params().await?;
         Ok(params.into_iter().flat_map(|p| p.tensor.data).collect())
+    }
+
+    /// The CPU backend's parameters in state_dict order, without a copy (for writing them
+    /// straight into a message to another worker).
+    pub fn cpu_params(&mut self) -> Result<&[Param]> {
+        Ok(self.cpu()?.params())
     }
 
     /// Replace the weights from a flat state_dict-order vector, as [`Trainer::params_flat`]
     /// gives them. Like a load, optimizer state restarts; unlike [`Trainer::load_params`] the
     /// rollback snapshot stays (a helper worker calls this before every part it computes).
     pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
-        let shapes = self.spec.param_shapes()?;
-        let total: usize = shapes
-            .iter()
-            .map(|(_, s)| s.iter().product::<usize>())
-            .sum();
-        if flat.len() != total {
-            return Err(Error::Shape(format!(
-                "{} values for {total} parameters",
-                flat.len()
-            )));
+        if let Engine::Cpu(cpu) = &mut self.engine {
+            cpu.set_params_flat(flat)?;
+        } else {
+            let params = unflatten(&self.spec, flat)?;
+            self.engine.write_params(&params)?;
         }
-        let mut rest = flat;
-        let params: Vec<Param> = shapes
-            .into_iter()
-            .map(|(name, shape)| {
-                let (head, tail) = rest.split_at(shape.iter().product());
-                rest = tail;
-                Param {
-                    name,
-                    tensor: Tensor {
-                        shape,
-                        data: head.to_vec(),
-                    },
-                }
-            })
-            .collect();
-        self.engine.write_params(&params)?;
         self.backend_base = self.steps_enqueued;
         Ok(())
     }
+}
+
+/// `flat` cut into the spec's parameter tensors, in state_dict order.
+fn unflatten(spec: &crate::spec::ModelSpec, flat: &[f32]) -> Result<Vec<Param>> {
+    let shapes = spec.param_shapes()?;
+    let total: usize = shapes
+        .iter()
+        .map(|(_, s)| s.iter().product::<usize>())
+        .sum();
+    if flat.len() != total {
+        return Err(Error::Shape(format!(
+            "{} values for {total} parameters",
+            flat.len()
+        )));
+    }
+    let mut rest = flat;
+    Ok(shapes
+        .into_iter()
+        .map(|(name, shape)| {
+            let (head, tail) = rest.split_at(shape.iter().product());
+            rest = tail;
+            Param {
+                name,
+                tensor: Tensor {
+                    shape,
+                    data: head.to_vec(),
+                },
+            }
+        })
+        .collect())
 }
