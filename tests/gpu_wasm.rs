@@ -150,9 +150,10 @@ fn train(gpu: &mut GpuBackend, batch: usize, steps: u32) {
 async fn browser_gpu_throughput_report() {
     let now = || js_sys::Date::now() / 1000.0;
     let (images, labels) = synthetic(256);
-    // Tiled (workgroup memory) and direct (barrier-free) matmuls, interleaved: the machine is noisy.
+    // Barrier-free matmuls with 4x4 blocks only and by shape (8x8 blocks for big products),
+    // interleaved: the machine is noisy. (Tiled kernels with barriers are 2-3x slower here.)
     use gradient_garden::gpu::kernels::Kernel;
-    let variants = [Kernel::Matmul, Kernel::MatmulDirect];
+    let variants = [Kernel::MatmulDirect, Kernel::MatmulDirectWide];
     for (name, batch, steps) in [("mlp", 128usize, 10u32), ("cnn", 64, 3)] {
         for direct in variants {
             gradient_garden::gpu::set_matmul_variant(Some(direct));
@@ -185,8 +186,12 @@ async fn browser_gpu_throughput_report() {
     }
     gradient_garden::gpu::set_matmul_variant(None);
     // Square products, and the CNN's conv2 input-gradient shape (m = 288, k = 64, n = 64 * 121).
-    for (m, k, n, iters) in [(128, 128, 128, 5), (256, 256, 256, 5), (288, 64, 7744, 2)] {
-        for tiles in [Kernel::MatmulSmall, Kernel::MatmulDirect] {
+    for (m, k, n, iters) in [(256, 256, 256, 5), (288, 64, 7744, 2), (7744, 288, 64, 2)] {
+        for tiles in [
+            Kernel::MatmulSmall,
+            Kernel::MatmulDirect,
+            Kernel::MatmulDirectWide,
+        ] {
             let gflops =
                 gradient_garden::gpu::probe::bench_matmul_tiles(m, k, n, iters, Some(tiles))
                     .await

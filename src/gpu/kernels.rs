@@ -17,6 +17,9 @@ pub enum Kernel {
     /// 32x32 tiles without workgroup memory or barriers (shaders/matmul_direct.wgsl), for
     /// software adapters.
     MatmulDirect,
+    /// The barrier-free kernel with an 8x8 block per invocation and 64x64 tiles
+    /// (shaders/matmul_direct_wide.wgsl), for software adapters' larger products.
+    MatmulDirectWide,
     SplitKSum,
     Matvec,
     Im2col,
@@ -54,6 +57,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::MatmulDirect,
         "matmul_direct.wgsl",
         include_str!("../../shaders/matmul_direct.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::MatmulDirectWide,
+        "matmul_direct_wide.wgsl",
+        include_str!("../../shaders/matmul_direct_wide.wgsl"),
         false,
         false,
     ),

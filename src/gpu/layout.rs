@@ -108,9 +108,23 @@ impl MatmulShape {
         }
     }
 
-    /// [`Self::kernel`], or the barrier-free `direct` kernel (32x32 tiles) on software adapters.
+    /// [`Self::kernel`], or on software adapters (`direct` set) a barrier-free kernel: with
+    /// `Some(MatmulDirectWide)` 64x64 tiles of 8x8 blocks where the product has at least four such
+    /// tiles (a thin or small one would mostly compute padding, or leave a CPU thread idle), else
+    /// (and always with `Some(MatmulDirect)`) 32x32 tiles of 4x4 blocks.
     pub fn pick(&self, direct: Option<Kernel>) -> Kernel {
-        direct.unwrap_or_else(|| self.kernel())
+        match direct {
+            None => self.kernel(),
+            Some(Kernel::MatmulDirectWide) => {
+                let wide_tiles = self.m.div_ceil(64) * self.n.div_ceil(64) * self.batches.max(1);
+                if self.m >= 64 && self.n >= 64 && wide_tiles >= 4 {
+                    Kernel::MatmulDirectWide
+                } else {
+                    Kernel::MatmulDirect
+                }
+            }
+            Some(_) => Kernel::MatmulDirect,
+        }
     }
 
     pub fn tile(kernel: Kernel) -> u32 {

@@ -229,7 +229,12 @@ pub async fn bench_matmul_tiles(
     let gpu = Gpu::new().await?;
     let pipes = Pipelines::only(
         &gpu,
-        &[Kernel::Matmul, Kernel::MatmulSmall, Kernel::MatmulDirect],
+        &[
+            Kernel::Matmul,
+            Kernel::MatmulSmall,
+            Kernel::MatmulDirect,
+            Kernel::MatmulDirectWide,
+        ],
     )
     .await?;
     let a: Vec<f32> = (0..m * k)
@@ -257,7 +262,12 @@ pub async fn bench_matmul_tiles(
         ..Default::default()
     };
     let kernel = match tiles {
-        Some(k @ (Kernel::Matmul | Kernel::MatmulSmall | Kernel::MatmulDirect)) => k,
+        Some(
+            k @ (Kernel::Matmul
+            | Kernel::MatmulSmall
+            | Kernel::MatmulDirect
+            | Kernel::MatmulDirectWide),
+        ) => k,
         Some(other) => {
             return Err(Error::Config(format!("{other:?} is not a matmul kernel")));
         }

@@ -89,7 +89,8 @@ pub fn probe() -> Option<Probe> {
 }
 
 /// Run one kernel and read back every buffer. A 64x64-tile matmul is also run with 32x32 tiles,
-/// which sum every output in the same order and so must agree bit for bit.
+/// which sum every output in the same order and so must agree bit for bit, and with both
+/// barrier-free kernels, which must agree within tolerance.
 pub fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<Vec<u32>> {
     let out = pollster::block_on(p.run(kernel, &args, groups)).expect("kernel runs");
     if kernel == Kernel::Matmul {
@@ -99,17 +100,23 @@ pub fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<V
         let small = [words[1].div_ceil(32), words[0].div_ceil(32), groups[2]];
         let other = pollster::block_on(p.run(Kernel::MatmulSmall, &args, small)).expect("runs");
         assert_eq!(out, other, "64x64 and 32x32 matmul tiles disagree");
-        // The barrier-free variant walks K in the same order, one product at a time.
-        let direct = pollster::block_on(p.run(Kernel::MatmulDirect, &args, small)).expect("runs");
-        let (got, want) = (f32s(&direct[3]), f32s(&out[3]));
-        let bad = got
-            .iter()
-            .zip(&want)
-            .position(|(g, w)| (g - w).abs() > MM.0 * (g.abs() + w.abs()) + MM.1);
-        assert!(
-            bad.is_none(),
-            "direct and tiled matmuls disagree at {bad:?}"
-        );
+        // The barrier-free variants (4x4 blocks in 32x32 tiles, 8x8 blocks in 64x64 tiles) walk
+        // K in the same order, one product (or fused multiply-add) at a time.
+        for (direct, grid) in [
+            (Kernel::MatmulDirect, small),
+            (Kernel::MatmulDirectWide, groups),
+        ] {
+            let res = pollster::block_on(p.run(direct, &args, grid)).expect("runs");
+            let (got, want) = (f32s(&res[3]), f32s(&out[3]));
+            let bad = got
+                .iter()
+                .zip(&want)
+                .position(|(g, w)| (g - w).abs() > MM.0 * (g.abs() + w.abs()) + MM.1);
+            assert!(
+                bad.is_none(),
+                "{direct:?} and tiled matmuls disagree at {bad:?}"
+            );
+        }
     }
     out
 }
