@@ -73,7 +73,13 @@ record() { # layer rc passed failed skipped
 run_native() {
   banner "native: cargo test (wgpu on lavapipe)"
   cargo test --color never 2>&1 | tee "$LOG_DIR/native.log"
-  count_cargo native "$LOG_DIR/native.log" "${PIPESTATUS[0]}"
+  local rc=${PIPESTATUS[0]}
+  # Whole training steps again with the barrier-free matmuls that SwiftShader gets in a browser
+  # (natively the tiled ones are faster, so nothing else runs them on a real net).
+  banner "native: gpu_train with GARDEN_MATMUL=direct"
+  GARDEN_MATMUL=direct cargo test --color never --test gpu_train 2>&1 | tee -a "$LOG_DIR/native.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  count_cargo native "$LOG_DIR/native.log" "$rc"
 }
 
 run_wasm() {

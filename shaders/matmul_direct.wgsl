@@ -4,8 +4,10 @@
 //   C[z](m, n) = act( sum_k A[z](m, k) * B[z](k, n) + bias )
 // Same strides, bindings, uniform and dispatch grid as matmul.wgsl's 32x32-tile variant: a 32x32
 // output tile per workgroup of 8x8 invocations, each owning a 4x4 block in registers and reading
-// its 4 A values and 4 B values per k straight from storage.
-// Dispatch: (ceil(N / 32), ceil(M / 32), batches).
+// its 4 A values and 4 B values per k straight from storage. src/gpu/kernels.rs also builds a
+// WX = 4 variant (32x16 tiles) for products at most 16 wide, where a 32-wide tile would mostly
+// compute padding (a 3x3 conv over one channel has n = 9).
+// Dispatch: (ceil(N / (4*WX)), ceil(M / 32), batches).
 
 struct Params {
     m: u32, n: u32, k: u32,
@@ -55,11 +57,14 @@ fn store_row(z: u32, m: u32, n: u32, v: vec4<f32>) {
     }
 }
 
-@compute @workgroup_size(8, 8)
+// Invocations across a tile's columns (each covers 4). The variant builder rewrites this line.
+const WX: u32 = 8u;
+
+@compute @workgroup_size(WX, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let z = wid.z;
     let mb = wid.y * 32u + lid.y * 4u;
-    let nb = wid.x * 32u + lid.x * 4u;
+    let nb = wid.x * (4u * WX) + lid.x * 4u;
     var k_end = p.k;
     if (p.k_total != 0u) {
         k_end = min(p.k, p.k_total - min(p.k_total, z * p.k));

@@ -70,6 +70,63 @@ fn maxpool_forward_and_backward() {
     }
 }
 
+/// Conv -> activation -> MaxPool backward in one pass (pool_act_backward.wgsl) against the
+/// reference's three steps: pool backward, activation backward, then [b, c, q] -> [c, b, q].
+#[test]
+fn pool_activation_backward_fused_and_transposed() {
+    let Some(p) = probe() else { return };
+    let acts = [Activation::Relu, Activation::Sigmoid, Activation::Tanh];
+    for (batch, c, h, w, size) in [(1, 1, 1, 1, 1), (3, 2, 9, 7, 2), (2, 5, 13, 11, 3)] {
+        for act in acts {
+            let plane = h * w;
+            let n = batch * c * plane;
+            let mut pre = seeded(n, 11);
+            for v in pre.iter_mut().step_by(7) {
+                *v = 0.0; // relu ties at the kink, and ties in the pool windows
+            }
+            let mut y = vec![0.0; n];
+            activation::activation_forward(act, &mut y, &pre);
+            let (oh, ow) = (h / size, w / size);
+            let n_out = batch * c * oh * ow;
+            let (mut pooled, mut argmax) = (vec![0.0; n_out], vec![0u32; n_out]);
+            pool::maxpool2d_forward(&mut pooled, &mut argmax, &y, batch * c, h, w, size);
+            let dy = seeded(n_out, 12);
+            let mut d_pool = vec![0.0; n];
+            pool::maxpool2d_backward(&mut d_pool, &dy, &argmax);
+            let mut d_act = vec![0.0; n];
+            activation::activation_backward(act, &mut d_act, &y, &d_pool);
+            let mut want = vec![0.0; n];
+            for b in 0..batch {
+                for ch in 0..c {
+                    for q in 0..plane {
+                        want[(ch * batch + b) * plane + q] = d_act[(b * c + ch) * plane + q];
+                    }
+                }
+            }
+            let words = [batch, c, h, w, size, act_code(act) as usize, 0, 0];
+            let out = run(
+                &p,
+                Kernel::PoolActBackward,
+                vec![
+                    Arg::F32(dy),
+                    Arg::U32(argmax),
+                    Arg::F32(y),
+                    Arg::F32(vec![f32::NAN; n]),
+                    Arg::Uniform(words.iter().map(|&v| v as u32).collect()),
+                ],
+                Dispatch::grid(n),
+            );
+            assert_close(
+                &format!("pool+{act:?} bwd {batch}x{c}x{h}x{w}/{size}"),
+                &f32s(&out[3]),
+                &want,
+                EW.0,
+                EW.1,
+            );
+        }
+    }
+}
+
 #[test]
 fn activations_forward_and_backward() {
     let Some(p) = probe() else { return };

@@ -41,8 +41,22 @@ pub fn build(
         )
     };
     let needs_dx: Vec<bool> = (0..nl).map(|i| (0..i).any(has_params)).collect();
+    // Conv -> activation -> MaxPool: the pool's backward writes the conv's transposed output
+    // gradient in one pass (pool_act_backward.wgsl), so the pool's and the activation's input
+    // gradients are never materialised.
+    let fused_pool = |i: usize| {
+        i >= 2
+            && matches!(spec.layers[i], LayerSpec::MaxPool2d { .. })
+            && activation_of(&spec.layers[i - 1]).is_some()
+            && matches!(spec.layers[i - 2], LayerSpec::Conv2d { .. })
+    };
+    let skip_dx: Vec<bool> = (0..nl)
+        .map(|i| fused_pool(i) || (i + 1 < nl && fused_pool(i + 1)))
+        .collect();
+    // The transposed conv output gradient a fused pool wrote, for the conv two layers down.
+    let mut fused_dyt: Option<wgpu::Buffer> = None;
     for i in (0..nl).rev() {
-        if !needs_dx[i] {
+        if !needs_dx[i] || skip_dx[i] {
             continue;
         }
         if matches!(spec.layers[i], LayerSpec::Flatten) {
@@ -54,7 +68,23 @@ pub fn build(
     }
     for i in (0..nl).rev() {
         let input = spec.input_shape(&shapes, i);
-        let dy = grads[i + 1].as_ref().expect("output gradient exists");
+        if fused_pool(i) {
+            let (dyt, dispatch) =
+                pool_act_backward(gpu, pipes, spec, &shapes, batch, i, &grads, acts, argmax);
+            backward.push(dispatch);
+            fused_dyt = Some(dyt);
+            continue;
+        }
+        if i + 1 < nl && fused_pool(i + 1) {
+            continue; // the activation's backward is part of the fused pool's
+        }
+        // A conv under a fused pool gets its (transposed) output gradient from the pool's pass.
+        let fused = fused_dyt.take();
+        let dy_buf = grads[i + 1]
+            .clone()
+            .or_else(|| fused.clone())
+            .expect("output gradient exists");
+        let dy = &dy_buf;
         let dx = grads[i].as_ref();
         let x = &acts[i];
         let y = &acts[i + 1];
@@ -131,23 +161,29 @@ pub fn build(
                 let col = cols[i].as_ref().expect("conv has a col buffer");
                 let (wo, wl) = shared.layout.range(&format!("{i}.weight"));
                 let (bo, bl) = shared.layout.range(&format!("{i}.bias"));
-                // dYt[f, b*P + p] = dY[b, f, p]
-                let dyt = gpu.storage_f32(&format!("dyt{i}"), filters * c.bp);
-                let uni = gpu.uniform("transpose", &[bu, f, c.plane as u32]);
-                let bind = pipes.bind(
-                    gpu,
-                    Kernel::TransposeBatchChannel,
-                    &[
-                        dy.as_entire_binding(),
-                        dyt.as_entire_binding(),
-                        uni.as_entire_binding(),
-                    ],
-                );
-                backward.push(Dispatch {
-                    kernel: Kernel::TransposeBatchChannel,
-                    bind,
-                    groups: Dispatch::grid(filters * c.bp),
-                });
+                // dYt[f, b*P + p] = dY[b, f, p], unless a fused pool above wrote it already.
+                let dyt = match fused {
+                    Some(dyt) => dyt,
+                    None => {
+                        let dyt = gpu.storage_f32(&format!("dyt{i}"), filters * c.bp);
+                        let uni = gpu.uniform("transpose", &[bu, f, c.plane as u32]);
+                        let bind = pipes.bind(
+                            gpu,
+                            Kernel::TransposeBatchChannel,
+                            &[
+                                dy.as_entire_binding(),
+                                dyt.as_entire_binding(),
+                                uni.as_entire_binding(),
+                            ],
+                        );
+                        backward.push(Dispatch {
+                            kernel: Kernel::TransposeBatchChannel,
+                            bind,
+                            groups: Dispatch::grid(filters * c.bp),
+                        });
+                        dyt
+                    }
+                };
                 // dW[f, ckk] = dYt . col^T
                 let mm = MatmulShape {
                     m: f,
@@ -275,4 +311,61 @@ pub fn build(
     }
     let dlogits = grads[nl].clone().expect("the loss gradient buffer exists");
     Ok((backward, dlogits))
+}
+
+/// The fused backward of pool layer `i` over activation `i - 1` over conv `i - 2`: the conv's
+/// output gradient, transposed to `[filters, batch * plane]` (see pool_act_backward.wgsl).
+#[allow(clippy::too_many_arguments)]
+fn pool_act_backward(
+    gpu: &Gpu,
+    pipes: &Pipelines,
+    spec: &ModelSpec,
+    shapes: &[Vec<usize>],
+    batch: usize,
+    i: usize,
+    grads: &[Option<wgpu::Buffer>],
+    acts: &[wgpu::Buffer],
+    argmax: &[Option<wgpu::Buffer>],
+) -> (wgpu::Buffer, Dispatch) {
+    let LayerSpec::MaxPool2d { size } = spec.layers[i] else {
+        unreachable!("fused_pool checked the layer")
+    };
+    let input = spec.input_shape(shapes, i); // [c, h, w], the activation's output
+    let n = batch * input.iter().product::<usize>();
+    let dyt = gpu.storage_f32(&format!("dyt{}", i - 2), n);
+    let act = act_code(activation_of(&spec.layers[i - 1]).expect("fused_pool checked it"));
+    let words = [
+        batch as u32,
+        input[0] as u32,
+        input[1] as u32,
+        input[2] as u32,
+        size as u32,
+        act,
+        0,
+        0,
+    ];
+    let uni = gpu.uniform("pool act bwd", &words);
+    let bind = pipes.bind(
+        gpu,
+        Kernel::PoolActBackward,
+        &[
+            grads[i + 1]
+                .as_ref()
+                .expect("the pool's output gradient exists")
+                .as_entire_binding(),
+            argmax[i]
+                .as_ref()
+                .expect("pool has argmax")
+                .as_entire_binding(),
+            acts[i].as_entire_binding(),
+            dyt.as_entire_binding(),
+            uni.as_entire_binding(),
+        ],
+    );
+    let dispatch = Dispatch {
+        kernel: Kernel::PoolActBackward,
+        bind,
+        groups: Dispatch::grid(n),
+    };
+    (dyt, dispatch)
 }

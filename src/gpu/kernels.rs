@@ -17,6 +17,9 @@ pub enum Kernel {
     /// 32x32 tiles without workgroup memory or barriers (shaders/matmul_direct.wgsl), for
     /// software adapters.
     MatmulDirect,
+    /// The same kernel with 32x16 tiles (shaders/matmul_direct.wgsl with `WX = 4`), for products
+    /// at most 16 wide.
+    MatmulDirectNarrow,
     /// The barrier-free kernel with an 8x8 block per invocation and 64x64 tiles
     /// (shaders/matmul_direct_wide.wgsl), for software adapters' larger products.
     MatmulDirectWide,
@@ -28,6 +31,8 @@ pub enum Kernel {
     SumReduce,
     MaxpoolForward,
     MaxpoolBackward,
+    /// Conv -> activation -> MaxPool2d backward fused (shaders/pool_act_backward.wgsl).
+    PoolActBackward,
     ActivationForward,
     ActivationBackward,
     Dropout,
@@ -64,6 +69,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::MatmulDirectWide,
         "matmul_direct_wide.wgsl",
         include_str!("../../shaders/matmul_direct_wide.wgsl"),
+        false,
+        false,
+    ),
+    (
+        Kernel::PoolActBackward,
+        "pool_act_backward.wgsl",
+        include_str!("../../shaders/pool_act_backward.wgsl"),
         false,
         false,
     ),
@@ -185,6 +197,15 @@ pub fn source(kernel: Kernel) -> String {
         );
         return text.replace(line, "const TQ: u32 = 8u;");
     }
+    if kernel == Kernel::MatmulDirectNarrow {
+        let text = source(Kernel::MatmulDirect);
+        let line = "const WX: u32 = 8u;";
+        assert!(
+            text.contains(line),
+            "matmul_direct.wgsl declares its tile width as `{line}`"
+        );
+        return text.replace(line, "const WX: u32 = 4u;");
+    }
     let &(_, _, src, step, hash) = TABLE
         .iter()
         .find(|e| e.0 == kernel)
@@ -209,6 +230,7 @@ impl Pipelines {
     pub async fn new(gpu: &Gpu) -> Result<Self> {
         let mut all: Vec<Kernel> = TABLE.iter().map(|e| e.0).collect();
         all.push(Kernel::MatmulSmall);
+        all.push(Kernel::MatmulDirectNarrow);
         Self::only(gpu, &all).await
     }
 
@@ -219,6 +241,7 @@ impl Pipelines {
         for &kernel in kernels {
             let name = match kernel {
                 Kernel::MatmulSmall => "matmul.wgsl (32x32 tiles)",
+                Kernel::MatmulDirectNarrow => "matmul_direct.wgsl (32x16 tiles)",
                 _ => TABLE
                     .iter()
                     .find(|e| e.0 == kernel)

@@ -119,6 +119,8 @@ impl MatmulShape {
                 let wide_tiles = self.m.div_ceil(64) * self.n.div_ceil(64) * self.batches.max(1);
                 if self.m >= 64 && self.n >= 64 && wide_tiles >= 4 {
                     Kernel::MatmulDirectWide
+                } else if self.n <= 16 {
+                    Kernel::MatmulDirectNarrow
                 } else {
                     Kernel::MatmulDirect
                 }
@@ -127,18 +129,34 @@ impl MatmulShape {
         }
     }
 
+    /// Output rows per workgroup of a matmul kernel.
     pub fn tile(kernel: Kernel) -> u32 {
-        if matches!(kernel, Kernel::MatmulSmall | Kernel::MatmulDirect) {
+        if matches!(
+            kernel,
+            Kernel::MatmulSmall | Kernel::MatmulDirect | Kernel::MatmulDirectNarrow
+        ) {
             32
         } else {
             64
         }
     }
 
-    /// Workgroups for `kernel` (one of the two matmul variants).
+    /// Output columns per workgroup of a matmul kernel.
+    pub fn tile_n(kernel: Kernel) -> u32 {
+        if kernel == Kernel::MatmulDirectNarrow {
+            16
+        } else {
+            Self::tile(kernel)
+        }
+    }
+
+    /// Workgroups for `kernel` (one of the matmul variants).
     pub fn groups_for(&self, kernel: Kernel) -> [u32; 3] {
-        let t = Self::tile(kernel);
-        [self.n.div_ceil(t), self.m.div_ceil(t), self.batches.max(1)]
+        [
+            self.n.div_ceil(Self::tile_n(kernel)),
+            self.m.div_ceil(Self::tile(kernel)),
+            self.batches.max(1),
+        ]
     }
 }
 

@@ -122,8 +122,9 @@ pub fn weight_grad(
     c: wgpu::BindingResource,
 ) -> Vec<Dispatch> {
     let (m, n, k) = (mm.m as usize, mm.n as usize, mm.k as usize);
-    let t = MatmulShape::tile(mm.pick(gpu.direct_matmul)) as usize;
-    let tiles = m.div_ceil(t) * n.div_ceil(t);
+    let kernel = mm.pick(gpu.direct_matmul);
+    let tiles = m.div_ceil(MatmulShape::tile(kernel) as usize)
+        * n.div_ceil(MatmulShape::tile_n(kernel) as usize);
     // Aim for ~128 workgroups, each walking at least 256 of K.
     let splits = (k / 256).min(128usize.div_ceil(tiles)).max(1);
     if splits == 1 {

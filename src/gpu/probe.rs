@@ -233,6 +233,7 @@ pub async fn bench_matmul_tiles(
             Kernel::Matmul,
             Kernel::MatmulSmall,
             Kernel::MatmulDirect,
+            Kernel::MatmulDirectNarrow,
             Kernel::MatmulDirectWide,
         ],
     )
@@ -266,6 +267,7 @@ pub async fn bench_matmul_tiles(
             k @ (Kernel::Matmul
             | Kernel::MatmulSmall
             | Kernel::MatmulDirect
+            | Kernel::MatmulDirectNarrow
             | Kernel::MatmulDirectWide),
         ) => k,
         Some(other) => {
