@@ -4,9 +4,11 @@
 //! plan and computes its part of the batch. Only plain data crosses: typed arrays and numbers.
 //!
 //! One step, engine worker:
-//!     plan = await s.planStep(); params = await s.paramsFlat();
-//!     helper <- {plan, params}  (it runs setParamsFlat, then gradients(plan, k, batch))
-//!     mine = await s.gradients(plan, 0, k); await s.finishStep([mine, theirs]);
+//!     plan = await s.planStep(); params = await s.paramsFlat(buffer);
+//!     helper <- {plan, params}  (it runs setParamsFlat, then gradients(plan, k, batch, params))
+//!     mine = await s.gradients(plan, 0, k, own); await s.finishStep([mine, theirs]);
+//! The arrays are reused step after step (`out` arguments), the helper's one going back and
+//! forth as a transferred buffer: weights out, gradients back.
 use crate::cpu::PartMetrics;
 use crate::error::{Error, Result};
 use crate::trainer::StepPlan;
@@ -82,9 +84,21 @@ fn plan_from_js(value: &JsValue) -> Result<StepPlan> {
     })
 }
 
-fn part_to_js(grads: &[f32], m: PartMetrics) -> JsValue {
+/// `values` in `out` when it has their length (a reused buffer: a fresh 400 kB array per step
+/// costs about as much as copying it, page faults included), else in a new array.
+fn fill(values: &[f32], out: Option<Float32Array>) -> Float32Array {
+    match out {
+        Some(out) if out.length() as usize == values.len() => {
+            out.copy_from(values);
+            out
+        }
+        _ => Float32Array::from(values),
+    }
+}
+
+fn part_to_js(grads: Float32Array, m: PartMetrics) -> JsValue {
     let obj = Object::new();
-    set(&obj, "grads", &Float32Array::from(grads));
+    set(&obj, "grads", &grads);
     set(&obj, "lossSum", &m.loss_sum.into());
     set(&obj, "correct", &m.correct.into());
     set(&obj, "samples", &m.samples.into());
@@ -141,8 +155,14 @@ impl Session {
 
     /// Samples `start..end` of `plan`'s batch: `{grads: Float32Array, lossSum, correct,
     /// samples}`, the part's share of the whole batch's mean-loss gradient (flat, state-dict
-    /// order). Updates nothing. CPU backend only.
-    pub fn gradients(&self, plan: JsValue, start: u32, end: u32) -> Promise {
+    /// order), written into `out` when it has the right length. Updates nothing. CPU only.
+    pub fn gradients(
+        &self,
+        plan: JsValue,
+        start: u32,
+        end: u32,
+        out: Option<Float32Array>,
+    ) -> Promise {
         let plan = plan_from_js(&plan);
         self.run(move |inner| async move {
             let plan = plan?;
@@ -151,7 +171,7 @@ impl Session {
                 .await
                 .trainer
                 .part_gradients(&plan, start as usize..end as usize)?;
-            Ok(part_to_js(&grads, metrics))
+            Ok(part_to_js(fill(&grads, out), metrics))
         })
     }
 
@@ -167,15 +187,19 @@ impl Session {
         })
     }
 
-    /// Every parameter, flat in state-dict order (the layout of `gradients`).
+    /// Every parameter, flat in state-dict order (the layout of `gradients`), written into
+    /// `out` when it has the right length.
     #[wasm_bindgen(js_name = paramsFlat)]
-    pub fn params_flat(&self) -> Promise {
+    pub fn params_flat(&self, out: Option<Float32Array>) -> Promise {
         self.run(|inner| async move {
             let mut inner = inner.lock().await;
             // On the CPU: one copy, straight from the tensors into the array that is sent.
             if let Ok(params) = inner.trainer.cpu_params() {
                 let total = params.iter().map(|p| p.tensor.data.len()).sum::<usize>();
-                let out = Float32Array::new_with_length(total as u32);
+                let out = match out {
+                    Some(out) if out.length() as usize == total => out,
+                    _ => Float32Array::new_with_length(total as u32),
+                };
                 let mut at = 0;
                 for p in params {
                     let n = p.tensor.data.len() as u32;
@@ -185,7 +209,7 @@ impl Session {
                 return Ok(out.into());
             }
             let flat = inner.trainer.params_flat().await?;
-            Ok(Float32Array::from(&flat[..]).into())
+            Ok(fill(&flat, out).into())
         })
     }
 

@@ -66,13 +66,26 @@ fn floats(v: &JsValue) -> Vec<f32> {
     Float32Array::from(v.clone()).to_vec()
 }
 
-/// One step split at sample 5: `main` plans and applies, `helper` computes 5..BATCH.
-async fn split_step(main: &Session, helper: &Session) -> JsValue {
+/// One step split at sample 5: `main` plans and applies, `helper` computes 5..BATCH. As in the
+/// page, arrays are reused: `buffer` carries the weights out and the helper's gradients back,
+/// `own` takes main's gradients.
+async fn split_step(
+    main: &Session,
+    helper: &Session,
+    buffer: &Float32Array,
+    own: &Float32Array,
+) -> JsValue {
     let plan = wait(main.plan_step()).await;
-    let params = Float32Array::from(wait(main.params_flat()).await);
-    wait(helper.set_params_flat(params)).await;
-    let theirs = wait(helper.gradients(plan.clone(), 5, BATCH)).await;
-    let mine = wait(main.gradients(plan.clone(), 0, 5)).await;
+    let params = wait(main.params_flat(Some(buffer.clone()))).await;
+    assert_eq!(
+        params,
+        JsValue::from(buffer.clone()),
+        "the weights went into `buffer`"
+    );
+    wait(helper.set_params_flat(buffer.clone())).await;
+    let theirs = wait(helper.gradients(plan.clone(), 5, BATCH, Some(buffer.clone()))).await;
+    assert_eq!(get(&theirs, "grads"), JsValue::from(buffer.clone()));
+    let mine = wait(main.gradients(plan.clone(), 0, 5, Some(own.clone()))).await;
     let parts: Array = [mine, theirs].into_iter().collect();
     wait(main.finish_step(parts)).await;
     plan
@@ -86,8 +99,13 @@ async fn split_steps_equal_train_steps() {
     // Other starting weights: the helper must compute with the weights it is sent.
     let helper = session("cpu", 77, &data).await.unwrap();
     wait(one.train(6)).await;
+    let n = Float32Array::from(wait(main.params_flat(None)).await).length();
+    let (buffer, own) = (
+        Float32Array::new_with_length(n),
+        Float32Array::new_with_length(n),
+    );
     for _ in 0..6 {
-        let plan = split_step(&main, &helper).await;
+        let plan = split_step(&main, &helper, &buffer, &own).await;
         assert_eq!(
             Float32Array::from(get(&plan, "transforms")).length(),
             6 * BATCH
@@ -111,8 +129,8 @@ async fn split_steps_equal_train_steps() {
         );
     }
     let (wa, wb) = (
-        floats(&wait(one.params_flat()).await),
-        floats(&wait(main.params_flat()).await),
+        floats(&wait(one.params_flat(None)).await),
+        floats(&wait(main.params_flat(None)).await),
     );
     let diff = wa
         .iter()
@@ -128,25 +146,29 @@ async fn bad_input_rejects() {
     let s = session("cpu", 1, &data).await.unwrap();
     let plan = wait(s.plan_step()).await;
     let fails = |p: js_sys::Promise| async move { JsFuture::from(p).await.is_err() };
-    assert!(fails(s.gradients(JsValue::NULL, 0, 4)).await);
+    assert!(fails(s.gradients(JsValue::NULL, 0, 4, None)).await);
     let broken: JsValue = Object::new().into();
     Reflect::set(&broken, &"indices".into(), &Array::new()).unwrap();
     assert!(
-        fails(s.gradients(broken, 0, 4)).await,
+        fails(s.gradients(broken, 0, 4, None)).await,
         "indices as a plain array"
     );
     assert!(
-        fails(s.gradients(plan.clone(), 4, 4)).await,
+        fails(s.gradients(plan.clone(), 4, 4, None)).await,
         "an empty part"
     );
-    assert!(fails(s.gradients(plan.clone(), 0, BATCH + 1)).await);
+    assert!(fails(s.gradients(plan.clone(), 0, BATCH + 1, None)).await);
     assert!(fails(s.finish_step(Array::new())).await, "no parts");
-    let part = wait(s.gradients(plan.clone(), 0, 6)).await;
+    // An array of the wrong length is not written into: the result comes in a new one.
+    let small = Float32Array::new_with_length(3);
+    let part = wait(s.gradients(plan.clone(), 0, 6, Some(small.clone()))).await;
+    assert!(Float32Array::from(get(&part, "grads")).length() > 3);
+    assert_eq!(small.to_vec(), vec![0.0; 3]);
     let half: Array = [part.clone()].into_iter().collect();
     assert!(fails(s.finish_step(half)).await, "half a batch");
     assert!(fails(s.set_params_flat(Float32Array::new_with_length(3))).await);
     // Nothing was recorded by the failures; a whole part finishes the step.
-    let whole: Array = [part, wait(s.gradients(plan, 6, BATCH)).await]
+    let whole: Array = [part, wait(s.gradients(plan, 6, BATCH, None)).await]
         .into_iter()
         .collect();
     wait(s.finish_step(whole)).await;
@@ -155,7 +177,9 @@ async fn bad_input_rejects() {
     match session("gpu", 1, &data).await {
         Ok(gpu) => {
             let plan = wait(gpu.plan_step()).await;
-            let err = JsFuture::from(gpu.gradients(plan, 0, 6)).await.unwrap_err();
+            let err = JsFuture::from(gpu.gradients(plan, 0, 6, None))
+                .await
+                .unwrap_err();
             let text = format!("{err:?}");
             assert!(text.contains("CPU backend"), "{text}");
         }

@@ -6,7 +6,8 @@
 // Protocol: {id, op, args} -> {id, ok, result} or {id, ok: false, error}.
 //   init                                   load the wasm engine and MNIST
 //   configure {config}                     a CPU Session for this model, batch and split
-//   gradients {params, plan, start, end}   -> {grads (transferred), lossSum, correct, samples, ms}
+//   gradients {params, plan, start, end}   -> {grads (in params' buffer, transferred back),
+//                                              lossSum, correct, samples}
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
 import init, { Dataset, Session } from "./pkg/gradient_garden.js";
 import { loadDataset } from "./worker_data.js";
@@ -36,11 +37,9 @@ const ops = {
       throw new Error(text);
     }
     if (!session) throw new Error("the helper has no session (configure first)");
-    const t0 = performance.now();
     await session.setParamsFlat(params);
-    const part = await session.gradients(plan, start, end);
-    part.ms = performance.now() - t0;
-    return part;
+    // The gradients go back in the array the weights came in.
+    return await session.gradients(plan, start, end, params);
   },
 
   async injectFault({ text }) {

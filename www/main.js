@@ -242,7 +242,10 @@ function renderStatus() {
   if (i) {
     const kind = i.kind === "gpu" ? "WebGPU" : "CPU (wasm)";
     let text = `Backend: ${kind} — ${i.adapter || "unnamed adapter"}`;
-    if (i.kind === "cpu") text += ` · ${i.workers ?? 1} worker${i.workers === 2 ? "s" : ""}`;
+    if (i.kind === "cpu") {
+      text += ` · ${i.workers ?? 1} worker${i.workers === 2 ? "s" : ""}`;
+      if (i.workersSetting === "auto") text += " (auto)";
+    }
     if (i.probe) text += ` · auto: ${i.probe.reason}`;
     else if (i.fallback && i.kind === "gpu") text += " (a software GPU: the CPU backend may train faster)";
     let full = text;
@@ -892,8 +895,10 @@ function state() {
     adapter: i.adapter ?? null,
     fallback: i.fallback ?? null,
     gpuUnavailable: i.gpuUnavailable ?? null,
-    /** Workers that train each step: 2 on the CPU backend with a second core, else 1. */
+    /** Workers that train each step: 1 or 2 (2 only on the CPU backend). */
     workers: i.workers ?? null,
+    /** 1, 2 or 'auto' (the default with 2+ cores: the faster count, timed while training). */
+    workersSetting: i.workersSetting ?? null,
     /** Under 'auto' on a software GPU: `{chosen, reason, cpuMsPerStep, gpuMsPerStep}` of the timed probe. */
     probe: i.probe ? { ...i.probe } : null,
     model: JSON.parse(JSON.stringify(S.config.model)),

@@ -7,10 +7,11 @@
 // prediction waits for at most one chunk of training steps.
 //
 // On the CPU backend a second worker (www/grad_worker.js, via www/worker_parallel.js) computes
-// half of every batch, where the machine has two cores or more; `setWorkers` picks 1 or 2.
+// part of every batch where the machine has two cores or more: `setWorkers` picks 1, 2 or
+// 'auto' (the default there: the faster of the two, timed while training).
 import init, { Dataset, Session, presetSpec, checkSpec, inspectWeights } from "./pkg/gradient_garden.js";
 import { loadDataset } from "./worker_data.js";
-import { GradHelper, splitStep } from "./worker_parallel.js";
+import { Workers } from "./worker_parallel.js";
 
 const PRETRAINED = "models/cnn.safetensors";
 // One train+metrics cycle should take about this long: long enough to amortise the round trip,
@@ -73,41 +74,12 @@ function status(extra = {}) {
 }
 
 // ---------------------------------------------------------------- two workers (CPU only)
-let workersWanted = (navigator.hardwareConcurrency ?? 1) >= 2 ? 2 : 1;
-let helper = null; // a GradHelper while two workers are wanted
-
-/** How many workers train the next step: 2 on the CPU with a working helper, else 1. */
-function workersNow() {
-  const usable = helper && !helper.failed && info && info.kind === "cpu" && info.batch >= 2;
-  return workersWanted === 2 && usable ? 2 : 1;
-}
-
-/** Start the helper if two workers are wanted on a CPU session, and get its model ready. */
-function engageHelper() {
-  if (workersWanted !== 2 || !info || info.kind !== "cpu") return;
-  if (!helper || helper.failed) helper = new GradHelper(onHelperFailed);
-  helper.prepare(info, config);
-  info = { ...info, workers: workersNow() };
-}
-
-function onHelperFailed(reason) {
-  if (info) info = { ...info, workers: workersNow() };
-  status({ note: `The second training worker stopped (${reason}); training goes on in one worker.` });
-}
-
-/** `steps` training steps: split across both workers while they can, else all here. */
-async function trainSteps(steps) {
-  for (let done = 0; done < steps; done++) {
-    if (workersNow() !== 2) return session.train(steps - done);
-    try {
-      await helper.prepare(info, config);
-    } catch (e) {
-      helper.fail(e);
-      continue;
-    }
-    await splitStep(session, helper, info.batch, info.batch >> 1);
-  }
-}
+const workers = new Workers((note) => {
+  if (info) info = withWorkers(info);
+  status(note ? { note } : {});
+});
+/** `i` with how many workers train (`workers`) and the setting (`workersSetting`). */
+const withWorkers = (i) => ({ ...i, workers: workers.shown(i), workersSetting: workers.wanted });
 
 // A software WebGPU adapter (SwiftShader, lavapipe) can be far slower than the wasm CPU backend,
 // so under 'auto' it has to earn its place: a short timed run of both, the faster one stays.
@@ -186,8 +158,8 @@ async function rebuild(cfg, weights, inLoop = false) {
   info = next.info();
   if (p) info = { ...info, probe: { chosen: p.chosen, reason: p.reason, cpuMsPerStep: p.cpuMsPerStep, gpuMsPerStep: p.gpuMsPerStep } };
   config = cfg;
-  info = { ...info, workers: 1 };
-  engageHelper();
+  workers.engage(info, config);
+  info = withWorkers(info);
   chunk = 1;
   lastStatsStep = -Infinity;
   lastEpoch = 0;
@@ -245,7 +217,9 @@ async function cycle(steps, adapt) {
     throw new Error(text);
   }
   const t0 = performance.now();
-  await serial(() => trainSteps(steps));
+  const count = workers.pick(info, adapt);
+  const trainMs = await serial(() => workers.train(session, info, config, steps, count));
+  if (adapt) workers.record(info, count, trainMs / steps);
   const records = await serial(() => session.metrics());
   const ms = performance.now() - t0;
   const interactive = performance.now() < interactiveUntil;
@@ -389,27 +363,24 @@ const ops = {
    */
   async injectFault({ text, where }) {
     if (where === "helper") {
-      if (!helper || helper.failed) throw new Error("no second worker is running");
-      return await helper.call("injectFault", { text });
+      if (!workers.usable(info)) throw new Error("no second worker is running");
+      return await workers.helper.call("injectFault", { text });
     }
     injected = String(text);
     return true;
   },
 
-  /** Train in 1 or 2 workers (2 applies on the CPU backend); resolves to how many train now. */
-  async setWorkers({ workers }) {
-    if (workers !== 1 && workers !== 2) throw new Error(`workers must be 1 or 2, got ${JSON.stringify(workers)}`);
+  /**
+   * Train in 1 or 2 workers, or 'auto' (the faster, timed while training); two apply on the CPU
+   * backend only. Resolves to how many train now.
+   */
+  async setWorkers({ workers: wanted }) {
     await serial(() => {
-      workersWanted = workers;
-      if (workers === 1 && helper) {
-        helper.close();
-        helper = null;
-      }
-      engageHelper();
-      if (info) info = { ...info, workers: workersNow() };
+      workers.set(wanted, info, config);
+      if (info) info = withWorkers(info);
     });
     status();
-    return workersNow();
+    return workers.shown(info);
   },
 
   async setAutoTest({ on }) {

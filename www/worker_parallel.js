@@ -23,6 +23,10 @@ export class GradHelper {
     this.nextId = 1;
     this.key = null;
     this.configured = null;
+    // Reused arrays (a fresh 400 kB array each step costs as much as the copy into it): `spare`
+    // goes to the helper with the weights and comes back with its gradients; `own` takes ours.
+    this.spare = undefined;
+    this.own = undefined;
     this.worker = new Worker(new URL("./grad_worker.js", import.meta.url), { type: "module" });
     this.worker.onmessage = (e) => this.settle(e.data);
     this.worker.onerror = (e) => {
@@ -88,25 +92,171 @@ export class GradHelper {
 }
 
 /**
- * One training step split at sample `split` of `batch`: samples 0..split here, the rest in the
- * helper. If the helper fails on the way this worker computes its part too, so the step (and the
- * run) is the same either way. Resolves to `{ownMs, helperMs}`.
+ * Where each step's batch is cut. Besides its part, this worker plans the step, hands out the
+ * weights and runs the update, and the helper's answer has to travel, so equal halves seldom
+ * end together. After each step the cut moves: toward this worker by about half the time it
+ * waited for the helper, or one sample away from it when the helper was there first. It settles
+ * where both parts end together. (Where the cut lies changes only the float rounding of the sum.)
  */
-export async function splitStep(session, helper, batch, split) {
+export class Balance {
+  constructor(batch) {
+    this.batch = batch;
+    this.split = batch >> 1;
+  }
+
+  record(ownMs, waitMs) {
+    const perSample = ownMs / this.split;
+    let next = this.split - 1;
+    // A reply that was already queued still takes a moment to be taken: that is no waiting.
+    if (waitMs > Math.max(0.05, 0.01 * ownMs)) next = this.split + Math.max(1, Math.round(waitMs / (2 * perSample)));
+    this.split = Math.max(1, Math.min(this.batch - 1, next));
+  }
+}
+
+/**
+ * One training step: samples 0..balance.split here, the rest in the helper. If the helper fails
+ * on the way this worker computes its part too, so the step (and the run) is the same either way.
+ */
+export async function splitStep(session, helper, balance) {
+  const { batch, split } = balance;
   const plan = await session.planStep();
-  const params = await session.paramsFlat();
+  const params = await session.paramsFlat(helper.spare);
+  helper.spare = undefined;
   const theirs = helper.call("gradients", { params, plan, start: split, end: batch }, [params.buffer]);
   theirs.catch(() => {});
   const t0 = performance.now();
-  const mine = await session.gradients(plan, 0, split);
+  const mine = await session.gradients(plan, 0, split, helper.own);
+  helper.own = mine.grads;
   const ownMs = performance.now() - t0;
   let other;
   try {
     other = await helper.within(theirs, Math.max(REPLY_LIMIT_MS, 20 * ownMs), "answer");
+    balance.record(ownMs, performance.now() - t0 - ownMs);
   } catch (e) {
     helper.fail(e);
     other = await session.gradients(plan, split, batch);
   }
+  helper.spare = other.grads;
   await session.finishStep([mine, other]);
-  return { ownMs, helperMs: other.ms ?? null };
+}
+
+// Under 'auto', how many loop cycles pass between two timings of the count not in use.
+const RECHECK_EVERY = 16;
+
+/**
+ * 'auto' between one and two workers: the training loop times both (ms per step) and trains
+ * with the faster. Two run first; one cycle in three early on, then one in RECHECK_EVERY, goes
+ * to the other count so its time stays current (another program's load, wasm tier-up in a new
+ * helper). The two give the same steps, so switching never changes the run.
+ */
+export class WorkerChoice {
+  constructor() {
+    this.ms = { 1: null, 2: null };
+    this.cycles = 0;
+  }
+
+  best() {
+    const { 1: one, 2: two } = this.ms;
+    return one !== null && two !== null && one < two ? 1 : 2;
+  }
+
+  next() {
+    this.cycles += 1;
+    const best = this.best();
+    const every = this.cycles <= 12 ? 3 : RECHECK_EVERY;
+    return this.cycles % every === 0 ? 3 - best : best;
+  }
+
+  /** A cycle's time per step with `count` workers (a recheck replaces the old time). */
+  record(count, msPerStep, recheck) {
+    const old = this.ms[count];
+    this.ms[count] = old === null || recheck ? msPerStep : 0.7 * old + 0.3 * msPerStep;
+  }
+}
+
+/**
+ * The engine worker's training workers: the setting (1, 2 or 'auto'), the helper, where the
+ * batch is cut and, under 'auto', the timing of both counts. `onChange(note?)` is called when the
+ * number shown to the user changes, with a note when the helper failed.
+ */
+export class Workers {
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.wanted = (navigator.hardwareConcurrency ?? 1) >= 2 ? "auto" : 1;
+    this.helper = null;
+    this.balance = null;
+    this.choice = new WorkerChoice();
+  }
+
+  /** 1, 2 or 'auto'; anything else throws. Resolves once a wanted helper is starting. */
+  set(wanted, info, config) {
+    if (wanted !== 1 && wanted !== 2 && wanted !== "auto") {
+      throw new Error(`workers must be 1, 2 or 'auto', got ${JSON.stringify(wanted)}`);
+    }
+    this.wanted = wanted;
+    if (wanted === 1 && this.helper) {
+      this.helper.close();
+      this.helper = null;
+    }
+    this.engage(info, config);
+  }
+
+  /** A new session (or setting): start the helper if it may train, and time counts afresh. */
+  engage(info, config) {
+    this.choice = new WorkerChoice();
+    if (this.wanted === 1 || !info || info.kind !== "cpu" || info.batch < 2) return;
+    if (!this.helper || this.helper.failed) {
+      this.helper = new GradHelper((reason) =>
+        this.onChange(`The second training worker stopped (${reason}); training goes on in one worker.`),
+      );
+    }
+    this.helper.prepare(info, config);
+  }
+
+  usable(info) {
+    const h = this.helper;
+    return this.wanted !== 1 && h && !h.failed && info && info.kind === "cpu" && info.batch >= 2;
+  }
+
+  /** How many workers train (for the user): under 'auto', the faster count so far. */
+  shown(info) {
+    if (!this.usable(info)) return 1;
+    return this.wanted === 2 ? 2 : this.choice.best();
+  }
+
+  /** How many train the next cycle; `timed`: a loop cycle, whose time 'auto' learns from. */
+  pick(info, timed) {
+    if (!this.usable(info)) return 1;
+    if (this.wanted === 2) return 2;
+    return timed ? this.choice.next() : this.choice.best();
+  }
+
+  /** `steps` steps with `count` workers (one if the helper fails); resolves to their ms. */
+  async train(session, info, config, steps, count) {
+    if (count === 2) {
+      try {
+        await this.helper.prepare(info, config);
+      } catch (e) {
+        this.helper.fail(e);
+      }
+    }
+    const t0 = performance.now();
+    for (let done = 0; done < steps; done++) {
+      if (count !== 2 || !this.usable(info)) {
+        await session.train(steps - done);
+        break;
+      }
+      if (this.balance?.batch !== info.batch) this.balance = new Balance(info.batch);
+      await splitStep(session, this.helper, this.balance);
+    }
+    return performance.now() - t0;
+  }
+
+  /** Learn from a loop cycle's time; tells `onChange` when the faster count changed. */
+  record(info, count, msPerStep) {
+    if (this.wanted !== "auto" || !this.usable(info)) return;
+    const before = this.choice.best();
+    this.choice.record(count, msPerStep, count !== before);
+    if (this.choice.best() !== before) this.onChange();
+  }
 }

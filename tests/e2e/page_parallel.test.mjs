@@ -41,7 +41,8 @@ async function freshRun(page, workers) {
   await page.evaluate((s) => window.playground.configure(s), { ...SETTINGS, workers });
   const s = await page.evaluate(() => window.playground.reset());
   assert.equal(s.step, 0);
-  assert.equal(s.workers, workers, `state().workers after asking for ${workers}`);
+  if (workers !== "auto") assert.equal(s.workers, workers, `state().workers after asking for ${workers}`);
+  assert.equal(s.workersSetting, workers);
   return s;
 }
 
@@ -68,7 +69,9 @@ test("two workers train exactly the steps one worker trains, and the page says 2
     const { page } = app;
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const s0 = await page.evaluate(() => window.playground.state());
-    assert.equal(s0.workers, cores >= 2 ? 2 : 1, `the default on ${cores} cores`);
+    // Two cores or more: 'auto', which trains with two until it has timed one as faster.
+    assert.equal(s0.workersSetting, cores >= 2 ? "auto" : 1, `the default on ${cores} cores`);
+    assert.equal(s0.workers, cores >= 2 ? 2 : 1);
 
     await freshRun(page, 1);
     assert.match(await page.textContent("#backend"), /CPU.*1 worker\b/);
@@ -94,9 +97,18 @@ test("two workers train exactly the steps one worker trains, and the page says 2
     await page.evaluate(() => window.playground.pause());
     const looped = await page.evaluate(() => window.playground.state());
     assert.ok(looped.samplesPerSec > 0);
+    // 'auto' times both counts in the loop and switches between them: still the same run.
+    await freshRun(page, "auto");
+    await page.evaluate(() => window.playground.start());
+    await until(page, (n) => window.playground.state().step >= n, 4 * STEPS);
+    await page.evaluate(() => window.playground.pause());
+    const auto = await page.evaluate(() => window.playground.state());
+    assert.ok([1, 2].includes(auto.workers));
+    assert.match(await page.textContent("#backend"), /[12] workers? \(auto\)/);
     await freshRun(page, 1);
-    const reference = await page.evaluate((n) => window.playground.step(n), looped.step);
-    assertSameLosses(reference.loss, looped.loss, "start()/pause()");
+    const reference = await page.evaluate((n) => window.playground.step(n), Math.max(looped.step, auto.step));
+    assertSameLosses(reference.loss.slice(0, looped.step), looped.loss, "start()/pause()");
+    assertSameLosses(reference.loss.slice(0, auto.step), auto.loss, "start()/pause() under 'auto'");
     app.check();
   } finally {
     await app.close();
@@ -127,7 +139,7 @@ test("a second worker that fails mid-run: training goes on in one worker, same s
     const more = await page.evaluate(() => window.playground.step(3));
     assert.equal(more.step, STEPS + 3);
     assert.ok(more.loss.every(Number.isFinite));
-    await assert.rejects(page.evaluate(() => window.playground.configure({ workers: 3 })), /workers must be 1 or 2/);
+    await assert.rejects(page.evaluate(() => window.playground.configure({ workers: 3 })), /workers must be 1, 2 or 'auto'/);
     app.check();
   } finally {
     await app.close();
