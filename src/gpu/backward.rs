@@ -206,12 +206,23 @@ pub fn build(
                     col.as_entire_binding(),
                     view(shared.grads, wo, wl),
                 ));
-                // db[f] = sum_j dYt[f, j]
+                // db[f] = sum_j dYt[f, j], in two passes: per (filter, sample) over the sample's
+                // pixels, then per filter over the samples. One serial sum per filter would keep
+                // a single CPU thread busy on a software adapter (conv1: 32 sums of 43k).
+                let plane = c.plane as u32;
+                let per_sample = gpu.storage_f32(&format!("db partials {i}"), filters * batch);
                 backward.push(sum_reduce(
                     gpu,
                     pipes,
-                    [f, bp, bp, 1],
+                    [f * bu, plane, plane, 1],
                     dyt.as_entire_binding(),
+                    per_sample.as_entire_binding(),
+                ));
+                backward.push(sum_reduce(
+                    gpu,
+                    pipes,
+                    [f, bu, bu, 1],
+                    per_sample.as_entire_binding(),
                     view(shared.grads, bo, bl),
                 ));
                 if let Some(dx) = dx {
