@@ -7,7 +7,7 @@
 //   init                                   load the wasm engine and MNIST
 //   configure {config}                     a CPU Session for this model, batch and split
 //   gradients {params, plan, start, end}   -> {grads (in params' buffer, transferred back),
-//                                              lossSum, correct, samples}
+//                                              lossSum, correct, samples, sentAt}
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
 import init, { Dataset, Session } from "./pkg/gradient_garden.js";
 import { loadDataset } from "./worker_data.js";
@@ -39,7 +39,10 @@ const ops = {
     if (!session) throw new Error("the helper has no session (configure first)");
     await session.setParamsFlat(params);
     // The gradients go back in the array the weights came in.
-    return await session.gradients(plan, start, end, params);
+    const part = await session.gradients(plan, start, end, params);
+    // When the answer left, on the clock the engine worker shares (it balances the parts).
+    part.sentAt = performance.timeOrigin + performance.now();
+    return part;
   },
 
   async injectFault({ text }) {

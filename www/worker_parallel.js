@@ -93,10 +93,12 @@ export class GradHelper {
 
 /**
  * Where each step's batch is cut. Besides its part, this worker plans the step, hands out the
- * weights and runs the update, and the helper's answer has to travel, so equal halves seldom
- * end together. After each step the cut moves: toward this worker by about half the time it
- * waited for the helper, or one sample away from it when the helper was there first. It settles
- * where both parts end together. (Where the cut lies changes only the float rounding of the sum.)
+ * weights and runs the update, and the helper's part has to travel, so equal halves seldom end
+ * together. After each step the cut moves by the samples that would have made both parts end at
+ * once, from how late the helper sent its answer against when our part ended (on the clock both
+ * workers share, performance.timeOrigin + performance.now()). A move of less than one sample is
+ * dropped, so the cut settles: a new cut costs both workers a new workspace. Where the cut lies
+ * changes only the float rounding of the sum.
  */
 export class Balance {
   constructor(batch) {
@@ -104,14 +106,17 @@ export class Balance {
     this.split = batch >> 1;
   }
 
-  record(ownMs, waitMs) {
-    const perSample = ownMs / this.split;
-    let next = this.split - 1;
-    // A reply that was already queued still takes a moment to be taken: that is no waiting.
-    if (waitMs > Math.max(0.05, 0.01 * ownMs)) next = this.split + Math.max(1, Math.round(waitMs / (2 * perSample)));
-    this.split = Math.max(1, Math.min(this.batch - 1, next));
+  /** `lateMs`: the helper's answer was sent this long after our part ended (< 0: before). */
+  record(ownMs, lateMs) {
+    // One sample moved lengthens one side and shortens the other by about this much each.
+    const move = lateMs / ((2 * ownMs) / this.split);
+    if (!(Math.abs(move) >= 1)) return;
+    this.split = Math.max(1, Math.min(this.batch - 1, this.split + Math.round(move)));
   }
 }
+
+/** Now, on a clock that the engine worker and its helper share. */
+export const sharedNow = () => performance.timeOrigin + performance.now();
 
 /**
  * One training step: samples 0..balance.split here, the rest in the helper. If the helper fails
@@ -127,11 +132,12 @@ export async function splitStep(session, helper, balance) {
   const t0 = performance.now();
   const mine = await session.gradients(plan, 0, split, helper.own);
   helper.own = mine.grads;
+  const ownEnd = sharedNow();
   const ownMs = performance.now() - t0;
   let other;
   try {
     other = await helper.within(theirs, Math.max(REPLY_LIMIT_MS, 20 * ownMs), "answer");
-    balance.record(ownMs, performance.now() - t0 - ownMs);
+    if (Number.isFinite(other.sentAt)) balance.record(ownMs, other.sentAt - ownEnd);
   } catch (e) {
     helper.fail(e);
     other = await session.gradients(plan, split, batch);

@@ -1,17 +1,50 @@
 // Page throughput (not a test: speed is never asserted). Prints samples/s of the playground's
 // training loop for each (model, backend[, workers]) given on the command line, e.g.
 //   node tests/e2e/perf_bench.mjs mlp:cpu cnn:cpu cnn:gpu mlp:cpu:1 mlp:cpu:2
-// (workers: 1 or 2 training workers on the CPU backend; left out, the page's default).
+// (workers: 1, 2 or auto training workers on the CPU backend; left out, the page's default).
 // The number is the median of the page's own samplesPerSec readings over ~8 s of training.
+// First it prints how much a second worker can get here at all: two busy JS workers against
+// one (on a machine shared with other programs, a second core may be mostly taken).
 import { openPlayground } from "./page_helpers.mjs";
 
+/** Work done in 1.5 s by two spinning workers together, over one alone. */
+async function secondCore(page) {
+  return page.evaluate(async () => {
+    const src = `onmessage = () => { const t = performance.now(); let n = 0, x = 0;
+      while (performance.now() - t < 1500) { for (let i = 0; i < 1e5; i++) x += Math.sqrt(i); n++; }
+      postMessage(n + (x < 0 ? 1 : 0)); }`;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    const spin = (k) =>
+      Promise.all(
+        Array.from({ length: k }, () => new Promise((done) => {
+          const w = new Worker(url);
+          w.onmessage = (e) => { w.terminate(); done(e.data); };
+          w.postMessage(0);
+        })),
+      );
+    const [one] = await spin(1);
+    const two = await spin(2);
+    return { ratio: (two[0] + two[1]) / one, cores: navigator.hardwareConcurrency };
+  });
+}
+
 const runs = process.argv.slice(2);
+{
+  const pg = await openPlayground("#model=mlp&backend=cpu");
+  try {
+    const { ratio, cores } = await secondCore(pg.page);
+    console.log(`${cores} cores; two busy workers do ${ratio.toFixed(2)}x the work of one here`);
+  } finally {
+    await pg.close();
+  }
+}
 for (const run of runs.length ? runs : ["mlp:cpu", "cnn:cpu"]) {
   const [model, backend, workers] = run.split(":");
   const batch = model === "mlp" ? 128 : 64;
   const pg = await openPlayground(`#model=${model}&backend=${backend}&batch=${batch}`);
   try {
-    if (workers) await pg.page.evaluate((n) => window.playground.configure({ workers: n }), Number(workers));
+    const n = workers === "auto" ? "auto" : Number(workers);
+    if (workers) await pg.page.evaluate((n) => window.playground.configure({ workers: n }), n);
     await pg.page.evaluate(() => window.playground.setAutoTest?.(false));
     await pg.page.evaluate(() => window.playground.start());
     const seconds = model === "cnn" && backend === "gpu" ? 20 : 8;

@@ -9,21 +9,24 @@ function simulate(balance, { a, b, c }, steps) {
   for (let i = 0; i < steps; i++) {
     const own = a * balance.split;
     const theirs = c + b * (balance.batch - balance.split);
-    balance.record(own, Math.max(0, theirs - own));
+    balance.record(own, theirs - own);
   }
   return balance.split;
 }
 
 test("the cut settles where both parts end together", () => {
   // Equal speeds, 0.5 ms of messages: this worker should take about 0.5/(2*0.02) = 12 more.
-  const even = simulate(new Balance(128), { a: 0.02, b: 0.02, c: 0.5 }, 60);
-  assert.ok(Math.abs(even - 76.5) <= 3, `cut at ${even}`);
+  const even = new Balance(128);
+  const cut = simulate(even, { a: 0.02, b: 0.02, c: 0.5 }, 60);
+  assert.ok(Math.abs(cut - 76.5) <= 1, `cut at ${cut}`);
+  // Settled: it stays put (each new cut costs a workspace on both sides).
+  for (let i = 0; i < 20; i++) assert.equal(simulate(even, { a: 0.02, b: 0.02, c: 0.5 }, 1), cut);
   // A helper twice as slow per sample gets about a third of the batch.
   const slow = simulate(new Balance(96), { a: 0.01, b: 0.02, c: 0 }, 80);
-  assert.ok(Math.abs(slow - 64) <= 3, `cut at ${slow}`);
-  // A helper that is far faster still leaves this worker one sample, never zero.
+  assert.ok(Math.abs(slow - 64) <= 1, `cut at ${slow}`);
+  // A helper that is far faster leaves this worker a sample or two, never zero.
   const fast = simulate(new Balance(8), { a: 1, b: 0.001, c: 0 }, 40);
-  assert.equal(fast, 1);
+  assert.ok(fast >= 1 && fast <= 2, `cut at ${fast}`);
   // And a very slow one leaves it one sample too.
   const stuck = simulate(new Balance(8), { a: 0.001, b: 5, c: 0 }, 40);
   assert.equal(stuck, 7);
