@@ -9,9 +9,10 @@
 // conv2 product (7744x288x64) at 2-3 GFLOP/s in headless Chromium against 0.9 for the 4x4
 // kernel. Named scalar accumulators measured ~10% faster there than vec4 ones; vec4 or texture
 // loads, 16-wide blocks and a 4-way unroll were no faster.
-// Layout:   a 64x64 output tile per workgroup of 8x8 invocations; rows and columns past the edge
-//           read the last valid one (no per-load branch) and are never stored.
-// Dispatch: (ceil(N / 64), ceil(M / 64), batches).
+// Layout:   a 64x64 output tile per workgroup of 8x8 invocations (src/gpu/kernels.rs also builds
+//           a WY = 4 variant, 32x64 tiles, for products at most 32 tall); rows and columns past
+//           the edge read the last valid one (no per-load branch) and are never stored.
+// Dispatch: (ceil(N / 64), ceil(M / (8*WY)), batches).
 
 struct Params {
     m: u32, n: u32, k: u32,
@@ -65,10 +66,13 @@ fn store_row(z: u32, m: u32, n: u32, v0: f32, v1: f32, v2: f32, v3: f32, v4: f32
     }
 }
 
-@compute @workgroup_size(8, 8)
+// Invocations down a tile's rows (each covers 8). The variant builder rewrites this line.
+const WY: u32 = 8u;
+
+@compute @workgroup_size(8, WY)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let z = wid.z;
-    let mb = wid.y * 64u + lid.y * 8u;
+    let mb = wid.y * (8u * WY) + lid.y * 8u;
     let nb = wid.x * 64u + lid.x * 8u;
     var k_end = p.k;
     if (p.k_total != 0u) {

@@ -23,6 +23,8 @@ pub enum Kernel {
     /// The barrier-free kernel with an 8x8 block per invocation and 64x64 tiles
     /// (shaders/matmul_direct_wide.wgsl), for software adapters' larger products.
     MatmulDirectWide,
+    /// The same kernel with 32x64 tiles (`WY = 4`), for products at most 32 tall.
+    MatmulDirectFlat,
     SplitKSum,
     Matvec,
     Im2col,
@@ -197,6 +199,15 @@ pub fn source(kernel: Kernel) -> String {
         );
         return text.replace(line, "const TQ: u32 = 8u;");
     }
+    if kernel == Kernel::MatmulDirectFlat {
+        let text = source(Kernel::MatmulDirectWide);
+        let line = "const WY: u32 = 8u;";
+        assert!(
+            text.contains(line),
+            "matmul_direct_wide.wgsl declares its tile height as `{line}`"
+        );
+        return text.replace(line, "const WY: u32 = 4u;");
+    }
     if kernel == Kernel::MatmulDirectNarrow {
         let text = source(Kernel::MatmulDirect);
         let line = "const WX: u32 = 8u;";
@@ -231,6 +242,7 @@ impl Pipelines {
         let mut all: Vec<Kernel> = TABLE.iter().map(|e| e.0).collect();
         all.push(Kernel::MatmulSmall);
         all.push(Kernel::MatmulDirectNarrow);
+        all.push(Kernel::MatmulDirectFlat);
         Self::only(gpu, &all).await
     }
 
@@ -242,6 +254,7 @@ impl Pipelines {
             let name = match kernel {
                 Kernel::MatmulSmall => "matmul.wgsl (32x32 tiles)",
                 Kernel::MatmulDirectNarrow => "matmul_direct.wgsl (32x16 tiles)",
+                Kernel::MatmulDirectFlat => "matmul_direct_wide.wgsl (32x64 tiles)",
                 _ => TABLE
                     .iter()
                     .find(|e| e.0 == kernel)

@@ -109,16 +109,21 @@ impl MatmulShape {
     }
 
     /// [`Self::kernel`], or on software adapters (`direct` set) a barrier-free kernel: with
-    /// `Some(MatmulDirectWide)` 64x64 tiles of 8x8 blocks where the product has at least four such
-    /// tiles (a thin or small one would mostly compute padding, or leave a CPU thread idle), else
-    /// (and always with `Some(MatmulDirect)`) 32x32 tiles of 4x4 blocks.
+    /// `Some(MatmulDirectWide)` 8x8 blocks in 64x64 tiles (32x64 for products at most 32 tall)
+    /// where the product has at least four such tiles (a thin or small one would mostly compute
+    /// padding, or leave a CPU thread idle), else 4x4 blocks in 32x16 tiles for products at most
+    /// 16 wide and 32x32 tiles for the rest; always 4x4 blocks in 32x32 tiles with
+    /// `Some(MatmulDirect)`.
     pub fn pick(&self, direct: Option<Kernel>) -> Kernel {
         match direct {
             None => self.kernel(),
             Some(Kernel::MatmulDirectWide) => {
                 let wide_tiles = self.m.div_ceil(64) * self.n.div_ceil(64) * self.batches.max(1);
+                let flat_tiles = self.m.div_ceil(32) * self.n.div_ceil(64) * self.batches.max(1);
                 if self.m >= 64 && self.n >= 64 && wide_tiles >= 4 {
                     Kernel::MatmulDirectWide
+                } else if self.m <= 32 && self.n >= 64 && flat_tiles >= 4 {
+                    Kernel::MatmulDirectFlat
                 } else if self.n <= 16 {
                     Kernel::MatmulDirectNarrow
                 } else {
@@ -133,7 +138,10 @@ impl MatmulShape {
     pub fn tile(kernel: Kernel) -> u32 {
         if matches!(
             kernel,
-            Kernel::MatmulSmall | Kernel::MatmulDirect | Kernel::MatmulDirectNarrow
+            Kernel::MatmulSmall
+                | Kernel::MatmulDirect
+                | Kernel::MatmulDirectNarrow
+                | Kernel::MatmulDirectFlat
         ) {
             32
         } else {
@@ -143,10 +151,10 @@ impl MatmulShape {
 
     /// Output columns per workgroup of a matmul kernel.
     pub fn tile_n(kernel: Kernel) -> u32 {
-        if kernel == Kernel::MatmulDirectNarrow {
-            16
-        } else {
-            Self::tile(kernel)
+        match kernel {
+            Kernel::MatmulDirectNarrow => 16,
+            Kernel::MatmulDirectFlat => 64,
+            _ => Self::tile(kernel),
         }
     }
 

@@ -235,6 +235,7 @@ pub async fn bench_matmul_tiles(
             Kernel::MatmulDirect,
             Kernel::MatmulDirectNarrow,
             Kernel::MatmulDirectWide,
+            Kernel::MatmulDirectFlat,
         ],
     )
     .await?;
@@ -268,7 +269,8 @@ pub async fn bench_matmul_tiles(
             | Kernel::MatmulSmall
             | Kernel::MatmulDirect
             | Kernel::MatmulDirectNarrow
-            | Kernel::MatmulDirectWide),
+            | Kernel::MatmulDirectWide
+            | Kernel::MatmulDirectFlat),
         ) => k,
         Some(other) => {
             return Err(Error::Config(format!("{other:?} is not a matmul kernel")));

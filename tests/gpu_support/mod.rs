@@ -100,13 +100,15 @@ pub fn run(p: &Probe, kernel: Kernel, args: Vec<Arg>, groups: [u32; 3]) -> Vec<V
         let small = [words[1].div_ceil(32), words[0].div_ceil(32), groups[2]];
         let other = pollster::block_on(p.run(Kernel::MatmulSmall, &args, small)).expect("runs");
         assert_eq!(out, other, "64x64 and 32x32 matmul tiles disagree");
-        // The barrier-free variants (4x4 blocks in 32x32 or 32x16 tiles, 8x8 blocks in 64x64) walk
+        // The barrier-free variants (4x4 blocks in 32x32 or 32x16 tiles, 8x8 in 64x64 or 32x64) walk
         // K in the same order, one product (or fused multiply-add) at a time.
         let narrow = [words[1].div_ceil(16), words[0].div_ceil(32), groups[2]];
+        let flat = [words[1].div_ceil(64), words[0].div_ceil(32), groups[2]];
         for (direct, grid) in [
             (Kernel::MatmulDirect, small),
             (Kernel::MatmulDirectNarrow, narrow),
             (Kernel::MatmulDirectWide, groups),
+            (Kernel::MatmulDirectFlat, flat),
         ] {
             let res = pollster::block_on(p.run(direct, &args, grid)).expect("runs");
             let (got, want) = (f32s(&res[3]), f32s(&out[3]));
