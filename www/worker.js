@@ -167,6 +167,9 @@ async function rebuild(cfg, weights, inLoop = false) {
   lastStep = -1;
   evalBudgetMs = 0;
   if (old) serial(() => old.free());
+  // A new helper has loaded before the session counts as ready: nothing is left loading then.
+  await workers.started();
+  info = withWorkers(info);
   return info;
 }
 
@@ -375,10 +378,9 @@ const ops = {
    * backend only. Resolves to how many train now.
    */
   async setWorkers({ workers: wanted }) {
-    await serial(() => {
-      workers.set(wanted, info, config);
-      if (info) info = withWorkers(info);
-    });
+    await serial(() => workers.set(wanted, info, config));
+    await workers.started();
+    if (info) info = withWorkers(info);
     status();
     return workers.shown(info);
   },

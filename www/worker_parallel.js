@@ -219,6 +219,14 @@ export class Workers {
     this.helper.prepare(info, config);
   }
 
+  /**
+   * Settles when the helper has loaded (or failed to): until then its fetches are in flight,
+   * and a page that is left aborts them. Never rejects.
+   */
+  started() {
+    return this.helper ? this.helper.started.catch(() => {}) : Promise.resolve();
+  }
+
   usable(info) {
     const h = this.helper;
     return this.wanted !== 1 && h && !h.failed && info && info.kind === "cpu" && info.batch >= 2;
