@@ -23,8 +23,9 @@ export class GradHelper {
     this.nextId = 1;
     this.key = null;
     this.configured = null;
-    // Reused arrays (a fresh 400 kB array each step costs as much as the copy into it): `spare`
-    // goes to the helper with the weights and comes back with its gradients; `own` takes ours.
+    // Reused arrays (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
+    // it): `spare` goes to the helper with the weights and comes back with its gradients; `own`
+    // takes ours.
     this.spare = undefined;
     this.own = undefined;
     this.worker = new Worker(new URL("./grad_worker.js", import.meta.url), { type: "module" });
