@@ -48,13 +48,14 @@ pub struct CpuBackend {
     eval: Option<Workspace>,
     /// The workspace for [`CpuBackend::gradients`]' parts, kept while the part size stays.
     part_work: Option<Workspace>,
-    /// Scratch copy of a parameter tensor before its update (for `update_norm`).
-    before: Vec<f32>,
     train_images: Vec<u8>,
     train_labels: Vec<u8>,
     step: u64,
     metrics: Vec<StepMetrics>,
-    stats: Vec<LayerStats>,
+    /// The last step's update norm per parameter tensor, measured by the optimizer as it went
+    /// (empty before the first step and after weights are written). The gradient and weight
+    /// norms are computed only when [`Backend::layer_stats`] asks.
+    update_norms: Vec<f32>,
 }
 
 fn l2(values: impl Iterator<Item = f32>) -> f32 {
@@ -70,21 +71,19 @@ impl CpuBackend {
         }
         let model = Model::new(spec, params)?;
         let sizes: Vec<usize> = model.params.iter().map(|p| p.tensor.len()).collect();
-        let largest = sizes.iter().copied().max().unwrap_or(0);
         Ok(Self {
             grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
             opt: OptimizerState::new(&sizes),
             work: model.workspace(batch),
             eval: None,
             part_work: None,
-            before: Vec::with_capacity(largest),
             model,
             batch,
             train_images: Vec::new(),
             train_labels: Vec::new(),
             step: 0,
             metrics: Vec::new(),
-            stats: Vec::new(),
+            update_norms: Vec::new(),
         })
     }
 
@@ -178,7 +177,7 @@ impl CpuBackend {
         }
         self.opt.reset();
         self.step = 0;
-        self.stats.clear();
+        self.update_norms.clear();
         Ok(())
     }
 
@@ -293,19 +292,10 @@ impl CpuBackend {
         self.step += 1;
 
         self.opt.begin_step(opt);
-        self.stats.clear();
+        self.update_norms.clear();
         for (i, (param, grad)) in self.model.params.iter_mut().zip(&self.grads).enumerate() {
-            let w = &mut param.tensor.data;
-            self.before.clear();
-            self.before.extend_from_slice(w);
-            self.opt.update(i, w, grad, opt);
-            self.stats.push(LayerStats {
-                name: param.name.clone(),
-                // The raw loss gradient, before the weight-decay term is added.
-                grad_norm: l2(grad.iter().copied()),
-                weight_norm: l2(w.iter().copied()),
-                update_norm: l2(w.iter().zip(&self.before).map(|(a, b)| a - b)),
-            });
+            let squared = self.opt.update(i, &mut param.tensor.data, grad, opt);
+            self.update_norms.push(squared.sqrt() as f32);
         }
     }
 }
@@ -409,7 +399,18 @@ impl Backend for CpuBackend {
     }
 
     async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {
-        Ok(self.stats.clone())
+        // `grads` still holds the last step's gradient: the next one overwrites it.
+        let params = self.model.params.iter().zip(&self.grads);
+        Ok(params
+            .zip(&self.update_norms)
+            .map(|((param, grad), &update_norm)| LayerStats {
+                name: param.name.clone(),
+                // The raw loss gradient, before the weight-decay term is added.
+                grad_norm: l2(grad.iter().copied()),
+                weight_norm: l2(param.tensor.data.iter().copied()),
+                update_norm,
+            })
+            .collect())
     }
 
     async fn read_params(&mut self) -> Result<Vec<Param>> {
@@ -420,7 +421,7 @@ impl Backend for CpuBackend {
         self.model.params = order_params(&self.model.spec, params)?;
         self.opt.reset();
         self.step = 0;
-        self.stats.clear();
+        self.update_norms.clear();
         Ok(())
     }
 }
