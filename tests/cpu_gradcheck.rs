@@ -442,11 +442,8 @@ fn optimizer_steps_match_hand_computed_values() {
     sgd_update(&mut w, &g, 0.1, 0.0);
     close3(&w, [0.99, -2.02, 0.53]);
     let mut w = w0;
-    let squared = sgd_update(&mut w, &g, 0.1, 0.01); // g' = g + 0.01 w = [0.11, 0.18, -0.295]
+    sgd_update(&mut w, &g, 0.1, 0.01); // g' = g + 0.01 w = [0.11, 0.18, -0.295]
     close3(&w, [0.989, -2.018, 0.5295]);
-    // Every update also returns the squared size of the change it made (for the update/weight
-    // ratio): here 0.011^2 + 0.018^2 + 0.0295^2.
-    assert!((squared - 0.001_315_25).abs() < 1e-8, "{squared}");
 
     // Momentum, two steps with the same gradient: v1 = g, v2 = 1.9 g.
     let mut state = OptimizerState::new(&[3]);
@@ -466,19 +463,8 @@ fn optimizer_steps_match_hand_computed_values() {
     state.update(0, &mut w, &g, &adam);
     close3(&w, [0.9, -2.1, 0.6]);
     state.begin_step(&adam);
-    let before = w;
-    let squared = state.update(0, &mut w, &[-0.1, 0.4, 0.0], &adam);
+    state.update(0, &mut w, &[-0.1, 0.4, 0.0], &adam);
     close3(&w, [0.905_263_2, -2.196_518_2, 0.667_005_8]);
-    let moved: f64 = w
-        .iter()
-        .zip(before)
-        .map(|(a, b)| ((a - b) as f64).powi(2))
-        .sum();
-    // Within the rounding of the stored weights (an ulp is 2.4e-7 near 2.0).
-    assert!(
-        (squared - moved).abs() < 1e-5 * moved,
-        "{squared} vs {moved}"
-    );
 
     // Changing the kind resets the state: momentum again starts with v = g.
     let sgd = cfg(OptimizerKind::Sgd, 0.0);

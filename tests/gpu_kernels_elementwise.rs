@@ -284,7 +284,7 @@ fn optimizer_updates() {
         };
         let t = 4;
         let (mut wc, mut mc, mut vc) = (w.clone(), m0.clone(), v0.clone());
-        let _update_squared = match kind {
+        match kind {
             OptimizerKind::Sgd => optimizer::sgd_update(&mut wc, &g, cfg.lr, cfg.weight_decay),
             OptimizerKind::Momentum => optimizer::momentum_update(
                 &mut wc,
@@ -295,7 +295,7 @@ fn optimizer_updates() {
                 cfg.weight_decay,
             ),
             OptimizerKind::Adam => optimizer::adam_update(&mut wc, &mut mc, &mut vc, &g, t, &cfg),
-        };
+        }
         let step = step_words(&cfg, t, 0, 0, false).to_vec();
         let out = run(
             &p,

@@ -8,19 +8,11 @@
 //! `eps` or `weight_decay` keeps the state.
 use crate::optim::{OptimizerConfig, OptimizerKind};
 
-// Every update returns the squared L2 norm of the change it made to `w` (the page's
-// update/weight ratio), summed in the update's own loop: a copy of the weights and a second pass
-// cost about a fifth of a small MLP's step.
-
 /// `w -= lr * (g + wd * w)`.
-pub fn sgd_update(w: &mut [f32], g: &[f32], lr: f32, weight_decay: f32) -> f64 {
-    let mut sq = 0.0f64;
+pub fn sgd_update(w: &mut [f32], g: &[f32], lr: f32, weight_decay: f32) {
     for (w, &g) in w.iter_mut().zip(g) {
-        let d = lr * (g + weight_decay * *w);
-        *w -= d;
-        sq += (d as f64) * (d as f64);
+        *w -= lr * (g + weight_decay * *w);
     }
-    sq
 }
 
 /// `v = mu * v + g'; w -= lr * v` (PyTorch's form: no dampening, no Nesterov; on the first step
@@ -32,15 +24,11 @@ pub fn momentum_update(
     lr: f32,
     mu: f32,
     weight_decay: f32,
-) -> f64 {
-    let mut sq = 0.0f64;
+) {
     for ((w, v), &g) in w.iter_mut().zip(velocity.iter_mut()).zip(g) {
         *v = mu * *v + g + weight_decay * *w;
-        let d = lr * *v;
-        *w -= d;
-        sq += (d as f64) * (d as f64);
+        *w -= lr * *v;
     }
-    sq
 }
 
 /// Bias-corrected Adam step number `t` (counted from 1):
@@ -53,24 +41,20 @@ pub fn adam_update(
     g: &[f32],
     t: u64,
     cfg: &OptimizerConfig,
-) -> f64 {
+) {
     let (b1, b2) = (cfg.beta1, cfg.beta2);
     // The bias corrections in f64, as PyTorch computes them (in Python floats) per step.
     let t = t.min(i32::MAX as u64) as i32;
     let c1 = (1.0 - (b1 as f64).powi(t)) as f32;
     let c2 = (1.0 - (b2 as f64).powi(t)) as f32;
-    let mut sq = 0.0f64;
     for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
         let g = g + cfg.weight_decay * *w;
         *m = b1 * *m + (1.0 - b1) * g;
         *v = b2 * *v + (1.0 - b2) * g * g;
         let m_hat = *m / c1;
         let v_hat = *v / c2;
-        let d = cfg.lr * m_hat / (v_hat.sqrt() + cfg.eps);
-        *w -= d;
-        sq += (d as f64) * (d as f64);
+        *w -= cfg.lr * m_hat / (v_hat.sqrt() + cfg.eps);
     }
-    sq
 }
 
 /// Optimizer state of a whole model: one set of buffers per parameter tensor.
@@ -121,9 +105,8 @@ impl OptimizerState {
         self.t += 1;
     }
 
-    /// Apply this step's update to parameter tensor `index`; returns the squared L2 norm of the
-    /// change to `w`.
-    pub fn update(&mut self, index: usize, w: &mut [f32], g: &[f32], cfg: &OptimizerConfig) -> f64 {
+    /// Apply this step's update to parameter tensor `index`.
+    pub fn update(&mut self, index: usize, w: &mut [f32], g: &[f32], cfg: &OptimizerConfig) {
         let [a, b] = &mut self.buffers[index];
         match cfg.kind {
             OptimizerKind::Sgd => sgd_update(w, g, cfg.lr, cfg.weight_decay),
