@@ -3,7 +3,8 @@
 // dcol[(c*k + ky)*k + kx, b*P + oy*ow + ox]. One invocation per input element gathers its
 // contributions, so no atomics are needed and the sum order is fixed.
 // Bindings: 0 dcol [c*k*k, batch*P] (read), 1 dx [batch, c, h, w] (write), 2 params.
-// Dispatch: ceil(batch*c*h*w / 256) workgroups of 256 as a 2-D grid.
+// Dispatch: (ceil(h*w / 64), c, batch), as im2col.wgsl: x runs along one input plane, y picks
+//           the channel, z the image, so only the pixel needs dividing out.
 
 struct Params { batch: u32, c: u32, h: u32, w: u32, k: u32, pad: u32, oh: u32, ow: u32 }
 
@@ -11,16 +12,17 @@ struct Params { batch: u32, c: u32, h: u32, w: u32, k: u32, pad: u32, oh: u32, o
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
-    if (i >= p.batch * p.c * p.h * p.w) {
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let q = gid.x;
+    if (q >= p.h * p.w) {
         return;
     }
-    let ix = i32(i % p.w);
-    let iy = i32((i / p.w) % p.h);
-    let c = (i / (p.w * p.h)) % p.c;
-    let b = i / (p.w * p.h * p.c);
+    let c = gid.y;
+    let b = gid.z;
+    let iy_u = q / p.w;
+    let iy = i32(iy_u);
+    let ix = i32(q - iy_u * p.w);
     let plane = p.oh * p.ow;
     let bp = p.batch * plane;
     var sum = 0.0;
@@ -38,5 +40,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             sum += dcol[ckk * bp + b * plane + u32(oy) * p.ow + u32(ox)];
         }
     }
-    dx[i] = sum;
+    dx[((b * p.c + c) * p.h) * p.w + q] = sum;
 }

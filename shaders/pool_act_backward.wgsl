@@ -8,8 +8,11 @@
 // Bindings: 0 dy [batch, c, oh, ow] (read), 1 argmax (read, flat pool-input indices as written by
 //           maxpool_forward.wgsl), 2 y [batch, c, h, w] (read), 3 dst [c, batch, h*w] (write),
 //           4 params {batch, c, h, w, size, act: 1 relu, 2 sigmoid, 3 tanh}.
-// Dispatch: ceil(batch*c*h*w / 256) workgroups of 256 as a 2-D grid; one invocation per dst element,
-//           so dst is fully overwritten.
+// Dispatch: (ceil(wh*ww / 256), batch, c) with wh = ceil(h / size), ww = ceil(w / size): one
+//           invocation per pooling window (and per partial window at a ragged edge, whose pixels
+//           no pool output covers), writing all of its pixels, so dst is fully overwritten. Per
+//           window, not per pixel: on SwiftShader the integer divisions that locate a pixel's
+//           window cost as much as its loads.
 
 struct Params { batch: u32, c: u32, h: u32, w: u32, size: u32, act: u32, _pad0: u32, _pad1: u32 }
 
@@ -19,34 +22,46 @@ struct Params { batch: u32, c: u32, h: u32, w: u32, size: u32, act: u32, _pad0: 
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
+fn derivative(v: f32) -> f32 {
+    switch p.act {
+        case 1u: { return select(0.0, 1.0, v > 0.0); }
+        case 2u: { return v * (1.0 - v); }
+        default: { return 1.0 - v * v; }
+    }
+}
+
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = gid.x + gid.y * nwg.x * 256u;
-    let plane = p.h * p.w;
-    if (i >= p.batch * p.c * plane) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let ww = (p.w + p.size - 1u) / p.size;
+    let wh = (p.h + p.size - 1u) / p.size;
+    let t = gid.x;
+    if (t >= ww * wh) {
         return;
     }
-    let q = i % plane;
-    let b = (i / plane) % p.batch;
-    let ch = i / (plane * p.batch);
-    let src = (b * p.c + ch) * plane + q;
+    let b = gid.y;
+    let ch = gid.z;
+    let wy = t / ww;
+    let wx = t - wy * ww;
     let oh = p.h / p.size;
     let ow = p.w / p.size;
-    let oy = (q / p.w) / p.size;
-    let ox = (q % p.w) / p.size;
+    let plane = p.h * p.w;
+    let src_plane = (b * p.c + ch) * plane;
+    let dst_plane = (ch * p.batch + b) * plane;
+    // A ragged edge's partial window has no pool output: its pixels get zero.
     var g = 0.0;
-    if (oy < oh && ox < ow) {
-        let o = ((b * p.c + ch) * oh + oy) * ow + ox;
-        if (argmax[o] == src) {
-            g = dy[o];
+    var winner = 0xffffffffu;
+    if (wy < oh && wx < ow) {
+        let o = ((b * p.c + ch) * oh + wy) * ow + wx;
+        g = dy[o];
+        winner = argmax[o];
+    }
+    let y0 = wy * p.size;
+    let x0 = wx * p.size;
+    for (var yy = y0; yy < min(y0 + p.size, p.h); yy++) {
+        for (var xx = x0; xx < min(x0 + p.size, p.w); xx++) {
+            let q = yy * p.w + xx;
+            let src = src_plane + q;
+            dst[dst_plane + q] = select(0.0, g, winner == src) * derivative(y[src]);
         }
     }
-    let v = y[src];
-    var d: f32;
-    switch p.act {
-        case 1u: { d = select(0.0, 1.0, v > 0.0); }
-        case 2u: { d = v * (1.0 - v); }
-        default: { d = 1.0 - v * v; }
-    }
-    dst[i] = g * d;
 }

@@ -263,7 +263,7 @@ pub fn build(
                     backward.push(Dispatch {
                         kernel: Kernel::Col2im,
                         bind,
-                        groups: Dispatch::grid(size(&input)),
+                        groups: Dispatch::im2col(input[1] * input[2], input[0], batch),
                     });
                 }
             }
@@ -373,10 +373,11 @@ fn pool_act_backward(
             uni.as_entire_binding(),
         ],
     );
+    let windows = input[1].div_ceil(size) * input[2].div_ceil(size);
     let dispatch = Dispatch {
         kernel: Kernel::PoolActBackward,
         bind,
-        groups: Dispatch::grid(n),
+        groups: Dispatch::planes(windows, batch, input[0]),
     };
     (dyt, dispatch)
 }
