@@ -3,8 +3,9 @@
 // dcol[(c*k + ky)*k + kx, b*P + oy*ow + ox]. One invocation per input element gathers its
 // contributions, so no atomics are needed and the sum order is fixed.
 // Bindings: 0 dcol [c*k*k, batch*P] (read), 1 dx [batch, c, h, w] (write), 2 params.
-// Dispatch: (ceil(h*w / 64), c, batch), as im2col.wgsl: x runs along one input plane, y picks
-//           the channel, z the image, so only the pixel needs dividing out.
+// Dispatch: (ceil(h*w / 64), c, batch): x runs along one input plane, y picks the channel, z the
+//           image, so only the pixel needs dividing out (SwiftShader pays each integer division
+//           per lane; measured 60 -> 49 ms on the CNN's conv2 against one flat index).
 
 struct Params { batch: u32, c: u32, h: u32, w: u32, k: u32, pad: u32, oh: u32, ow: u32 }
 

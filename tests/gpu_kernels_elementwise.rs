@@ -114,7 +114,7 @@ fn pool_activation_backward_fused_and_transposed() {
                     Arg::F32(vec![f32::NAN; n]),
                     Arg::Uniform(words.iter().map(|&v| v as u32).collect()),
                 ],
-                Dispatch::planes(h.div_ceil(size) * w.div_ceil(size), batch, c),
+                Dispatch::planes(c * h.div_ceil(size) * w.div_ceil(size), batch, 1),
             );
             assert_close(
                 &format!("pool+{act:?} bwd {batch}x{c}x{h}x{w}/{size}"),

@@ -211,7 +211,7 @@ fn conv2d_forward_and_backward() {
                 Arg::F32(vec![0.0; ckk * bp]),
                 Arg::Uniform(geom.clone()),
             ],
-            Dispatch::im2col(plane, ckk, d.batch),
+            Dispatch::planes(bp, ckk, 1),
         );
         let col = f32s(&out[1]);
         let (f, pl, k) = (d.filters as u32, plane as u32, ckk as u32);
@@ -311,7 +311,7 @@ fn conv2d_forward_and_backward() {
                 Arg::F32(vec![0.0; x.len()]),
                 Arg::Uniform(geom),
             ],
-            Dispatch::im2col(d.height * d.width, d.in_channels, d.batch),
+            Dispatch::col2im(d.height * d.width, d.in_channels, d.batch),
         );
         assert_close(&format!("conv dX {d:?}"), &f32s(&out[1]), &dx, MM.0, MM.1);
     }

@@ -40,7 +40,7 @@ fn profile_cnn_conv2_kernels() {
             Arg::F32(vec![0.0; ckk * bp]),
             Arg::Uniform(geom.clone()),
         ],
-        Dispatch::im2col(plane, ckk, b),
+        Dispatch::planes(bp, ckk, 1),
     );
     let (fu, pl, kk, bpu) = (f as u32, plane as u32, ckk as u32, bp as u32);
     let (words, mut groups) = matmul_params(
@@ -101,7 +101,7 @@ fn profile_cnn_conv2_kernels() {
             Arg::F32(vec![0.0; x.len()]),
             Arg::Uniform(geom),
         ],
-        Dispatch::im2col(h * h, c, b),
+        Dispatch::col2im(h * h, c, b),
     );
     time(
         "transpose",

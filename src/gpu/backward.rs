@@ -263,7 +263,7 @@ pub fn build(
                     backward.push(Dispatch {
                         kernel: Kernel::Col2im,
                         bind,
-                        groups: Dispatch::im2col(input[1] * input[2], input[0], batch),
+                        groups: Dispatch::col2im(input[1] * input[2], input[0], batch),
                     });
                 }
             }
@@ -377,7 +377,7 @@ fn pool_act_backward(
     let dispatch = Dispatch {
         kernel: Kernel::PoolActBackward,
         bind,
-        groups: Dispatch::planes(windows, batch, input[0]),
+        groups: Dispatch::planes(input[0] * windows, batch, 1),
     };
     (dyt, dispatch)
 }

@@ -340,10 +340,10 @@ impl Dispatch {
         [len.div_ceil(256).max(1) as u32, y as u32, z as u32]
     }
 
-    /// Workgroups of im2col.wgsl and col2im.wgsl: 64 wide along one image's `plane` pixels,
-    /// one row of `col` (im2col) or one channel (col2im) per y, one image per z.
-    pub fn im2col(plane: usize, rows: usize, batch: usize) -> [u32; 3] {
-        [plane.div_ceil(64).max(1) as u32, rows as u32, batch as u32]
+    /// Workgroups of col2im.wgsl: 64 wide along one image's `plane` pixels, one channel per y,
+    /// one image per z.
+    pub fn col2im(plane: usize, channels: usize, batch: usize) -> [u32; 3] {
+        [plane.div_ceil(64).max(1) as u32, channels as u32, batch as u32]
     }
 
     pub fn grid(n: usize) -> [u32; 3] {

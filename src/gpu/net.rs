@@ -176,7 +176,7 @@ impl Net {
                     forward.push(Dispatch {
                         kernel: Kernel::Im2col,
                         bind,
-                        groups: Dispatch::im2col(c.plane, c.ckk, batch),
+                        groups: Dispatch::planes(c.bp, c.ckk, 1),
                     });
                     let (wo, wl) = shared.layout.range(&format!("{i}.weight"));
                     let (bo, bl) = shared.layout.range(&format!("{i}.bias"));
