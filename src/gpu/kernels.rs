@@ -188,34 +188,41 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
     ),
 ];
 
+/// Kernels built from another one's text by rewriting one constant line:
+/// `(variant, base, line in the base, replacement, pipeline label)`.
+const VARIANTS: &[(Kernel, Kernel, &str, &str, &str)] = &[
+    (
+        Kernel::MatmulSmall,
+        Kernel::Matmul,
+        "const TQ: u32 = 16u;",
+        "const TQ: u32 = 8u;",
+        "matmul.wgsl (32x32 tiles)",
+    ),
+    (
+        Kernel::MatmulDirectNarrow,
+        Kernel::MatmulDirect,
+        "const WX: u32 = 8u;",
+        "const WX: u32 = 4u;",
+        "matmul_direct.wgsl (32x16 tiles)",
+    ),
+    (
+        Kernel::MatmulDirectFlat,
+        Kernel::MatmulDirectWide,
+        "const WY: u32 = 8u;",
+        "const WY: u32 = 4u;",
+        "matmul_direct_wide.wgsl (32x64 tiles)",
+    ),
+];
+
 /// The full WGSL text of a kernel, with its shared preludes.
 pub fn source(kernel: Kernel) -> String {
-    if kernel == Kernel::MatmulSmall {
-        let text = source(Kernel::Matmul);
-        let line = "const TQ: u32 = 16u;";
+    if let Some(&(_, base, line, replacement, _)) = VARIANTS.iter().find(|v| v.0 == kernel) {
+        let text = source(base);
         assert!(
             text.contains(line),
-            "matmul.wgsl declares its tile size as `{line}`"
+            "{base:?}'s shader declares `{line}`, which its {kernel:?} variant rewrites"
         );
-        return text.replace(line, "const TQ: u32 = 8u;");
-    }
-    if kernel == Kernel::MatmulDirectFlat {
-        let text = source(Kernel::MatmulDirectWide);
-        let line = "const WY: u32 = 8u;";
-        assert!(
-            text.contains(line),
-            "matmul_direct_wide.wgsl declares its tile height as `{line}`"
-        );
-        return text.replace(line, "const WY: u32 = 4u;");
-    }
-    if kernel == Kernel::MatmulDirectNarrow {
-        let text = source(Kernel::MatmulDirect);
-        let line = "const WX: u32 = 8u;";
-        assert!(
-            text.contains(line),
-            "matmul_direct.wgsl declares its tile width as `{line}`"
-        );
-        return text.replace(line, "const WX: u32 = 4u;");
+        return text.replace(line, replacement);
     }
     let &(_, _, src, step, hash) = TABLE
         .iter()
@@ -239,10 +246,11 @@ pub struct Pipelines {
 impl Pipelines {
     /// Compile every kernel; a shader or pipeline error comes back as `Error::Gpu`.
     pub async fn new(gpu: &Gpu) -> Result<Self> {
-        let mut all: Vec<Kernel> = TABLE.iter().map(|e| e.0).collect();
-        all.push(Kernel::MatmulSmall);
-        all.push(Kernel::MatmulDirectNarrow);
-        all.push(Kernel::MatmulDirectFlat);
+        let all: Vec<Kernel> = TABLE
+            .iter()
+            .map(|e| e.0)
+            .chain(VARIANTS.iter().map(|v| v.0))
+            .collect();
         Self::only(gpu, &all).await
     }
 
@@ -251,16 +259,12 @@ impl Pipelines {
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut pipelines = Vec::new();
         for &kernel in kernels {
-            let name = match kernel {
-                Kernel::MatmulSmall => "matmul.wgsl (32x32 tiles)",
-                Kernel::MatmulDirectNarrow => "matmul_direct.wgsl (32x16 tiles)",
-                Kernel::MatmulDirectFlat => "matmul_direct_wide.wgsl (32x64 tiles)",
-                _ => TABLE
-                    .iter()
-                    .find(|e| e.0 == kernel)
-                    .map(|e| e.1)
-                    .unwrap_or("?"),
-            };
+            let name = VARIANTS
+                .iter()
+                .find(|v| v.0 == kernel)
+                .map(|v| v.4)
+                .or_else(|| TABLE.iter().find(|e| e.0 == kernel).map(|e| e.1))
+                .unwrap_or("?");
             let module = gpu
                 .device
                 .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -343,7 +347,11 @@ impl Dispatch {
     /// Workgroups of col2im.wgsl: 64 wide along one image's `plane` pixels, one channel per y,
     /// one image per z.
     pub fn col2im(plane: usize, channels: usize, batch: usize) -> [u32; 3] {
-        [plane.div_ceil(64).max(1) as u32, channels as u32, batch as u32]
+        [
+            plane.div_ceil(64).max(1) as u32,
+            channels as u32,
+            batch as u32,
+        ]
     }
 
     pub fn grid(n: usize) -> [u32; 3] {
