@@ -18,8 +18,9 @@ HEADER = """\
 // matmul_direct.wgsl's product with an 8x8 block of C per invocation, for software adapters'
 // bigger products:
 //   C[z](m, n) = act( sum_k A[z](m, k) * B[z](k, n) + bias )
-// Same strides, bindings and uniform as matmul.wgsl. On SwiftShader every storage load with a
-// computed index is a per-lane gather and a k step pays for its loads and loop bookkeeping, so
+// Interface in matmul_common.wgsl (prepended by src/gpu/kernels.rs). On SwiftShader every
+// storage load with a computed index is a per-lane gather and a k step pays for its loads and
+// loop bookkeeping, so
 // an 8x8 block (16 loads feed 64 FMAs; 4x4: 8 feed 16) walked two k at a time runs the CNN's
 // conv2 product (7744x288x64) at 2-3 GFLOP/s in headless Chromium against 0.9 for the 4x4
 // kernel. Named scalar accumulators measured ~10% faster there than vec4 ones; vec4 or texture
@@ -28,51 +29,12 @@ HEADER = """\
 //           a WY = 4 variant, 32x64 tiles, for products at most 32 tall); rows and columns past
 //           the edge read the last valid one (no per-load branch) and are never stored.
 // Dispatch: (ceil(N / 64), ceil(M / (8*WY)), batches).
-
-struct Params {
-    m: u32, n: u32, k: u32,
-    sam: u32, sak: u32,
-    sbk: u32, sbn: u32,
-    scm: u32, scn: u32,
-    za: u32, zb: u32, zc: u32,
-    bias_mode: u32,
-    act: u32,
-    k_total: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-fn activate(v: f32) -> f32 {
-    switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return 1.0 / (1.0 + exp(-v)); }
-        case 3u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
-fn store(z: u32, m: u32, n: u32, v: f32) {
-    if (n < p.n) {
-        var x = v;
-        if (p.bias_mode == 1u) {
-            x += bias[n];
-        } else if (p.bias_mode == 2u) {
-            x += bias[m];
-        }
-        c[p.zc * z + m * p.scm + n * p.scn] = activate(x);
-    }
-}
 """
 
 
 def store_row():
     args = ", ".join(f"v{c}: f32" for c in range(COLS))
-    lines = [f"\nfn store_row(z: u32, m: u32, n: u32, {args}) {{", "    if (m < p.m) {"]
+    lines = [f"\nfn store_row8(z: u32, m: u32, n: u32, {args}) {{", "    if (m < p.m) {"]
     lines += [f"        store(z, m, n + {c}u, v{c});" for c in range(COLS)]
     lines += ["    }", "}", ""]
     return lines
@@ -130,7 +92,7 @@ def main_fn():
     ]
     for r in range(ROWS):
         vals = ", ".join(f"s{r}_{c}" for c in range(COLS))
-        lines.append(f"    store_row(z, mb + {r}u, nb, {vals});")
+        lines.append(f"    store_row8(z, mb + {r}u, nb, {vals});")
     lines.append("}")
     return lines
 

@@ -2,60 +2,12 @@
 // (SwiftShader, lavapipe) where a workgroup barrier is a coroutine switch on a CPU thread and
 // K-slices padded to 16 waste most of a thin product (a 3x3 conv has K = 9):
 //   C[z](m, n) = act( sum_k A[z](m, k) * B[z](k, n) + bias )
-// Same strides, bindings, uniform and dispatch grid as matmul.wgsl's 32x32-tile variant: a 32x32
-// output tile per workgroup of 8x8 invocations, each owning a 4x4 block in registers and reading
-// its 4 A values and 4 B values per k straight from storage. src/gpu/kernels.rs also builds a
-// WX = 4 variant (32x16 tiles) for products at most 16 wide, where a 32-wide tile would mostly
-// compute padding (a 3x3 conv over one channel has n = 9).
+// Interface in matmul_common.wgsl (prepended); dispatch grid as matmul.wgsl's 32x32-tile
+// variant: a 32x32 output tile per workgroup of 8x8 invocations, each owning a 4x4 block in
+// registers and reading its 4 A values and 4 B values per k straight from storage.
+// src/gpu/kernels.rs also builds a WX = 4 variant (32x16 tiles) for products at most 16 wide,
+// where a 32-wide tile would mostly compute padding (a 3x3 conv over one channel has n = 9).
 // Dispatch: (ceil(N / (4*WX)), ceil(M / 32), batches).
-
-struct Params {
-    m: u32, n: u32, k: u32,
-    sam: u32, sak: u32,
-    sbk: u32, sbn: u32,
-    scm: u32, scn: u32,
-    za: u32, zb: u32, zc: u32,
-    bias_mode: u32,
-    act: u32,
-    k_total: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-fn activate(v: f32) -> f32 {
-    switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return 1.0 / (1.0 + exp(-v)); }
-        case 3u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
-fn store(z: u32, m: u32, n: u32, v: f32) {
-    if (n < p.n) {
-        var x = v;
-        if (p.bias_mode == 1u) {
-            x += bias[n];
-        } else if (p.bias_mode == 2u) {
-            x += bias[m];
-        }
-        c[p.zc * z + m * p.scm + n * p.scn] = activate(x);
-    }
-}
-
-fn store_row(z: u32, m: u32, n: u32, v: vec4<f32>) {
-    if (m < p.m) {
-        store(z, m, n, v.x);
-        store(z, m, n + 1u, v.y);
-        store(z, m, n + 2u, v.z);
-        store(z, m, n + 3u, v.w);
-    }
-}
 
 // Invocations across a tile's columns (each covers 4). The variant builder rewrites this line.
 const WX: u32 = 8u;

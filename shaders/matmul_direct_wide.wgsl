@@ -3,8 +3,9 @@
 // matmul_direct.wgsl's product with an 8x8 block of C per invocation, for software adapters'
 // bigger products:
 //   C[z](m, n) = act( sum_k A[z](m, k) * B[z](k, n) + bias )
-// Same strides, bindings and uniform as matmul.wgsl. On SwiftShader every storage load with a
-// computed index is a per-lane gather and a k step pays for its loads and loop bookkeeping, so
+// Interface in matmul_common.wgsl (prepended by src/gpu/kernels.rs). On SwiftShader every
+// storage load with a computed index is a per-lane gather and a k step pays for its loads and
+// loop bookkeeping, so
 // an 8x8 block (16 loads feed 64 FMAs; 4x4: 8 feed 16) walked two k at a time runs the CNN's
 // conv2 product (7744x288x64) at 2-3 GFLOP/s in headless Chromium against 0.9 for the 4x4
 // kernel. Named scalar accumulators measured ~10% faster there than vec4 ones; vec4 or texture
@@ -14,46 +15,7 @@
 //           the edge read the last valid one (no per-load branch) and are never stored.
 // Dispatch: (ceil(N / 64), ceil(M / (8*WY)), batches).
 
-struct Params {
-    m: u32, n: u32, k: u32,
-    sam: u32, sak: u32,
-    sbk: u32, sbn: u32,
-    scm: u32, scn: u32,
-    za: u32, zb: u32, zc: u32,
-    bias_mode: u32,
-    act: u32,
-    k_total: u32,
-    _pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-fn activate(v: f32) -> f32 {
-    switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return 1.0 / (1.0 + exp(-v)); }
-        case 3u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
-fn store(z: u32, m: u32, n: u32, v: f32) {
-    if (n < p.n) {
-        var x = v;
-        if (p.bias_mode == 1u) {
-            x += bias[n];
-        } else if (p.bias_mode == 2u) {
-            x += bias[m];
-        }
-        c[p.zc * z + m * p.scm + n * p.scn] = activate(x);
-    }
-}
-
-fn store_row(z: u32, m: u32, n: u32, v0: f32, v1: f32, v2: f32, v3: f32, v4: f32, v5: f32, v6: f32, v7: f32) {
+fn store_row8(z: u32, m: u32, n: u32, v0: f32, v1: f32, v2: f32, v3: f32, v4: f32, v5: f32, v6: f32, v7: f32) {
     if (m < p.m) {
         store(z, m, n + 0u, v0);
         store(z, m, n + 1u, v1);
@@ -414,12 +376,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         s7_6 = fma(x7, y6, s7_6);
         s7_7 = fma(x7, y7, s7_7);
     }
-    store_row(z, mb + 0u, nb, s0_0, s0_1, s0_2, s0_3, s0_4, s0_5, s0_6, s0_7);
-    store_row(z, mb + 1u, nb, s1_0, s1_1, s1_2, s1_3, s1_4, s1_5, s1_6, s1_7);
-    store_row(z, mb + 2u, nb, s2_0, s2_1, s2_2, s2_3, s2_4, s2_5, s2_6, s2_7);
-    store_row(z, mb + 3u, nb, s3_0, s3_1, s3_2, s3_3, s3_4, s3_5, s3_6, s3_7);
-    store_row(z, mb + 4u, nb, s4_0, s4_1, s4_2, s4_3, s4_4, s4_5, s4_6, s4_7);
-    store_row(z, mb + 5u, nb, s5_0, s5_1, s5_2, s5_3, s5_4, s5_5, s5_6, s5_7);
-    store_row(z, mb + 6u, nb, s6_0, s6_1, s6_2, s6_3, s6_4, s6_5, s6_6, s6_7);
-    store_row(z, mb + 7u, nb, s7_0, s7_1, s7_2, s7_3, s7_4, s7_5, s7_6, s7_7);
+    store_row8(z, mb + 0u, nb, s0_0, s0_1, s0_2, s0_3, s0_4, s0_5, s0_6, s0_7);
+    store_row8(z, mb + 1u, nb, s1_0, s1_1, s1_2, s1_3, s1_4, s1_5, s1_6, s1_7);
+    store_row8(z, mb + 2u, nb, s2_0, s2_1, s2_2, s2_3, s2_4, s2_5, s2_6, s2_7);
+    store_row8(z, mb + 3u, nb, s3_0, s3_1, s3_2, s3_3, s3_4, s3_5, s3_6, s3_7);
+    store_row8(z, mb + 4u, nb, s4_0, s4_1, s4_2, s4_3, s4_4, s4_5, s4_6, s4_7);
+    store_row8(z, mb + 5u, nb, s5_0, s5_1, s5_2, s5_3, s5_4, s5_5, s5_6, s5_7);
+    store_row8(z, mb + 6u, nb, s6_0, s6_1, s6_2, s6_3, s6_4, s6_5, s6_6, s6_7);
+    store_row8(z, mb + 7u, nb, s7_0, s7_1, s7_2, s7_3, s7_4, s7_5, s7_6, s7_7);
 }

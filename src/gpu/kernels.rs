@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 /// Shared WGSL text prepended to the kernels that use it.
 const STEP_UNIFORM: &str = include_str!("../../shaders/step_uniform.wgsl");
 const COMMON_HASH: &str = include_str!("../../shaders/common_hash.wgsl");
+/// The matmul kernels' shared uniform, bindings and epilogue.
+const MATMUL_COMMON: &str = include_str!("../../shaders/matmul_common.wgsl");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -234,6 +236,12 @@ pub fn source(kernel: Kernel) -> String {
     }
     if hash {
         text.push_str(COMMON_HASH);
+    }
+    if matches!(
+        kernel,
+        Kernel::Matmul | Kernel::MatmulDirect | Kernel::MatmulDirectWide
+    ) {
+        text.push_str(MATMUL_COMMON);
     }
     text.push_str(src);
     text
