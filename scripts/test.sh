@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Every test the project has, in three layers, the same way CI runs them (.ci/run calls this):
+# Every test the project has, in four layers, the same way CI runs them (.ci/run calls this):
 #
 #   native  `cargo test`: CPU reference, gradient checks, and the GPU backend on Mesa lavapipe
 #           (a CPU Vulkan), so GPU kernels are checked against the CPU without a GPU.
 #   wasm    wasm-bindgen tests in headless Chromium (webdriver.json, /usr/bin/chromedriver):
 #           wgpu reaches a real WebGPU adapter (SwiftShader) and its kernels match ndarray.
+#   unit    `node --test tests/unit/`: the page's pure modules (worker protocol, store, plot ticks)
+#           in Node, no browser.
 #   e2e     `node --test tests/e2e/`: the real page (www/ + www/pkg) in headless Chromium.
 #
 # Every layer runs even when an earlier one fails; the script exits non-zero if any failed and
-# ends with a summary of the three layers and a `total: N passed, N failed` line.
+# ends with a summary of the layers and a `total: N passed, N failed` line.
 #
-#   scripts/test.sh              all three layers
+#   scripts/test.sh              all four layers
 #   scripts/test.sh native e2e   only those layers
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,9 +20,9 @@ cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 LAYERS=("$@")
-[ "${#LAYERS[@]}" -gt 0 ] || LAYERS=(native wasm e2e)
+[ "${#LAYERS[@]}" -gt 0 ] || LAYERS=(native wasm unit e2e)
 for layer in "${LAYERS[@]}"; do
-  case "$layer" in native | wasm | e2e) ;; *) echo "unknown layer '$layer' (native, wasm, e2e)" >&2; exit 2 ;; esac
+  case "$layer" in native | wasm | unit | e2e) ;; *) echo "unknown layer '$layer' (native, wasm, unit, e2e)" >&2; exit 2 ;; esac
 done
 
 bash scripts/setup.sh || { echo "[test] setup failed" >&2; exit 1; }
@@ -107,6 +109,16 @@ run_wasm() {
   count_cargo wasm "$LOG_DIR/wasm.log" "${PIPESTATUS[0]}"
 }
 
+run_unit() {
+  banner "unit: node --test tests/unit/ (the page's pure modules, no browser)"
+  rm -f "$LOG_DIR/unit.tap"
+  node --test \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$LOG_DIR/unit.tap" \
+    tests/unit/ 2>&1 | tee "$LOG_DIR/unit.log"
+  count_tap unit "$LOG_DIR/unit.tap" "${PIPESTATUS[0]}"
+}
+
 run_e2e() {
   banner "e2e: wasm-pack build --release --target web --out-dir www/pkg"
   if ! wasm-pack build --release --target web --out-dir www/pkg --mode no-install --no-pack 2>&1 |
@@ -136,6 +148,7 @@ total_p=0 total_f=0 total_s=0 any_failed=0
 declare -A LABEL=(
   [native]="native (cargo test, lavapipe)      "
   [wasm]="wasm   (wasm-bindgen-test, Chromium) "
+  [unit]="unit   (node --test, Node)           "
   [e2e]="e2e    (node --test, Chromium)       "
 )
 for layer in "${LAYERS[@]}"; do
