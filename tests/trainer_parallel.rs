@@ -238,7 +238,7 @@ fn a_diverging_split_run_rolls_back_like_a_one_worker_run() {
     );
     assert_same_records(&a, &b);
     assert!(b.iter().all(|r| r.loss.is_finite()));
-    assert_same_records(one.history(), main.history());
+    assert_same_records(&one.history(), &main.history());
 }
 
 #[test]
