@@ -20,9 +20,9 @@ impl ParamLayout {
     pub fn new(spec: &ModelSpec) -> Result<Self> {
         let mut tensors = Vec::new();
         let mut at = 0;
-        for (name, shape) in spec.param_shapes()? {
-            let n: usize = shape.iter().product();
-            tensors.push((name, shape, at));
+        for p in spec.param_facts()? {
+            let n: usize = p.fact.shape.iter().product();
+            tensors.push((p.name, p.fact.shape, at));
             at = (at + n).next_multiple_of(PARAM_ALIGN);
         }
         Ok(Self {
@@ -176,11 +176,8 @@ pub fn act_code(a: Activation) -> u32 {
     }
 }
 
+/// [`LayerSpec::activation`], under the name net.rs and backward.rs import; they can call the
+/// method directly and this alias then goes.
 pub fn activation_of(layer: &LayerSpec) -> Option<Activation> {
-    match layer {
-        LayerSpec::Relu => Some(Activation::Relu),
-        LayerSpec::Sigmoid => Some(Activation::Sigmoid),
-        LayerSpec::Tanh => Some(Activation::Tanh),
-        _ => None,
-    }
+    layer.activation()
 }
