@@ -181,3 +181,29 @@ pub fn act_code(a: Activation) -> u32 {
 pub fn activation_of(layer: &LayerSpec) -> Option<Activation> {
     layer.activation()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_holds_the_spec_tensors_in_order_aligned_and_apart() {
+        for spec in [ModelSpec::mlp(), ModelSpec::cnn()] {
+            let layout = ParamLayout::new(&spec).unwrap();
+            let names: Vec<(String, Vec<usize>)> = layout
+                .tensors
+                .iter()
+                .map(|(n, s, _)| (n.clone(), s.clone()))
+                .collect();
+            assert_eq!(names, spec.param_shapes().unwrap());
+            let mut end = 0;
+            for (name, shape, at) in &layout.tensors {
+                assert_eq!(at % PARAM_ALIGN, 0, "{name}");
+                assert!(*at >= end, "{name} overlaps the tensor before it");
+                end = at + shape.iter().product::<usize>();
+                assert_eq!(layout.range(name), (*at, end - at));
+            }
+            assert!(layout.total >= end);
+        }
+    }
+}
