@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 /// Every parameter tensor of `spec` in state_dict order, drawn from one ChaCha8 stream seeded with
-/// `seed` in that order (zero-initialised tensors draw nothing).
+/// `seed` in that order (constant tensors draw nothing).
 pub fn init_params(spec: &ModelSpec, seed: u64) -> Result<Vec<Param>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut params = Vec::new();
@@ -15,7 +15,7 @@ pub fn init_params(spec: &ModelSpec, seed: u64) -> Result<Vec<Param>> {
         let shape = p.fact.shape;
         let n: usize = shape.iter().product();
         let data = match p.fact.init {
-            Init::Zeros => vec![0.0; n],
+            Init::Constant(c) => vec![c; n],
             Init::FanUniform => {
                 let fan_out = shape[0] * shape[2..].iter().product::<usize>();
                 let fan_in = n / shape[0];

@@ -99,7 +99,7 @@ fn facts_name_and_shape_what_init_the_cpu_backend_and_the_export_hold() {
         // Layer i's tensors follow its first one, in the layer's own order.
         let model = Model::new(&spec, &params).unwrap();
         for (i, layer) in spec.layers.iter().enumerate() {
-            let first = model.weight_of[i];
+            let first = model.first_param[i];
             assert_eq!(first.is_some(), has_weights(layer), "layer {i}");
             if let Some(w) = first {
                 assert_eq!(facts[w].layer, i);
@@ -141,13 +141,17 @@ fn weights_are_drawn_quantized_and_pruned_biases_are_zero_and_kept_f32() {
             assert!(has_weights(&spec.layers[p.layer]), "{}", p.name);
             assert_eq!(p.fact.quantizable, weight, "{}", p.name);
             assert_eq!(p.fact.prunable, weight, "{}", p.name);
-            let init = if weight { Init::FanUniform } else { Init::Zeros };
+            let init = if weight {
+                Init::FanUniform
+            } else {
+                Init::Constant(0.0)
+            };
             assert_eq!(p.fact.init, init, "{}", p.name);
         }
         let params = init_params(&spec, 3).unwrap();
         for (p, f) in params.iter().zip(&facts) {
             let zeros = p.tensor.data.iter().all(|v| *v == 0.0);
-            assert_eq!(zeros, f.fact.init == Init::Zeros, "{}", p.name);
+            assert_eq!(zeros, f.fact.init == Init::Constant(0.0), "{}", p.name);
         }
         // int8 holds exactly the quantizable tensors, in order; the rest stay f32.
         let q = QuantizedModel::quantize(&spec, &params).unwrap();
@@ -201,6 +205,9 @@ fn int8_logits_of_every_kind_follow_the_float_model_and_refuse_partial_images() 
         .iter()
         .zip(&float)
         .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
-    assert!(diff > 0.0 && diff < 0.05, "int8 vs f32 logits differ by {diff}");
+    assert!(
+        diff > 0.0 && diff < 0.05,
+        "int8 vs f32 logits differ by {diff}"
+    );
     assert!(q.logits(&images[..784 + 5]).is_err());
 }

@@ -20,7 +20,7 @@ pub struct Model {
     pub params: Vec<Param>,
     /// For each layer, the index in `params` of its first tensor (the rest follow it, in the
     /// order its [`LayerSpec::params`] lists them); `None` for a layer without parameters.
-    pub weight_of: Vec<Option<usize>>,
+    pub first_param: Vec<Option<usize>>,
 }
 
 /// Images per forward pass in [`Model::logits`].
@@ -45,7 +45,7 @@ impl Model {
     pub fn new(spec: &ModelSpec, params: &[Param]) -> Result<Self> {
         let shapes = spec.shapes()?;
         let facts = spec.param_facts()?;
-        let weight_of = (0..spec.layers.len())
+        let first_param = (0..spec.layers.len())
             .map(|i| facts.iter().position(|p| p.layer == i))
             .collect();
         let params = order_params(spec, params)?;
@@ -53,7 +53,7 @@ impl Model {
             spec: spec.clone(),
             shapes,
             params,
-            weight_of,
+            first_param,
         })
     }
 
@@ -133,13 +133,13 @@ impl Model {
             let y = &mut rest[0];
             match *layer {
                 LayerSpec::Dense { units } => {
-                    let w = self.weight_of[i].expect("dense has a weight");
+                    let w = self.first_param[i].expect("dense has a weight");
                     let (weight, bias) =
                         (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
                     dense_forward(y, x, weight, bias, n, self.in_shape(i)[0], units);
                 }
                 LayerSpec::Conv2d { .. } => {
-                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let w = self.first_param[i].expect("conv2d has a weight");
                     let (weight, bias) =
                         (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
                     conv2d_forward(y, x, weight, bias, &self.conv_dims(i, n));
@@ -222,13 +222,13 @@ impl Model {
             let dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
             match *layer {
                 LayerSpec::Dense { units } => {
-                    let w = self.weight_of[i].expect("dense has a weight");
+                    let w = self.first_param[i].expect("dense has a weight");
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
                     dense_backward(dx, gw, gb, dy, x, weight, n, self.in_shape(i)[0], units);
                 }
                 LayerSpec::Conv2d { .. } => {
-                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let w = self.first_param[i].expect("conv2d has a weight");
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
                     conv2d_backward(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));

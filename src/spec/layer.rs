@@ -55,18 +55,18 @@ fn valid() -> Padding {
 }
 
 /// How a parameter tensor starts (see `crate::init`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Init {
     /// Uniform in `[-limit, limit]` from the seeded stream: He (`sqrt(6 / fan_in)`) when the layer
     /// is followed by a ReLU, Xavier (`sqrt(6 / (fan_in + fan_out))`) otherwise, with
     /// `fan_in = len / shape[0]` and `fan_out = shape[0] * prod(shape[2..])` (PyTorch's fans).
     FanUniform,
-    /// All zeros; draws nothing from the stream.
-    Zeros,
+    /// Every value `c` (0 for a bias; a BatchNorm scale would start at 1); draws nothing.
+    Constant(f32),
 }
 
 /// One parameter tensor of a layer, as the layer describes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ParamFact {
     /// The PyTorch state_dict suffix: the tensor is named `"{layer}.{suffix}"`.
     pub suffix: &'static str,
@@ -96,7 +96,7 @@ impl ParamFact {
         Self {
             suffix: "bias",
             shape: vec![len],
-            init: Init::Zeros,
+            init: Init::Constant(0.0),
             quantizable: false,
             prunable: false,
         }

@@ -178,7 +178,7 @@ impl ModelSpec {
 
 /// A parameter tensor of a model: its layer's [`ParamFact`] with the layer index and the
 /// state_dict name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelParam {
     pub layer: usize,
     /// `"{layer}.{suffix}"`, as in the PyTorch `nn.Sequential` state_dict.
