@@ -1,8 +1,8 @@
 //! Post-training int8 quantization of the tensors the spec's layers call quantizable
 //! ([`crate::spec::ParamFact::quantizable`]: dense and conv weights): symmetric, one scale per
-//! output channel (row 0 of a PyTorch weight: a Linear's output unit, a Conv2d's filter). `scale = max|w_row| / 127`,
-//! `q = round(w / scale)` clamped to [-127, 127] (-128 is never used, so the range is symmetric),
-//! so `|w - q * scale| <= scale / 2` for every weight. Every other tensor (the biases) stays f32:
+//! output channel (row 0 of a PyTorch weight: a Linear's output unit, a Conv2d's filter).
+//! `scale = max|w_row| / 127`, `q = round(w / scale)` clamped to [-127, 127] (-128 is never
+//! used, so the range is symmetric), so `|w - q * scale| <= scale / 2` for every weight. Every other tensor (the biases) stays f32:
 //! they are few and they add straight into the accumulator.
 //!
 //! File format (safetensors): a quantizable tensor `"{i}.weight"` as I8 with the PyTorch shape plus
@@ -120,8 +120,8 @@ impl QuantizedModel {
             .param_facts()
             .expect("a quantized model's spec was checked when it was made")
             .iter()
-            .map(|f| match f.fact.quantizable {
-                true => {
+            .map(|f| {
+                if f.fact.quantizable {
                     let w = weights
                         .next()
                         .expect("one int8 tensor per quantizable fact");
@@ -129,11 +129,12 @@ impl QuantizedModel {
                         name: w.name.clone(),
                         tensor: w.dequantize(),
                     }
+                } else {
+                    floats
+                        .next()
+                        .expect("one f32 tensor per other fact")
+                        .clone()
                 }
-                false => floats
-                    .next()
-                    .expect("one f32 tensor per other fact")
-                    .clone(),
             })
             .collect()
     }
