@@ -1,8 +1,9 @@
 //! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
-use crate::backend::{softmax_rows, Backend, Engine, LayerStats, StepMetrics};
+use crate::backend::{softmax_rows, Backend, LayerStats, StepMetrics};
 use crate::data::batches::BatchPlan;
 use crate::data::mnist::Mnist;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
