@@ -7,7 +7,7 @@
 mod gpu_support;
 
 use gpu_support::{mnist, or_skip};
-use gradient_garden::backend::Engine;
+use gradient_garden::engine::Engine;
 use gradient_garden::cpu::CpuBackend;
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::error::{Error, Result};
