@@ -247,5 +247,7 @@ export function snapshot(s, { predictionPending = false } = {}) {
     pretrained: s.pretrained,
     latency: latencyStats(s.latencies),
     predictionPending,
+    /** The pad's model: the weights version it holds, the engine's, and whether it was retired. */
+    predictor: { version: s.predictorVersion, weightsVersion: s.weightsVersion, retired: s.predictorBroken },
   };
 }

@@ -33,13 +33,15 @@ export class PredictorFeed {
   /** The weights changed. `now`: send them at once; otherwise at most every SEND_EVERY_MS. */
   changed(now) {
     this.version += 1;
-    if (now || performance.now() - this.lastSent > SEND_EVERY_MS) this.send();
+    if (now || performance.now() - this.lastSent > SEND_EVERY_MS) this.send(now);
   }
 
-  async send() {
+  /** `now`: a change that must reach the predictor, even if a send is already on its way. */
+  async send(now = false) {
     if (!this.client || this.broken) return;
     if (this.sending) {
-      this.again = true;
+      // A change while training waits for the next cycle; one that must arrive follows this send.
+      if (now) this.again = true;
       return;
     }
     this.sending = true;
@@ -66,7 +68,7 @@ export class PredictorFeed {
     }
     if (this.again) {
       this.again = false;
-      if (this.version !== version) this.send();
+      if (this.version !== version) this.send(true);
     }
   }
 }

@@ -93,7 +93,9 @@ export function mountPad(store, app) {
   }
 
   store.subscribe(renderInput, ["input"]);
-  store.subscribe(renderProbs, ["input", "prediction"]);
+  store.subscribe(renderProbs, ["prediction"]);
+  // Cleared: no answer to show (a new drawing keeps the last bars until its own answer arrives).
+  store.subscribe((s) => s.input || renderProbs(s), ["input"]);
   store.subscribe(followWeights, ["metrics", "weightsVersion", "predictor", "started"]);
   return { pad };
 }
