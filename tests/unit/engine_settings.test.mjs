@@ -56,7 +56,7 @@ async function started() {
   const { port1, port2 } = new MessageChannel();
   serve({ setWeights: (args) => (sent.push(args), args.version) }, { port: port2 });
   const engine = new Engine((event, fields) => events.push({ event, ...fields }), WASM);
-  await engine.start({ config: defaults(), dataset: {}, predictorPort: port1 });
+  await engine.setUp({ config: defaults(), dataset: {}, predictorPort: port1 });
   await engine.rebuild(defaults(), null);
   const close = () => {
     port1.close();

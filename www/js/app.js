@@ -4,6 +4,7 @@
 // and a script do exactly the same thing.
 import { transfer } from "./rpc.js";
 import { snapshot, predictorSyncing } from "./run.js";
+import { Predictions } from "./prediction.js";
 
 export class App {
   /** `workers`: from startWorkers (engine, predictor, predictorPort). */
@@ -12,7 +13,7 @@ export class App {
     this.engine = workers.engine;
     this.predictor = workers.predictor;
     this.predictorPort = workers.predictorPort;
-    this.predictions = null; // set by the pad panel (it owns the pending prediction)
+    this.predictions = new Predictions(store, workers); // the pad's answers
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -26,7 +27,7 @@ export class App {
   }
 
   state() {
-    const pending = (this.predictions?.pending ?? false) || predictorSyncing(this.store.state);
+    const pending = this.predictions.pending || predictorSyncing(this.store.state);
     return snapshot(this.store.state, { predictionPending: pending });
   }
 

@@ -44,7 +44,7 @@ const server = serve(
      */
     async init({ config, tryPretrained, pretrainedMustMatch, predictorPort }) {
       await wasm.default();
-      await engine.start({ config, dataset: await loadDataset(wasm.Dataset), predictorPort });
+      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort });
       const weights = tryPretrained ? await fetchPretrained() : null;
       let pretrained = false;
       if (weights) {

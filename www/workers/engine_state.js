@@ -57,7 +57,8 @@ export class Engine {
     return { ...i, workers: this.workers.shown(i), workersSetting: this.workers.wanted };
   }
 
-  async start({ config, dataset, predictorPort }) {
+  /** Ready to build sessions: the dataset, the predictor's port, the URL's settings checked. */
+  async setUp({ config, dataset, predictorPort }) {
     this.dataset = dataset;
     this.factory = new SessionFactory(this.wasm.Session, dataset);
     this.feed.attach(predictorPort, () =>

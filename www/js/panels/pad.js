@@ -4,7 +4,6 @@
 // now and then so the bars follow the model.
 import { DrawPad } from "../draw.js";
 import { alphaOf, toMnist } from "../preprocess.js";
-import { Predictions } from "../prediction.js";
 import { latencyStats } from "../run.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,8 +31,7 @@ function makeBars() {
 }
 
 export function mountPad(store, app) {
-  const predictions = new Predictions(store, app);
-  app.predictions = predictions;
+  const predictions = app.predictions;
   const bars = makeBars();
 
   const pad = new DrawPad($("draw"), (reason, t) => {
