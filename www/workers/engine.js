@@ -82,6 +82,7 @@ const server = serve(
     },
 
     async step({ steps = 1 }) {
+      engine.requireSession();
       if (engine.loop.training) return { weightsVersion: engine.feed.version };
       try {
         await engine.loop.cycle(steps, false);
@@ -113,28 +114,29 @@ const server = serve(
     /** The engine's own prediction (exact, current weights); `interactive`: from the pen. */
     async predict({ pixels, interactive }) {
       if (interactive) engine.loop.markInteractive();
-      return await engine.serial(() => engine.session.predict(pixels));
+      return await engine.withSession((s) => s.predict(pixels));
     },
 
     async activations({ pixels }) {
-      return await engine.serial(() => engine.session.activations(pixels));
+      return await engine.withSession((s) => s.activations(pixels));
     },
 
     async params({ first }) {
-      const all = await engine.serial(() => engine.session.params());
+      const all = await engine.withSession((s) => s.params());
       return first ? all.slice(0, first) : all;
     },
 
     async layerStats() {
-      return await engine.serial(() => engine.session.layerStats());
+      return await engine.withSession((s) => s.layerStats());
     },
 
     async evaluate({ which, limit }) {
+      engine.requireSession();
       return await engine.loop.evaluate(which, limit);
     },
 
     async exportModel() {
-      return await engine.serial(() => engine.session.exportSafetensors());
+      return await engine.withSession((s) => s.exportSafetensors());
     },
 
     async loadModel({ bytes }) {
@@ -151,6 +153,7 @@ const server = serve(
     },
 
     async testImage({ index }) {
+      engine.requireSession();
       return { pixels: engine.dataset.testImage(index), label: engine.dataset.testLabel(index) };
     },
   },

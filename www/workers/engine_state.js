@@ -38,6 +38,17 @@ export class Engine {
     return run;
   }
 
+  /** The session, or a readable error before the first one is built (start-up failed). */
+  requireSession() {
+    if (!this.session) throw new Error("the engine has no model (it did not start)");
+    return this.session;
+  }
+
+  /** `fn(session)` in the engine's queue. */
+  withSession(fn) {
+    return this.serial(() => fn(this.requireSession()));
+  }
+
   /** Every event carries the weights' version, so the page knows what the predictor lags. */
   post(event, fields = {}) {
     this.emit(event, { ...fields, weightsVersion: this.feed.version });
@@ -112,6 +123,7 @@ export class Engine {
    * keeping the old session, for invalid options or a model that cannot be built.
    */
   async configure(opts = {}, { fresh = false } = {}) {
+    this.requireSession();
     const plan = planChange(this.config, opts, { force: fresh });
     if (opts.workers !== undefined) {
       const wanted = validateWorkers(opts.workers);
@@ -161,6 +173,7 @@ export class Engine {
 
   /** Load a .safetensors file: same model -> weights in place; another model -> new session. */
   async loadModel(bytes) {
+    this.requireSession();
     const spec = this.wasm.inspectWeights(bytes); // throws a readable error for a corrupt file
     if (same(spec, this.info.spec)) {
       await this.serial(() => this.session.loadSafetensors(bytes));
