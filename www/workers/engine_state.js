@@ -112,7 +112,7 @@ export class Engine {
 
   /** The current weights as .safetensors, or null when they cannot be read (a lost GPU). */
   exportWeights() {
-    return this.serial(() => this.session.exportSafetensors()).catch(() => null);
+    return this.withSession((s) => s.exportSafetensors()).catch(() => null);
   }
 
   /**
@@ -133,7 +133,7 @@ export class Engine {
     }
     if (!plan.rebuild) {
       const lrChange = plan.optimizer ? await this.setOptimizer(plan.optimizer) : null;
-      if (plan.augment) await this.serial(() => this.session.setAugment(plan.augment));
+      if (plan.augment) await this.withSession((s) => s.setAugment(plan.augment));
       this.config = plan.next;
       this.status();
       return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange };
@@ -176,7 +176,7 @@ export class Engine {
     this.requireSession();
     const spec = this.wasm.inspectWeights(bytes); // throws a readable error for a corrupt file
     if (same(spec, this.info.spec)) {
-      await this.serial(() => this.session.loadSafetensors(bytes));
+      await this.withSession((s) => s.loadSafetensors(bytes));
       this.weightsChanged();
       this.status();
       return { info: this.info, config: this.config, rebuilt: false };

@@ -92,7 +92,7 @@ export class TrainingLoop {
     }
     const t0 = performance.now();
     await e.trainSteps(steps, adapt);
-    const records = await e.serial(() => e.session.metrics());
+    const records = await e.withSession((s) => s.metrics());
     const ms = performance.now() - t0;
     const interactive = performance.now() < this.interactiveUntil;
     if (adapt) {
@@ -110,7 +110,7 @@ export class TrainingLoop {
     this.evalBudgetMs -= ms;
     if (last && last.step - this.lastStatsStep >= STATS_EVERY) {
       this.lastStatsStep = last.step;
-      const stats = await e.serial(() => e.session.layerStats());
+      const stats = await e.withSession((s) => s.layerStats());
       e.post("stats", { step: last.step, stats });
     }
     if (last && last.epoch !== this.lastEpoch) {
@@ -139,7 +139,7 @@ export class TrainingLoop {
     const e = this.engine;
     if (which === "validation" && e.info.validationSize === 0) return null;
     const t0 = performance.now();
-    const result = await e.serial(() => e.session.evaluate(which, limit));
+    const result = await e.withSession((s) => s.evaluate(which, limit));
     const ms = performance.now() - t0;
     this.evalRate = result.n / Math.max(ms, 1);
     // Periodic validation may cost at most ~10% of the training time.
