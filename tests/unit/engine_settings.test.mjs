@@ -109,11 +109,18 @@ test("invalid options are refused with the validation's message and change nothi
   try {
     const before = JSON.stringify(engine.config);
     await assert.rejects(engine.configure({ lr: -1 }), /learning rate -1 is not in \(0, 10\]/);
-    await assert.rejects(engine.configure({ batch: 0 }), /batch must be/);
+    await assert.rejects(engine.configure({ lr: 1e9 }), /learning rate 1000000000 is not in \(0, 10\]/);
+    await assert.rejects(engine.configure({ batch: 0 }), /batch 0 is not a whole number in 1..1024/);
+    await assert.rejects(engine.configure({ dataset: "fashion" }), /unknown option 'dataset'; known: model, spec,/);
+    await assert.rejects(engine.configure({ lR: 0.1 }), /unknown option 'lR'/);
     await assert.rejects(engine.configure({ workers: 3 }), /workers must be 1, 2 or 'auto', got 3/);
     assert.equal(JSON.stringify(engine.config), before);
     assert.deepEqual(FakeSession.made[0].calls, []);
     assert.equal(FakeSession.made.length, 1);
+    // A refused value locks nothing: the next valid change goes through (issue 18 saw a rate of
+    // 1e9 accepted by one door, then every later configure refused).
+    await engine.configure({ batch: 32 });
+    assert.equal(engine.config.batch, 32);
   } finally {
     close();
   }
@@ -154,6 +161,29 @@ test("the weights go straight to the predictor's port, the spec only when it cha
     await engine.configure({ model: "cnn" });
     await received(sent, 3);
     assert.deepEqual(sent.at(-1).spec, { layers: ["cnn"] });
+  } finally {
+    close();
+  }
+});
+
+test("faults are told apart: a divergence and a non-finite loss pause, anything else stops", async () => {
+  const { engine, events, close } = await started();
+  try {
+    // The Rust trainer's messages (src/error.rs, src/trainer/divergence.rs); the divergence one
+    // says "every value was finite", which must not make it a non-finite fault.
+    const diverged =
+      "training diverged: the loss stayed above 4.61 (its start 2.30, ...) for 50 steps, smoothed 20.10 at step 80: " +
+      "training diverged although every value was finite. Try a learning rate about ten times lower than 10";
+    for (const [text, kind] of [
+      [diverged, "diverged"],
+      ["loss became NaN: the learning rate is probably too high", "nonfinite"],
+      ["invalid setting: something else", "error"],
+    ]) {
+      events.length = 0;
+      assert.equal(await engine.fault(new Error(text)), false);
+      const fault = events.find((e) => e.event === "fault");
+      assert.deepEqual([fault.kind, fault.message], [kind, text]);
+    }
   } finally {
     close();
   }

@@ -3,7 +3,7 @@
 // round trip and a malformed hash falling back to the defaults.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULTS, defaults, merge, validate, validateWorkers, planChange, describeChange } from "../../www/js/settings.js";
+import { DEFAULTS, LIMITS, OPTION_KEYS, defaults, merge, validate, validateWorkers, planChange, describeChange } from "../../www/js/settings.js";
 import { toHash, fromHash } from "../../www/js/config.js";
 
 test("merge takes playground.configure's options and validates the result", () => {
@@ -15,17 +15,50 @@ test("merge takes playground.configure's options and validates the result", () =
   assert.deepEqual(DEFAULTS.optimizer, { kind: "adam", lr: 1e-3, weight_decay: 0 }, "the defaults are untouched");
   for (const [opts, re] of [
     [{ lr: 0 }, /learning rate 0 is not in \(0, 10\]/],
-    [{ lr: "abc" }, /learning rate NaN/],
-    [{ l2: -1 }, /L2 must be >= 0/],
-    [{ batch: 0 }, /batch must be 1..1024/],
+    [{ lr: "abc" }, /learning rate must be a number, got "abc"/],
+    [{ l2: -1 }, /L2 -1 is not in \[0, 1\]/],
+    [{ batch: 0 }, /batch 0 is not a whole number in 1..1024/],
     [{ backend: "tpu" }, /backend must be one of auto, gpu, cpu/],
     [{ model: "rnn" }, /model must be 'mlp', 'cnn' or a spec/],
     [{ validation: 0.95 }, /validation split/],
-    [{ rotate: 90 }, /rotation must be 0..45/],
+    [{ rotate: 90 }, /rotation 90 is not in 0..45 degrees/],
   ]) {
     assert.throws(() => merge(DEFAULTS, opts), re, JSON.stringify(opts));
   }
   assert.equal(validate(defaults()).batch, 64);
+});
+
+test("each limit is enforced at its edges, the same whichever option carries the value", () => {
+  // [option(s) that set it, a value just inside, one just outside] per limit of LIMITS.
+  const cases = [
+    [[(v) => ({ lr: v }), (v) => ({ optimizer: { lr: v } })], [LIMITS.lr.max, 1e-30], [LIMITS.lr.max + 0.01, 0, 1e-50, -1], /learning rate /],
+    [[(v) => ({ l2: v }), (v) => ({ weightDecay: v }), (v) => ({ optimizer: { weight_decay: v } })], [0, LIMITS.weight_decay.max], [-1e-9, LIMITS.weight_decay.max + 0.01], /L2 /],
+    [[(v) => ({ optimizer: { kind: "momentum", momentum: v } })], [0, 0.999], [1, -0.1], /momentum /],
+    [[(v) => ({ batch: v })], [1, LIMITS.batch.max], [0, LIMITS.batch.max + 1, 2.5], /batch /],
+    [[(v) => ({ shift: v }), (v) => ({ augment: { shift: v } })], [0, LIMITS.shift.max], [-1, LIMITS.shift.max + 0.5], /shift /],
+    [[(v) => ({ rotate: v }), (v) => ({ augment: { rotate: v } })], [0, LIMITS.rotate.max], [-1, LIMITS.rotate.max + 1], /rotation /],
+    [[(v) => ({ validation: v })], [0, 0.89], [LIMITS.validation.max, -0.1], /validation /],
+    [[(v) => ({ seed: v })], [0, LIMITS.seed.max], [-1, LIMITS.seed.max + 1, 1.5], /seed /],
+  ];
+  for (const [doors, inside, outside, name] of cases) {
+    for (const door of doors) {
+      for (const v of inside) assert.doesNotThrow(() => merge(DEFAULTS, door(v)), JSON.stringify(door(v)));
+      for (const v of [...outside, NaN, Infinity, "x", null, true, [1]]) {
+        assert.throws(() => merge(DEFAULTS, door(v)), name, JSON.stringify(door(v)));
+      }
+    }
+  }
+});
+
+test("configure's options: unknown keys are refused with the known ones; non-objects are refused", () => {
+  assert.throws(() => merge(DEFAULTS, { dataset: "fashion" }), new RegExp(`unknown option 'dataset'; known: ${OPTION_KEYS.join(", ")}`));
+  assert.throws(() => merge(DEFAULTS, { lR: 0.1 }), /unknown option 'lR'/);
+  assert.throws(() => merge(DEFAULTS, { optimizer: { kind: "adam", beta: 0.5 } }), /unknown optimizer setting 'beta'; known: kind, lr, weight_decay, momentum/);
+  assert.throws(() => merge(DEFAULTS, { augment: { flip: true } }), /unknown augment setting 'flip'; known: shift, rotate/);
+  for (const bad of [null, 5, "lr=1", [1]]) assert.throws(() => merge(DEFAULTS, bad), /the options must be an object/, String(bad));
+  assert.throws(() => merge(DEFAULTS, { optimizer: 7 }), /optimizer must be one of adam, sgd, momentum or an object/);
+  assert.throws(() => merge(DEFAULTS, { model: ["mlp"] }), /model must be/);
+  assert.equal(merge(DEFAULTS, { workers: 2 }).batch, DEFAULTS.batch, "workers is known (the engine applies it)");
 });
 
 test("workers are 1, 2 or 'auto'", () => {

@@ -135,3 +135,14 @@ test("derived values: recent means, CSV, a snapshot that is a copy", () => {
   assert.equal(store.state.config.optimizer.lr, 0.001, "changing the snapshot changes nothing");
   assert.equal(store.state.history.length, 3);
 });
+
+test("a diverged run pauses with the engine's message and says the weights were rolled back", () => {
+  const store = fresh();
+  store.update("started", { info: INFO, config: defaults(), pretrained: false });
+  store.update("training", true);
+  store.update("fault", { kind: "diverged", message: "training diverged: ... Try a learning rate about ten times lower than 10" });
+  assert.equal(store.state.training, false);
+  assert.equal(store.state.message.kind, "error");
+  assert.match(store.state.message.text, /^Training paused: training diverged: .*ten times lower.*weights are back/);
+  assert.match(snapshot(store.state).fault, /training diverged/);
+});

@@ -5,6 +5,7 @@
 import { transfer } from "./rpc.js";
 import { snapshot, predictorSyncing } from "./run.js";
 import { Predictions } from "./prediction.js";
+import { checkPixels } from "./preprocess.js";
 
 export class App {
   /** `workers`: from startWorkers (engine, predictor, predictorPort). */
@@ -79,7 +80,9 @@ export class App {
   /** Resolves to the rate in use. */
   async setLearningRate(lr) {
     await this.ready;
-    const s = await this.configure({ lr: Number(lr) });
+    // The one validation (settings.js) judges the value, as it does for every other door.
+    if (lr === undefined) throw new Error("setLearningRate needs a rate, e.g. 0.01");
+    const s = await this.configure({ lr });
     return s.lr;
   }
 
@@ -103,8 +106,8 @@ export class App {
       const res = await this.engine.call("step", { steps: n });
       this.store.update("weightsVersion", res.weightsVersion);
     } catch (e) {
-      // A non-finite loss has its own message (the fault event).
-      if (!/finite/i.test(e.message)) this.message(`Step failed: ${e.message}`);
+      // A non-finite or diverged loss has its own message (the fault event).
+      if (!/finite|diverged/i.test(e.message)) this.message(`Step failed: ${e.message}`);
     }
     return this.state();
   }
@@ -122,7 +125,10 @@ export class App {
   /** Load a .safetensors file (bytes); a corrupt file leaves the current model untouched. */
   async loadModel(bytes) {
     await this.ready;
-    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    if (!(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes))) {
+      throw new Error(`loadModel needs the file's bytes (a Uint8Array or ArrayBuffer), got ${bytes === null ? "null" : typeof bytes}`);
+    }
+    const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.store.update("busy", "Loading the model…");
     try {
       const res = await this.engine.call("loadModel", { bytes: data });
@@ -150,7 +156,14 @@ export class App {
   /** The engine's own answer (current weights, exact). */
   async predict(pixels) {
     await this.ready;
-    if (!pixels || pixels.length !== 784) throw new Error("predict needs 784 pixel values in [0, 1]");
-    return Array.from(await this.engine.call("predict", { pixels: Float32Array.from(pixels) }));
+    return Array.from(await this.engine.call("predict", { pixels: checkPixels(pixels, "predict") }));
+  }
+
+  /** Every layer's output for `pixels` (default: the model's current input). */
+  async activations(pixels) {
+    await this.ready;
+    const input = pixels ?? this.store.state.input;
+    if (!input) throw new Error("activations needs 784 pixel values in [0, 1] (nothing is drawn)");
+    return await this.engine.call("activations", { pixels: checkPixels(input, "activations") });
   }
 }

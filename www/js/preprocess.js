@@ -106,3 +106,25 @@ export function centreOfMass(img, size = SIZE) {
   }
   return mass > 0 ? { x: mx / mass, y: my / mass, mass } : null;
 }
+
+/**
+ * `pixels` as the model's input (a Float32Array of SIZE*SIZE values in [0, 1]), or a readable
+ * error: the engine checks the same (src/cpu/inference.rs `check_image`), but refusing here
+ * says which call was wrong before anything is posted to a worker.
+ */
+export function checkPixels(pixels, what = "an image") {
+  const n = SIZE * SIZE;
+  if (pixels === null || typeof pixels !== "object" || typeof pixels.length !== "number") {
+    throw new Error(`${what} needs ${n} pixel values in [0, 1], got ${pixels === null ? "null" : typeof pixels}`);
+  }
+  if (pixels.length !== n) throw new Error(`${what} needs ${n} pixel values in [0, 1], got ${pixels.length}`);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = pixels[i];
+    if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
+      throw new Error(`${what}: pixel ${i} is ${typeof v === "number" ? v : JSON.stringify(v) ?? typeof v}, not a number in [0, 1]`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

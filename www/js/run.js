@@ -140,6 +140,13 @@ export const updates = {
     if (kind === "nonfinite") {
       s.training = false;
       s.message = { text: `Training paused: ${message}.`, kind: "error" };
+    } else if (kind === "diverged") {
+      // The message says what happened and what to try (a lower rate, another optimizer).
+      s.training = false;
+      s.message = {
+        text: `Training paused: ${message}. The weights are back to the last healthy ones; change the settings and press Train.`,
+        kind: "error",
+      };
     } else if (kind === "gpu" || kind === "warning") {
       s.message = { text: message, kind: "info" };
     } else {

@@ -24,25 +24,84 @@ export const WORKERS = [1, 2, "auto"];
 export const clone = (x) => JSON.parse(JSON.stringify(x));
 export const defaults = () => clone(DEFAULTS);
 
+// Every setting's limits, in one table: the slider, `setLearningRate`, `configure`, the address
+// and the engine worker all validate through `validate` below, and the Rust engine checks the
+// same numbers with the same words (src/limits.rs; tests/e2e/setting_limits.test.mjs feeds
+// boundary values through both). A value refused anywhere changes nothing.
+export const LIMITS = Object.freeze({
+  lr: Object.freeze({ min: 0, max: 10 }), // (min, max]: a rate of 0 trains nothing
+  weight_decay: Object.freeze({ min: 0, max: 1 }), // [min, max]
+  momentum: Object.freeze({ min: 0, max: 1 }), // [min, max)
+  batch: Object.freeze({ min: 1, max: 1024 }), // whole numbers
+  shift: Object.freeze({ min: 0, max: 8 }), // px
+  rotate: Object.freeze({ min: 0, max: 45 }), // degrees
+  validation: Object.freeze({ min: 0, max: 0.9 }), // [min, max)
+  seed: Object.freeze({ min: 0, max: 2 ** 32 - 1 }), // whole numbers
+});
+
+// The options `playground.configure` takes (anything else is a typo to refuse, not to ignore),
+// and the keys of its `optimizer` and `augment` objects.
+export const OPTION_KEYS = Object.freeze([
+  "model", "spec", "backend", "optimizer", "lr", "l2", "weightDecay", "batch", "validation",
+  "shift", "rotate", "augment", "seed", "workers",
+]);
+const OPTIMIZER_KEYS = ["kind", "lr", "weight_decay", "momentum"];
+const AUGMENT_KEYS = ["shift", "rotate"];
+
+const isNum = (v) => typeof v === "number" && Number.isFinite(v);
+const L = LIMITS;
+
 /** Throw a readable error unless `cfg` is usable settings; returns `cfg`. */
 export function validate(cfg) {
   const m = cfg.model;
-  if (!(m === "mlp" || m === "cnn" || (m && typeof m === "object" && Array.isArray(m.layers)))) {
+  if (!(m === "mlp" || m === "cnn" || (m && typeof m === "object" && !Array.isArray(m) && Array.isArray(m.layers)))) {
     throw new Error(`model must be 'mlp', 'cnn' or a spec object, got ${JSON.stringify(m)}`);
   }
   if (!BACKENDS.includes(cfg.backend)) throw new Error(`backend must be one of ${BACKENDS.join(", ")}`);
   const o = cfg.optimizer ?? {};
   if (!OPTIMIZERS.includes(o.kind)) throw new Error(`optimizer must be one of ${OPTIMIZERS.join(", ")}`);
-  if (!(Number.isFinite(o.lr) && o.lr > 0 && o.lr <= 10)) throw new Error(`learning rate ${o.lr} is not in (0, 10]`);
-  if (!(Number.isFinite(o.weight_decay ?? 0) && (o.weight_decay ?? 0) >= 0)) throw new Error("L2 must be >= 0");
-  if (o.momentum !== undefined && !(o.momentum >= 0 && o.momentum < 1)) throw new Error("momentum must be in [0, 1)");
-  if (!(Number.isInteger(cfg.batch) && cfg.batch >= 1 && cfg.batch <= 1024)) throw new Error("batch must be 1..1024");
+  // The engine holds rates as f32: one that rounds to 0 there is 0.
+  if (!(isNum(o.lr) && Math.fround(o.lr) > L.lr.min && o.lr <= L.lr.max)) {
+    throw new Error(`learning rate ${o.lr} is not in (${L.lr.min}, ${L.lr.max}]`);
+  }
+  const wd = o.weight_decay === undefined ? 0 : o.weight_decay;
+  if (!(isNum(wd) && wd >= L.weight_decay.min && wd <= L.weight_decay.max)) {
+    throw new Error(`L2 ${wd} is not in [${L.weight_decay.min}, ${L.weight_decay.max}]`);
+  }
+  if (o.momentum !== undefined && !(isNum(o.momentum) && o.momentum >= L.momentum.min && o.momentum < L.momentum.max)) {
+    throw new Error(`momentum ${o.momentum} is not in [${L.momentum.min}, ${L.momentum.max})`);
+  }
+  if (!(Number.isInteger(cfg.batch) && cfg.batch >= L.batch.min && cfg.batch <= L.batch.max)) {
+    throw new Error(`batch ${cfg.batch} is not a whole number in ${L.batch.min}..${L.batch.max}`);
+  }
   const a = cfg.augment ?? {};
-  if (!(a.shift >= 0 && a.shift <= 8)) throw new Error("shift must be 0..8 px");
-  if (!(a.rotate >= 0 && a.rotate <= 45)) throw new Error("rotation must be 0..45 degrees");
-  if (!(cfg.validation >= 0 && cfg.validation < 0.9)) throw new Error("validation split must be in [0, 0.9)");
-  if (!Number.isInteger(cfg.seed)) throw new Error("seed must be an integer");
+  if (!(isNum(a.shift) && a.shift >= L.shift.min && a.shift <= L.shift.max)) {
+    throw new Error(`shift ${a.shift} is not in ${L.shift.min}..${L.shift.max} px`);
+  }
+  if (!(isNum(a.rotate) && a.rotate >= L.rotate.min && a.rotate <= L.rotate.max)) {
+    throw new Error(`rotation ${a.rotate} is not in ${L.rotate.min}..${L.rotate.max} degrees`);
+  }
+  if (!(isNum(cfg.validation) && cfg.validation >= L.validation.min && cfg.validation < L.validation.max)) {
+    throw new Error(`validation split ${cfg.validation} is not in [${L.validation.min}, ${L.validation.max})`);
+  }
+  if (!(Number.isInteger(cfg.seed) && cfg.seed >= L.seed.min && cfg.seed <= L.seed.max)) {
+    throw new Error(`seed ${cfg.seed} is not a whole number in ${L.seed.min}..${L.seed.max}`);
+  }
   return cfg;
+}
+
+/** Refuse keys of `obj` outside `known`, naming the known ones (a typo must not pass silently). */
+function knownKeys(obj, known, what) {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new Error(`unknown ${what} '${key}'; known: ${known.join(", ")}`);
+  }
+}
+
+/** A number option: a number or a numeric string (the address and form fields give strings). */
+function number(name, v) {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  throw new Error(`${name} must be a number, got ${JSON.stringify(v) ?? String(v)}`);
 }
 
 /** How many workers train: 1, 2 or 'auto' (not a session setting: it changes between steps). */
@@ -55,21 +114,36 @@ export function validateWorkers(workers) {
 
 /** `base` with the options `playground.configure` takes merged in, validated. */
 export function merge(base, opts = {}) {
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
+    throw new Error(`the options must be an object like {lr: 0.01}, got ${JSON.stringify(opts) ?? String(opts)}`);
+  }
+  knownKeys(opts, OPTION_KEYS, "option");
   const cfg = clone(base);
   if (opts.model !== undefined) cfg.model = opts.model;
   if (opts.spec !== undefined) cfg.model = opts.spec;
   if (opts.backend !== undefined) cfg.backend = opts.backend;
-  if (opts.batch !== undefined) cfg.batch = Number(opts.batch);
-  if (opts.validation !== undefined) cfg.validation = Number(opts.validation);
-  if (opts.seed !== undefined) cfg.seed = Number(opts.seed);
+  if (opts.batch !== undefined) cfg.batch = number("batch", opts.batch);
+  if (opts.validation !== undefined) cfg.validation = number("validation", opts.validation);
+  if (opts.seed !== undefined) cfg.seed = number("seed", opts.seed);
   if (typeof opts.optimizer === "string") cfg.optimizer.kind = opts.optimizer;
-  else if (opts.optimizer && typeof opts.optimizer === "object") Object.assign(cfg.optimizer, opts.optimizer);
-  if (opts.lr !== undefined) cfg.optimizer.lr = Number(opts.lr);
-  if (opts.l2 !== undefined) cfg.optimizer.weight_decay = Number(opts.l2);
-  if (opts.weightDecay !== undefined) cfg.optimizer.weight_decay = Number(opts.weightDecay);
-  if (opts.augment) Object.assign(cfg.augment, opts.augment);
-  if (opts.shift !== undefined) cfg.augment.shift = Number(opts.shift);
-  if (opts.rotate !== undefined) cfg.augment.rotate = Number(opts.rotate);
+  else if (opts.optimizer && typeof opts.optimizer === "object" && !Array.isArray(opts.optimizer)) {
+    knownKeys(opts.optimizer, OPTIMIZER_KEYS, "optimizer setting");
+    Object.assign(cfg.optimizer, opts.optimizer);
+  } else if (opts.optimizer !== undefined) {
+    throw new Error(`optimizer must be one of ${OPTIMIZERS.join(", ")} or an object, got ${JSON.stringify(opts.optimizer)}`);
+  }
+  if (opts.lr !== undefined) cfg.optimizer.lr = number("learning rate", opts.lr);
+  if (opts.l2 !== undefined) cfg.optimizer.weight_decay = number("L2", opts.l2);
+  if (opts.weightDecay !== undefined) cfg.optimizer.weight_decay = number("L2", opts.weightDecay);
+  if (opts.augment !== undefined) {
+    if (!opts.augment || typeof opts.augment !== "object" || Array.isArray(opts.augment)) {
+      throw new Error(`augment must be an object like {shift: 2, rotate: 10}, got ${JSON.stringify(opts.augment)}`);
+    }
+    knownKeys(opts.augment, AUGMENT_KEYS, "augment setting");
+    Object.assign(cfg.augment, opts.augment);
+  }
+  if (opts.shift !== undefined) cfg.augment.shift = number("shift", opts.shift);
+  if (opts.rotate !== undefined) cfg.augment.rotate = number("rotation", opts.rotate);
   return validate(cfg);
 }
 

@@ -12,7 +12,7 @@
 //   metrics {records, ms, samplesPerSec, chunk}
 //   evaluation {which, step, auto, ms, result}
 //   stats {step, stats}                     gradient-flow stats, every ~10 steps
-//   fault {kind: nonfinite|gpu|error|fatal|warning, message}
+//   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
 //
 // On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every

@@ -208,8 +208,13 @@ export class Engine {
   async fault(e, inLoop = false) {
     const text = errorText(e);
     const gpu = this.info && this.info.kind === "gpu";
-    const nonFinite = /nan|infinite|non-finite|finite/i.test(text);
-    if (gpu && !nonFinite && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
+    // The trainer's two guards (src/trainer.rs `poll`) have rolled the weights back already:
+    // "loss became NaN/inf" and "training diverged" (finite, but far above the start for 50
+    // steps; its message says "every value was finite", so it is told apart first).
+    const diverged = /training diverged/i.test(text);
+    const nonFinite = !diverged && /nan|infinite|non-finite|finite/i.test(text);
+    const guarded = diverged || nonFinite;
+    if (gpu && !guarded && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
       this.post("fault", { kind: "gpu", message: `The GPU failed (${text}); training moved to the CPU.` });
       const weights = await this.exportWeights();
       try {
@@ -221,9 +226,9 @@ export class Engine {
         return false;
       }
     }
-    // A non-finite loss rolled the weights back; after any other failure they may have moved.
+    // A guard rolled the weights back; after any other failure they may have moved.
     this.weightsChanged();
-    this.post("fault", { kind: nonFinite ? "nonfinite" : "error", message: text });
+    this.post("fault", { kind: diverged ? "diverged" : nonFinite ? "nonfinite" : "error", message: text });
     return false;
   }
 }

@@ -19,10 +19,7 @@ export function mountApi(store, app) {
     loadModel: (bytes) => app.loadModel(bytes),
     /** The 784 floats the model currently sees (the preprocessed drawing), or null. */
     input: () => (store.state.input ? Array.from(store.state.input) : null),
-    activations: async (pixels) => {
-      await app.ready;
-      return app.call("activations", { pixels: Float32Array.from(pixels ?? store.state.input) });
-    },
+    activations: (pixels) => app.activations(pixels),
     layerStats: async () => {
       await app.ready;
       return app.call("layerStats");
