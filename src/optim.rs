@@ -53,14 +53,10 @@ impl OptimizerKind {
 
 impl OptimizerConfig {
     pub fn validate(&self) -> Result<()> {
-        let ok = self.lr.is_finite()
-            && self.lr > 0.0
-            && (0.0..1.0).contains(&self.momentum)
-            && (0.0..1.0).contains(&self.beta1)
-            && (0.0..1.0).contains(&self.beta2)
-            && self.eps > 0.0
-            && self.weight_decay >= 0.0
-            && self.weight_decay.is_finite();
+        // The knobs the page sets, with the page's limits and words (src/limits.rs).
+        crate::limits::check_optimizer(self)?;
+        let ok =
+            (0.0..1.0).contains(&self.beta1) && (0.0..1.0).contains(&self.beta2) && self.eps > 0.0;
         if ok {
             Ok(())
         } else {

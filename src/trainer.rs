@@ -1,6 +1,7 @@
 //! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
 use crate::backend::{softmax_rows, Backend, LayerStats, StepMetrics};
+use crate::cpu::inference::check_image;
 use crate::data::batches::BatchPlan;
 use crate::data::mnist::Mnist;
 use crate::engine::Engine;
@@ -115,12 +116,9 @@ impl Trainer {
         config: TrainerConfig,
         data: &Mnist,
     ) -> Result<Self> {
+        // The page's limits (src/limits.rs), then what only the data decides.
+        crate::limits::check_trainer(&config)?;
         config.optimizer.validate()?;
-        if !(0.0..0.9).contains(&config.validation) {
-            return Err(Error::Config(
-                "validation fraction must be in [0, 0.9)".into(),
-            ));
-        }
         let n_val = (data.len() as f32 * config.validation).round() as usize;
         let n_train = data.len() - n_val;
         if config.batch == 0 || config.batch > n_train {
@@ -209,8 +207,10 @@ impl Trainer {
         Ok(())
     }
 
-    pub fn set_augment(&mut self, augment: Augment) {
+    pub fn set_augment(&mut self, augment: Augment) -> Result<()> {
+        crate::limits::check_augment(&augment)?;
         self.config.augment = augment;
+        Ok(())
     }
 
     /// Enqueue one training step on the next batch.
@@ -369,15 +369,17 @@ impl Trainer {
 
     /// Class probabilities for one 784-pixel image in [0, 1].
     pub async fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>> {
-        if image.len() != IMAGE_PIXELS {
-            return Err(Error::Shape(format!(
-                "an image has 784 pixels, got {}",
-                image.len()
-            )));
-        }
+        check_image(image)?;
         let mut probs = self.engine.logits(image).await?;
         softmax_rows(&mut probs);
         Ok(probs)
+    }
+
+    /// Every layer's output for one 784-pixel image in [0, 1], shapes without the batch
+    /// dimension (the image is checked here, where it enters the engine).
+    pub async fn activations(&mut self, image: &[f32]) -> Result<Vec<crate::tensor::Tensor>> {
+        check_image(image)?;
+        self.engine.activations(image).await
     }
 
     pub async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {

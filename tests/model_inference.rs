@@ -123,6 +123,12 @@ fn bad_input_is_an_error_that_names_it() {
     image[17] = f32::NAN;
     let err = model.probabilities(&image).unwrap_err().to_string();
     assert!(err.contains("pixel 17"), "{err}");
+    // Outside [0, 1] is refused too: pixels are intensities, and 1e30 gives confident nonsense.
+    for bad in [1.5, -0.1, 1e30] {
+        image[17] = bad;
+        let err = model.probabilities(&image).unwrap_err().to_string();
+        assert!(err.contains("pixel 17") && err.contains("[0, 1]"), "{err}");
+    }
     // The failed calls left the model usable.
     image[17] = 0.5;
     assert_eq!(model.logits(&image).unwrap().len(), CLASSES);

@@ -102,7 +102,9 @@ impl ModelSpec {
     /// Output shape (without batch) of every layer, checked: `shapes()[i]` is layer `i`'s output.
     /// The last one must be `[10]` (one output per digit class).
     pub fn shapes(&self) -> Result<Vec<Vec<usize>>> {
-        if self.input.is_empty() || self.input.iter().product::<usize>() != IMAGE_PIXELS {
+        // Checked: a hostile input shape like [2^64-1, 2] must not overflow (tests/fuzz_doors.rs).
+        let pixels = self.input.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if self.input.is_empty() || pixels != Some(IMAGE_PIXELS) {
             return Err(Error::Spec(format!(
                 "input {:?} must hold 784 pixels ([784] or [1, 28, 28])",
                 self.input

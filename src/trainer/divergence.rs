@@ -71,7 +71,11 @@ impl DivergenceWatch {
     /// Take one step's (finite) loss; `Some` once the run has diverged.
     pub fn observe(&mut self, loss: f32) -> Option<Diverged> {
         if self.start_n < START_STEPS {
-            self.start = if self.start_n == 0 { loss } else { self.start.min(loss) };
+            self.start = if self.start_n == 0 {
+                loss
+            } else {
+                self.start.min(loss)
+            };
             self.start_n += 1;
         }
         let s = match self.smoothed {
@@ -85,7 +89,11 @@ impl DivergenceWatch {
             return None;
         }
         self.above += 1;
-        (self.above >= PATIENCE).then_some(Diverged { start, limit, smoothed: s })
+        (self.above >= PATIENCE).then_some(Diverged {
+            start,
+            limit,
+            smoothed: s,
+        })
     }
 }
 
@@ -107,7 +115,10 @@ mod tests {
     use super::*;
 
     fn run(watch: &mut DivergenceWatch, losses: impl IntoIterator<Item = f32>) -> Option<usize> {
-        losses.into_iter().enumerate().find_map(|(i, l)| watch.observe(l).map(|_| i))
+        losses
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, l)| watch.observe(l).map(|_| i))
     }
 
     #[test]
@@ -124,14 +135,23 @@ mod tests {
         let fired = run(&mut w, start.chain(std::iter::repeat(25.0)));
         // The EMA crosses the limit (4.6) within a few steps, then PATIENCE more.
         let at = fired.expect("diverged") - START_STEPS;
-        assert!((PATIENCE as usize..PATIENCE as usize + 10).contains(&at), "fired {at} steps in");
+        assert!(
+            (PATIENCE as usize..PATIENCE as usize + 10).contains(&at),
+            "fired {at} steps in"
+        );
     }
 
     #[test]
     fn noisy_spikes_and_a_learning_run_do_not_trip_it() {
         let mut w = DivergenceWatch::default();
         // Falling loss with a 6.0 spike every 7th step (a batch of 16 at a high rate).
-        let losses = (0..5000).map(|i| if i % 7 == 3 { 6.0 } else { 2.3 * (-(i as f32) / 800.0).exp() + 0.1 });
+        let losses = (0..5000).map(|i| {
+            if i % 7 == 3 {
+                6.0
+            } else {
+                2.3 * (-(i as f32) / 800.0).exp() + 0.1
+            }
+        });
         assert_eq!(run(&mut w, losses), None);
         assert!(w.trusted());
     }
@@ -140,7 +160,10 @@ mod tests {
     fn a_pretrained_start_allows_up_to_chance_level_above_it() {
         let mut w = DivergenceWatch::default();
         let start = std::iter::repeat_n(0.05, START_STEPS);
-        assert_eq!(run(&mut w, start.clone().chain(std::iter::repeat_n(2.0, 500))), None);
+        assert_eq!(
+            run(&mut w, start.clone().chain(std::iter::repeat_n(2.0, 500))),
+            None
+        );
         w.restart();
         assert!(run(&mut w, start.chain(std::iter::repeat(3.0))).is_some());
     }

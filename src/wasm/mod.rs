@@ -4,8 +4,8 @@
 //! Calls may overlap (a prediction while training awaits metrics), so the session lives behind an
 //! async mutex and each call queues for it instead of panicking on a busy borrow.
 use crate::backend::{Backend, BackendInfo};
-use crate::engine::{build_engine, BackendChoice};
 use crate::data::mnist::Mnist;
+use crate::engine::{build_engine, BackendChoice};
 use crate::error::{Error, Result};
 use crate::init::init_params;
 use crate::optim::OptimizerConfig;
@@ -210,7 +210,13 @@ impl Session {
                 augment: config.augment,
                 validation: config.validation,
             };
-            let trainer = Trainer::new(engine, spec.clone(), trainer_config, &data.train)?;
+            let is_gpu = matches!(engine, crate::engine::Engine::Gpu(_));
+            let mut trainer = Trainer::new(engine, spec.clone(), trainer_config, &data.train)?;
+            if is_gpu {
+                // A GPU engine's weights cannot be read back synchronously: hand the trainer
+                // the starting ones as the first rollback point (a CPU engine has them already).
+                trainer.set_rollback_point(params);
+            }
             let info = SessionInfo {
                 backend,
                 gpu_unavailable,
@@ -274,7 +280,7 @@ impl Session {
         self.run(|inner| async move {
             let augment: Augment = serde_wasm_bindgen::from_value(augment)
                 .map_err(|e| Error::Config(e.to_string()))?;
-            inner.lock().await.trainer.set_augment(augment);
+            inner.lock().await.trainer.set_augment(augment)?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -336,14 +342,8 @@ impl Session {
     pub fn activations(&self, pixels: Vec<f32>) -> Promise {
         self.run(move |inner| async move {
             let mut inner = inner.lock().await;
-            if pixels.len() != crate::spec::IMAGE_PIXELS {
-                return Err(Error::Shape(format!(
-                    "an image has 784 pixels, got {}",
-                    pixels.len()
-                )));
-            }
             let layers = inner.trainer.spec().layers.clone();
-            let outputs = inner.trainer.engine().activations(&pixels).await?;
+            let outputs = inner.trainer.activations(&pixels).await?;
             Ok(activations_to_js(&layers, &outputs).into())
         })
     }
@@ -435,6 +435,26 @@ pub fn check_spec(spec: JsValue) -> std::result::Result<usize, JsValue> {
     let spec: ModelSpec =
         serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
     spec.parameter_count().map_err(js_err)
+}
+
+/// Run the engine's own checks of session settings (src/limits.rs) without building anything:
+/// resolves to nothing or throws the message the engine would give. The page validates first
+/// (www/js/settings.js); tests/e2e/setting_limits.test.mjs checks that both agree.
+#[wasm_bindgen(js_name = checkSettings)]
+pub fn check_settings(config: JsValue) -> std::result::Result<(), JsValue> {
+    let c: SessionConfig =
+        serde_wasm_bindgen::from_value(config).map_err(|e| js_err(Error::Config(e.to_string())))?;
+    let trainer = TrainerConfig {
+        batch: c.batch,
+        optimizer: c.optimizer,
+        seed: c.seed,
+        shuffle: c.shuffle,
+        augment: c.augment,
+        validation: c.validation,
+    };
+    crate::limits::check_trainer(&trainer)
+        .and_then(|()| trainer.optimizer.validate())
+        .map_err(js_err)
 }
 
 /// Read the spec out of a `.safetensors` file, validating the whole file.

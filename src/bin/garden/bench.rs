@@ -3,8 +3,8 @@
 use crate::args::Args;
 use crate::{json, load};
 use gradient_garden::backend::Backend;
-use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::init::init_params;
 use gradient_garden::spec::ModelSpec;
 use gradient_garden::trainer::{Trainer, TrainerConfig};

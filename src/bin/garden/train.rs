@@ -102,8 +102,14 @@ pub fn train(args: &Args) -> Result<(), String> {
     let (engine, _) =
         block_on(build_engine(choice, &spec, &params, config.batch)).map_err(|e| e.to_string())?;
     let info = engine.info();
+    let is_gpu = matches!(engine, gradient_garden::engine::Engine::Gpu(_));
     let mut trainer =
         Trainer::new(engine, spec.clone(), config, &train_set).map_err(|e| e.to_string())?;
+    if is_gpu {
+        // A GPU engine cannot read its weights back synchronously: the starting ones are the
+        // first rollback point (a CPU engine has them already).
+        trainer.set_rollback_point(params.clone());
+    }
     let per_epoch = trainer.steps_per_epoch() as u64;
     let epochs: u64 = args.get("epochs", 1)?;
     let total: u64 = args.opt("steps")?.unwrap_or(epochs * per_epoch);

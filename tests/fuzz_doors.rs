@@ -1,0 +1,495 @@
+//! Fuzzing the engine's doors: a few hundred random and mutated inputs per door, each either
+//! accepted or refused with a clean `Err` (non-empty message), never a panic, and a refused one
+//! leaves the model as it was. The doors: model specs (JSON), model files (.safetensors), the
+//! optimizer/trainer settings, and images given to predict/activations.
+//!
+//! A small seeded generator keeps it reproducible with no extra dependency; every case runs
+//! inside `catch_unwind` so a panic is reported with the input that caused it. Run with
+//! `--nocapture` to see how many cases of each class were accepted and refused.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
+use gradient_garden::cpu::CpuBackend;
+use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::Engine;
+use gradient_garden::error::Result;
+use gradient_garden::init::init_params;
+use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
+use gradient_garden::spec::ModelSpec;
+use gradient_garden::trainer::{Augment, Trainer, TrainerConfig};
+use gradient_garden::weights;
+use pollster::block_on;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// xorshift64*: enough randomness for mutations, and the same cases on every run.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<T: Clone>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())].clone()
+    }
+    /// A number from the places that break things: edges, zero, negatives, huge, NaN, infinity.
+    fn nasty_f32(&mut self) -> f32 {
+        let xs = [
+            0.0,
+            -0.0,
+            1e-45,
+            1e-7,
+            0.001,
+            0.5,
+            0.9,
+            0.999_999,
+            1.0,
+            1.000_001,
+            8.0,
+            8.01,
+            10.0,
+            10.01,
+            45.0,
+            46.0,
+            1e9,
+            -1.0,
+            -1e-9,
+            f32::MAX,
+            f32::MIN,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        if self.below(3) == 0 {
+            (self.next() >> 40) as f32 / (1u64 << 20) as f32 * self.pick(&[1.0, 10.0, 100.0])
+        } else {
+            self.pick(&xs)
+        }
+    }
+    fn nasty_usize(&mut self) -> usize {
+        let xs = [
+            0,
+            1,
+            2,
+            3,
+            7,
+            11,
+            12,
+            28,
+            64,
+            512,
+            513,
+            1024,
+            1025,
+            4096,
+            4097,
+            1 << 20,
+            usize::MAX,
+        ];
+        self.pick(&xs)
+    }
+}
+
+/// Accepted/refused counts of one class, printed at the end.
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    refused: usize,
+}
+
+impl Tally {
+    /// Run `case` (described by `what` if it panics); Ok counts as accepted, a clean Err as
+    /// refused. Panics and empty messages fail the test with the input.
+    fn run<T>(&mut self, what: &str, case: impl FnOnce() -> Result<T>) -> Option<T> {
+        match catch_unwind(AssertUnwindSafe(case)) {
+            Err(_) => panic!("panicked on {what}"),
+            Ok(Ok(v)) => {
+                self.accepted += 1;
+                Some(v)
+            }
+            Ok(Err(e)) => {
+                assert!(!e.to_string().trim().is_empty(), "empty message for {what}");
+                self.refused += 1;
+                None
+            }
+        }
+    }
+    fn report(&self, class: &str) {
+        println!(
+            "fuzz {class}: {} cases, {} accepted, {} refused",
+            self.accepted + self.refused,
+            self.accepted,
+            self.refused
+        );
+    }
+}
+
+/// A few hundred synthetic images: the doors need data of the right shape, not real digits.
+fn data(g: &mut Gen, n: usize) -> Mnist {
+    Mnist {
+        images: (0..n * 784).map(|_| g.next() as u8).collect(),
+        labels: (0..n).map(|_| g.below(10) as u8).collect(),
+    }
+}
+
+fn small_spec() -> ModelSpec {
+    ModelSpec::from_json(r#"{"input":[784],"layers":[{"type":"dense","units":16},{"type":"relu"},{"type":"dense","units":10}]}"#)
+        .unwrap()
+}
+
+fn trainer(spec: &ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Trainer> {
+    let params = init_params(spec, config.seed)?;
+    let engine = Engine::Cpu(Box::new(CpuBackend::new(spec, &params, config.batch)?));
+    Trainer::new(engine, spec.clone(), config, data)
+}
+
+/// What a refused call must leave alone: the trainer's settings and its answer for one image.
+fn fingerprint(t: &mut Trainer, image: &[f32]) -> (String, Vec<u32>) {
+    let probs = block_on(t.predict(image)).unwrap();
+    (
+        format!("{:?}", t.config()),
+        probs.iter().map(|p| p.to_bits()).collect(),
+    )
+}
+
+/// One random layer as JSON, usually plausible, sometimes with a broken field.
+fn random_layer(g: &mut Gen) -> String {
+    let n = g.nasty_usize();
+    let k = g.nasty_usize();
+    match g.below(9) {
+        0 | 1 => format!(r#"{{"type":"dense","units":{}}}"#, g.pick(&[n, 10, 32])),
+        2 => format!(
+            r#"{{"type":"conv2d","filters":{},"kernel":{},"padding":"{}"}}"#,
+            g.pick(&[n, 4]),
+            g.pick(&[k, 3, 5]),
+            g.pick(&["same", "valid", "full"])
+        ),
+        3 => format!(r#"{{"type":"max_pool2d","size":{}}}"#, g.pick(&[n, 2])),
+        4 => format!(
+            r#"{{"type":"dropout","rate":{}}}"#,
+            g.pick(&["0.5", "1", "-0.1", "1e300", "null"])
+        ),
+        5 => r#"{"type":"flatten"}"#.into(),
+        6 => format!(
+            r#"{{"type":"{}"}}"#,
+            g.pick(&["relu", "sigmoid", "tanh", "gelu"])
+        ),
+        7 => format!(r#"{{"type":"dense","units":{n},"extra":1}}"#),
+        _ => g
+            .pick(&["{}", "null", "[]", "3", r#"{"type":"dense"}"#])
+            .into(),
+    }
+}
+
+/// Byte-level mutations of a valid text or file: flips, cuts, duplicated and dropped spans.
+fn mutate(g: &mut Gen, bytes: &[u8], window: usize) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    let span = window.min(b.len()).max(1);
+    for _ in 0..=g.below(3) {
+        if b.is_empty() {
+            break;
+        }
+        let i = g.below(span.min(b.len()));
+        match g.below(5) {
+            0 => b[i] ^= 1 << g.below(8),
+            1 => b[i] = g.pick(b"0123456789-.e,:{}[]\"x ".as_slice()),
+            2 => b.truncate(i),
+            3 => {
+                b.remove(i);
+            }
+            _ => {
+                let j = (i + g.below(16)).min(b.len());
+                let dup = b[i..j].to_vec();
+                b.splice(i..i, dup);
+            }
+        }
+    }
+    b
+}
+
+#[test]
+fn model_specs_are_accepted_or_refused_cleanly() {
+    let mut g = Gen(0x5eed_0001);
+    let mut tally = Tally::default();
+    let presets = [
+        ModelSpec::mlp().to_json(),
+        ModelSpec::cnn().to_json(),
+        small_spec().to_json(),
+    ];
+    for i in 0..400 {
+        let json = match i % 3 {
+            // Random layers, usually ending in the ten outputs a model needs.
+            0 => {
+                let mut layers: Vec<String> =
+                    (0..=g.below(5)).map(|_| random_layer(&mut g)).collect();
+                if g.below(4) != 0 {
+                    layers.push(r#"{"type":"dense","units":10}"#.into());
+                }
+                let input = g.pick(&[
+                    "[784]",
+                    "[784]",
+                    "[1,28,28]",
+                    "[28,28]",
+                    "[]",
+                    "[18446744073709551615,2]",
+                ]);
+                format!(r#"{{"input":{input},"layers":[{}]}}"#, layers.join(","))
+            }
+            // A preset with its bytes mutated.
+            1 => {
+                let base = g.pick(&presets);
+                String::from_utf8_lossy(&mutate(&mut g, base.as_bytes(), base.len())).into_owned()
+            }
+            // A preset with one number replaced: well-formed JSON, values at and past the limits.
+            _ => {
+                let base = g.pick(&presets);
+                let numbers: Vec<usize> = base
+                    .match_indices(|c: char| c.is_ascii_digit())
+                    .map(|(at, _)| at)
+                    .collect();
+                let at = numbers[g.below(numbers.len())];
+                let end = at
+                    + base[at..]
+                        .find(|c: char| !c.is_ascii_digit() && c != '.')
+                        .unwrap_or(0);
+                let value = g.pick(&[
+                    "0", "1", "2", "3", "9", "10", "11", "0.5", "1.0", "-1", "4096", "4097", "512",
+                    "513", "1e9",
+                ]);
+                format!("{}{}{}", &base[..at], value, &base[end..])
+            }
+        };
+        tally.run(&json, || {
+            let spec = ModelSpec::from_json(&json)?;
+            spec.shapes()?;
+            let n = spec.parameter_count()?;
+            // Build and run what is small enough to build quickly here (the page builds any
+            // accepted spec; its size is bounded by the layer limits).
+            if n <= 300_000 {
+                let params = init_params(&spec, 1)?;
+                let mut cpu = CpuBackend::new(&spec, &params, 2)?;
+                use gradient_garden::backend::Backend;
+                let logits = block_on(cpu.logits(&[0.5; 784 * 2]))?;
+                assert_eq!(logits.len(), 20, "{json}");
+            }
+            Ok(())
+        });
+    }
+    tally.report("model specs (JSON)");
+    assert!(
+        tally.accepted > 20 && tally.refused > 100,
+        "both outcomes are exercised"
+    );
+}
+
+#[test]
+fn model_files_are_accepted_or_refused_and_a_refusal_keeps_the_model() {
+    let mut g = Gen(0x5eed_0002);
+    let mut tally = Tally::default();
+    let spec = small_spec();
+    let d = data(&mut g, 64);
+    let mut t = trainer(
+        &spec,
+        TrainerConfig {
+            batch: 8,
+            ..TrainerConfig::default()
+        },
+        &d,
+    )
+    .unwrap();
+    let image: Vec<f32> = (0..784).map(|i| (i % 7) as f32 / 7.0).collect();
+    let good = weights::to_safetensors(&spec, &init_params(&spec, 9).unwrap()).unwrap();
+    let header = 8 + u64::from_le_bytes(good[..8].try_into().unwrap()) as usize;
+    let header_text = String::from_utf8_lossy(&good[8..header]).into_owned();
+    for i in 0..400 {
+        let bytes = match i % 4 {
+            // Byte mutations, mostly in the header where the structure is.
+            0 => mutate(&mut g, &good, header + 16),
+            1 => mutate(&mut g, &good, good.len()),
+            // Header edits that keep the JSON well formed: dtype, shapes, offsets, the spec.
+            2 => {
+                let (from, to) = g.pick(&[
+                    ("\"F32\"", "\"F16\""),
+                    ("\"F32\"", "\"I64\""),
+                    ("[16,784]", "[784,16]"),
+                    ("[16,784]", "[16,785]"),
+                    ("\"units\":16", "\"units\":17"),
+                    ("\"units\":16", "\"units\":100000"),
+                    ("data_offsets\":[0,", "data_offsets\":[4,"),
+                    ("\"dense\"", "\"conv2d\""),
+                ]);
+                let text = header_text.replacen(from, to, 1);
+                let mut b = (text.len() as u64).to_le_bytes().to_vec();
+                b.extend_from_slice(text.as_bytes());
+                b.extend_from_slice(&good[header..]);
+                b
+            }
+            // Weights that are not numbers, or a header length that lies.
+            _ => {
+                let mut b = good.clone();
+                if g.below(2) == 0 {
+                    let at = header + 4 * g.below((good.len() - header) / 4);
+                    let v = g.pick(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -0.0]);
+                    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                } else {
+                    let n = g.pick(&[u64::MAX, 1 << 40, good.len() as u64, 0, 1, header as u64]);
+                    b[..8].copy_from_slice(&n.to_le_bytes());
+                }
+                b
+            }
+        };
+        let before = fingerprint(&mut t, &image);
+        let loaded = tally.run(&format!("file case {i}"), || {
+            let (file_spec, params) = weights::from_safetensors(&bytes)?;
+            if file_spec != spec {
+                // The page builds a new session for another architecture: it must build.
+                gradient_garden::cpu::Inference::new(&file_spec, &params)?.probabilities(&image)?;
+                return Ok(false);
+            }
+            t.load_params(&params)?;
+            Ok(true)
+        });
+        if loaded != Some(true) {
+            assert_eq!(
+                fingerprint(&mut t, &image),
+                before,
+                "file case {i} was refused but changed the model"
+            );
+        }
+    }
+    tally.report("model files (.safetensors)");
+    assert!(tally.refused > 100, "most mutations are refused");
+}
+
+#[test]
+fn settings_are_accepted_or_refused_and_a_refusal_changes_nothing() {
+    let mut g = Gen(0x5eed_0003);
+    let (mut built, mut live) = (Tally::default(), Tally::default());
+    let spec = small_spec();
+    let d = data(&mut g, 96);
+    let image = vec![0.25; 784];
+    let mut t = trainer(
+        &spec,
+        TrainerConfig {
+            batch: 8,
+            ..TrainerConfig::default()
+        },
+        &d,
+    )
+    .unwrap();
+    for i in 0..300 {
+        let kind = g.pick(&[
+            OptimizerKind::Adam,
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum,
+        ]);
+        let optimizer = OptimizerConfig {
+            kind,
+            lr: g.nasty_f32(),
+            weight_decay: if g.below(2) == 0 { 0.0 } else { g.nasty_f32() },
+            momentum: if g.below(2) == 0 { 0.9 } else { g.nasty_f32() },
+            ..OptimizerConfig::default()
+        };
+        // A new trainer: every setting at once (only a few per case are usually off).
+        let config = TrainerConfig {
+            batch: if g.below(2) == 0 { 8 } else { g.nasty_usize() },
+            optimizer,
+            seed: g.pick(&[1, 0, u32::MAX as u64, u32::MAX as u64 + 1, u64::MAX]),
+            shuffle: true,
+            augment: Augment {
+                shift: if g.below(2) == 0 { 0.0 } else { g.nasty_f32() },
+                rotate: if g.below(2) == 0 { 0.0 } else { g.nasty_f32() },
+            },
+            validation: if g.below(2) == 0 { 0.1 } else { g.nasty_f32() },
+        };
+        let what = format!("case {i}: {config:?}");
+        // Small batches only get built (a valid batch of 1024 needs more data than these 96).
+        built.run(&what, || {
+            gradient_garden::limits::check_trainer(&config)?;
+            if config.batch <= 16 {
+                let mut fresh = trainer(&spec, config.clone(), &d)?;
+                fresh.step()?;
+                block_on(fresh.poll())?;
+            }
+            Ok(())
+        });
+        // The same values as live changes to a running trainer.
+        let before = fingerprint(&mut t, &image);
+        let changed = live.run(&what, || {
+            t.set_optimizer(optimizer)?;
+            t.set_augment(config.augment)?;
+            Ok(())
+        });
+        if changed.is_none() {
+            let after = fingerprint(&mut t, &image);
+            // A refused optimizer changes nothing; an accepted optimizer with a refused augment
+            // keeps the new optimizer (two calls, as the page makes them), so compare the answer.
+            assert_eq!(after.1, before.1, "{what}: refused but the model changed");
+            if t.config().optimizer != optimizer {
+                assert_eq!(
+                    after.0, before.0,
+                    "{what}: refused but the settings changed"
+                );
+            }
+        }
+        // Put back sane settings for the next case.
+        t.set_optimizer(OptimizerConfig::default()).unwrap();
+        t.set_augment(Augment::default()).unwrap();
+    }
+    built.report("trainer settings (new trainer)");
+    live.report("optimizer + augment (live change)");
+    assert!(built.accepted > 5 && built.refused > 100 && live.accepted > 5 && live.refused > 50);
+}
+
+#[test]
+fn images_are_accepted_or_refused_and_a_refusal_changes_nothing() {
+    let mut g = Gen(0x5eed_0004);
+    let mut tally = Tally::default();
+    let spec = small_spec();
+    let d = data(&mut g, 64);
+    let mut t = trainer(
+        &spec,
+        TrainerConfig {
+            batch: 8,
+            ..TrainerConfig::default()
+        },
+        &d,
+    )
+    .unwrap();
+    let fixed = vec![0.5; 784];
+    let before = fingerprint(&mut t, &fixed);
+    for i in 0..300 {
+        let len = g.pick(&[784, 784, 784, 0, 1, 783, 785, 1568]);
+        let mut image: Vec<f32> = (0..len)
+            .map(|_| (g.next() >> 40) as f32 / (1u64 << 24) as f32)
+            .collect();
+        for _ in 0..g.below(3) {
+            if !image.is_empty() {
+                let at = g.below(image.len());
+                image[at] = g.nasty_f32();
+            }
+        }
+        let what = format!("image case {i}: {} values", image.len());
+        tally.run(&what, || {
+            let probs = block_on(t.predict(&image))?;
+            assert!(
+                probs.iter().all(|p| p.is_finite()),
+                "{what}: accepted but not finite"
+            );
+            let layers = block_on(t.activations(&image))?;
+            assert_eq!(layers.len(), spec.layers.len());
+            Ok(())
+        });
+        assert_eq!(
+            fingerprint(&mut t, &fixed),
+            before,
+            "{what} changed the model"
+        );
+    }
+    tally.report("images (predict + activations)");
+    assert!(tally.accepted > 50 && tally.refused > 50);
+}
