@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::labs::compress::{evaluate_setting, Setting};
 use crate::labs::fit::{fit_loglog, fit_power_law, FitPoint};
 use crate::labs::int8::QuantizedModel as Int8Model;
-use crate::labs::prune::{prune_magnitude, PruneScope};
+use crate::labs::prune::{prune_model, PruneScope};
 use crate::labs::scaling::{ScalingSweep as Sweep, SweepConfig};
 use crate::weights;
 use futures_util::lock::Mutex;
@@ -154,7 +154,7 @@ pub fn pruned_safetensors(
 ) -> std::result::Result<Uint8Array, JsValue> {
     let (spec, params) = weights::from_safetensors(weights_bytes).map_err(js_err)?;
     let scope = PruneScope::parse(scope.as_deref().unwrap_or("global")).map_err(js_err)?;
-    let pruned = prune_magnitude(&params, sparsity, scope).map_err(js_err)?;
+    let pruned = prune_model(&spec, &params, sparsity, scope).map_err(js_err)?;
     let bytes = weights::to_safetensors(&spec, &pruned).map_err(js_err)?;
     Ok(Uint8Array::from(&bytes[..]))
 }
@@ -175,7 +175,7 @@ impl QuantizedModel {
     ) -> std::result::Result<QuantizedModel, JsValue> {
         let (spec, mut params) = weights::from_safetensors(bytes).map_err(js_err)?;
         if let Some(s) = sparsity {
-            params = prune_magnitude(&params, s, PruneScope::Global).map_err(js_err)?;
+            params = prune_model(&spec, &params, s, PruneScope::Global).map_err(js_err)?;
         }
         Ok(Self {
             model: Int8Model::quantize(&spec, &params).map_err(js_err)?,

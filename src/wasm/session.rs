@@ -321,20 +321,6 @@ pub(super) fn activations_to_js(layers: &[crate::spec::LayerSpec], outputs: &[Te
         .iter()
         .zip(layers)
         .enumerate()
-        .map(|(i, (t, layer))| tensor_to_js(&format!("{i} {}", layer_kind(layer)), t))
+        .map(|(i, (t, layer))| tensor_to_js(&format!("{i} {}", layer.kind_name()), t))
         .collect()
-}
-
-fn layer_kind(layer: &crate::spec::LayerSpec) -> &'static str {
-    use crate::spec::LayerSpec::*;
-    match layer {
-        Dense { .. } => "dense",
-        Conv2d { .. } => "conv2d",
-        MaxPool2d { .. } => "max_pool2d",
-        Flatten => "flatten",
-        Dropout { .. } => "dropout",
-        Relu => "relu",
-        Sigmoid => "sigmoid",
-        Tanh => "tanh",
-    }
 }

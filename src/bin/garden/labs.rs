@@ -3,7 +3,7 @@ use crate::cli::{AxisArg, CompressArgs, FamilyArg, ScalingArgs};
 use crate::{json, load, read, write};
 use gradient_garden::labs::compress::{evaluate_setting, Setting};
 use gradient_garden::labs::int8::QuantizedModel;
-use gradient_garden::labs::prune::prune_magnitude;
+use gradient_garden::labs::prune::prune_model;
 use gradient_garden::labs::scaling::{fit_points, Axis, Family, ScalingSweep, SweepConfig};
 use gradient_garden::weights;
 use pollster::block_on;
@@ -90,7 +90,7 @@ pub fn compress(args: &CompressArgs) -> Result<(), String> {
     }
     if let Some(out) = &args.export_pruned {
         let sparsity = args.sparsity.ok_or("--export-pruned needs --sparsity S")?;
-        let pruned = prune_magnitude(&params, sparsity, scope).map_err(|e| e.to_string())?;
+        let pruned = prune_model(&spec, &params, sparsity, scope).map_err(|e| e.to_string())?;
         let file = weights::to_safetensors(&spec, &pruned).map_err(|e| e.to_string())?;
         write(out, &file)?;
         json(
