@@ -50,3 +50,43 @@ pub struct Param {
     pub name: String,
     pub tensor: Tensor,
 }
+
+/// The values of `params` one after another, in their order: the flat layout the split steps
+/// send between workers (`paramsFlat`) and the inference `Model` loads.
+pub fn flatten(params: &[Param]) -> Vec<f32> {
+    params
+        .iter()
+        .flat_map(|p| p.tensor.data.iter().copied())
+        .collect()
+}
+
+/// Overwrite `params`, in place and in order, from a [`flatten`]ed vector of the same length.
+pub fn copy_from_flat(params: &mut [Param], flat: &[f32]) -> Result<()> {
+    let total: usize = params.iter().map(|p| p.tensor.len()).sum();
+    if flat.len() != total {
+        return Err(Error::Shape(format!(
+            "{} values for {total} parameters",
+            flat.len()
+        )));
+    }
+    let mut rest = flat;
+    for p in params {
+        let (head, tail) = rest.split_at(p.tensor.len());
+        p.tensor.data.copy_from_slice(head);
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// `flat` cut into tensors of `shapes` (name, shape), in that order: the inverse of [`flatten`].
+pub fn unflatten(shapes: Vec<(String, Vec<usize>)>, flat: &[f32]) -> Result<Vec<Param>> {
+    let mut params: Vec<Param> = shapes
+        .into_iter()
+        .map(|(name, shape)| Param {
+            name,
+            tensor: Tensor::zeros(&shape),
+        })
+        .collect();
+    copy_from_flat(&mut params, flat)?;
+    Ok(params)
+}

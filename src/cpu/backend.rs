@@ -1,6 +1,7 @@
 //! `CpuBackend`: the reference implementation of [`Backend`]. Everything happens synchronously;
 //! the async methods just compute and return.
 use super::augment::gather_batch;
+use super::inference::layer_outputs;
 use super::loss::LossResult;
 use super::model::{order_params, Model, Workspace};
 use super::optimizer::OptimizerState;
@@ -8,7 +9,7 @@ use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
-use crate::tensor::{Param, Tensor};
+use crate::tensor::{copy_from_flat, Param, Tensor};
 use std::ops::Range;
 
 /// One part's share of a data-parallel step's metrics; parts add up field by field (in part
@@ -186,19 +187,7 @@ impl CpuBackend {
     /// Overwrite every parameter, in place, from `flat` (state_dict order, [`Self::param_len`]
     /// values). Like [`Backend::write_params`], the optimizer state and step count restart.
     pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
-        if flat.len() != self.param_len() {
-            return Err(Error::Shape(format!(
-                "{} values for {} parameters",
-                flat.len(),
-                self.param_len()
-            )));
-        }
-        let mut rest = flat;
-        for p in &mut self.model.params {
-            let (head, tail) = rest.split_at(p.tensor.data.len());
-            p.tensor.data.copy_from_slice(head);
-            rest = tail;
-        }
+        copy_from_flat(&mut self.model.params, flat)?;
         self.opt.reset();
         self.step = 0;
         self.update_norms.clear();
@@ -414,15 +403,7 @@ impl Backend for CpuBackend {
         let mut ws = self.model.workspace(1);
         ws.input.copy_from_slice(image);
         self.model.forward(&mut ws, None);
-        Ok(ws
-            .acts
-            .into_iter()
-            .zip(&self.model.shapes)
-            .map(|(data, shape)| Tensor {
-                shape: shape.clone(),
-                data,
-            })
-            .collect())
+        Ok(layer_outputs(&self.model, &ws))
     }
 
     async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {

@@ -21,6 +21,7 @@ pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod gemm;
+pub mod inference;
 pub mod loss;
 pub mod model;
 pub mod optimizer;
@@ -33,6 +34,7 @@ pub use conv::{
     conv2d_backward, conv2d_backward_reference, conv2d_forward, conv2d_forward_reference,
     Conv2dDims,
 };
+pub use inference::Inference;
 pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
 pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout_scale};
 pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};

@@ -5,7 +5,7 @@ use super::{random_transform, Trainer};
 use crate::backend::{Backend, Engine, TrainBatch};
 use crate::cpu::{CpuBackend, PartMetrics};
 use crate::error::{Error, Result};
-use crate::tensor::{Param, Tensor};
+use crate::tensor::{flatten, unflatten, Param};
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -100,14 +100,9 @@ impl Trainer {
     /// All parameters flat in state_dict order (the layout of [`Trainer::part_gradients`]).
     pub async fn params_flat(&mut self) -> Result<Vec<f32>> {
         if let Engine::Cpu(cpu) = &self.engine {
-            return Ok(cpu
-                .params()
-                .iter()
-                .flat_map(|p| p.tensor.data.iter().copied())
-                .collect());
+            return Ok(flatten(cpu.params()));
         }
-        let params = self.engine.read_params().await?;
-        Ok(params.into_iter().flat_map(|p| p.tensor.data).collect())
+        Ok(flatten(&self.engine.read_params().await?))
     }
 
     /// The CPU backend's parameters in state_dict order, without a copy (for writing them
@@ -123,40 +118,10 @@ impl Trainer {
         if let Engine::Cpu(cpu) = &mut self.engine {
             cpu.set_params_flat(flat)?;
         } else {
-            let params = unflatten(&self.spec, flat)?;
+            let params = unflatten(self.spec.param_shapes()?, flat)?;
             self.engine.write_params(&params)?;
         }
         self.backend_base = self.steps_enqueued;
         Ok(())
     }
-}
-
-/// `flat` cut into the spec's parameter tensors, in state_dict order.
-fn unflatten(spec: &crate::spec::ModelSpec, flat: &[f32]) -> Result<Vec<Param>> {
-    let shapes = spec.param_shapes()?;
-    let total: usize = shapes
-        .iter()
-        .map(|(_, s)| s.iter().product::<usize>())
-        .sum();
-    if flat.len() != total {
-        return Err(Error::Shape(format!(
-            "{} values for {total} parameters",
-            flat.len()
-        )));
-    }
-    let mut rest = flat;
-    Ok(shapes
-        .into_iter()
-        .map(|(name, shape)| {
-            let (head, tail) = rest.split_at(shape.iter().product());
-            rest = tail;
-            Param {
-                name,
-                tensor: Tensor {
-                    shape,
-                    data: head.to_vec(),
-                },
-            }
-        })
-        .collect())
 }

@@ -20,6 +20,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+mod model;
+pub use model::Model;
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -340,13 +343,7 @@ impl Session {
             }
             let layers = inner.trainer.spec().layers.clone();
             let outputs = inner.trainer.engine().activations(&pixels).await?;
-            let list: Array = outputs
-                .iter()
-                .zip(&layers)
-                .enumerate()
-                .map(|(i, (t, layer))| tensor_to_js(&format!("{i} {}", layer_kind(layer)), t))
-                .collect();
-            Ok(list.into())
+            Ok(activations_to_js(&layers, &outputs).into())
         })
     }
 
@@ -399,6 +396,16 @@ impl Session {
             Ok(JsValue::UNDEFINED)
         })
     }
+}
+
+/// Layer outputs as `[{name, shape, data}]`, named like "0 conv2d".
+pub(crate) fn activations_to_js(layers: &[crate::spec::LayerSpec], outputs: &[Tensor]) -> Array {
+    outputs
+        .iter()
+        .zip(layers)
+        .enumerate()
+        .map(|(i, (t, layer))| tensor_to_js(&format!("{i} {}", layer_kind(layer)), t))
+        .collect()
 }
 
 fn layer_kind(layer: &crate::spec::LayerSpec) -> &'static str {

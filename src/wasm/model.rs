@@ -1,0 +1,77 @@
+//! `Model`: a trained network for prediction only (see [`crate::cpu::Inference`]). Synchronous:
+//! one image's forward pass on the CPU takes well under a millisecond for the presets, so the
+//! drawing pad calls it on every stroke without a Promise.
+//!
+//! ```js
+//! const model = Model.fromSpec(presetSpec("mlp"), await session.paramsFlat());
+//! model.predict(pixels);          // Float32Array(10), probabilities
+//! model.setWeights(await session.paramsFlat());
+//! const other = Model.fromSafetensors(bytes);
+//! ```
+use super::{activations_to_js, js_err, to_js};
+use crate::cpu::Inference;
+use crate::error::Error;
+use crate::spec::ModelSpec;
+use js_sys::{Array, Float32Array};
+use wasm_bindgen::prelude::*;
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+#[wasm_bindgen]
+pub struct Model {
+    inner: Inference,
+}
+
+#[wasm_bindgen]
+impl Model {
+    /// `spec` as `presetSpec` returns it; `weights` flat in state-dict order, as
+    /// `Session.paramsFlat` gives them.
+    #[wasm_bindgen(js_name = fromSpec)]
+    pub fn from_spec(spec: JsValue, weights: &[f32]) -> JsResult<Model> {
+        let spec: ModelSpec =
+            serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
+        let inner = Inference::from_flat(&spec, weights).map_err(js_err)?;
+        Ok(Model { inner })
+    }
+
+    /// The model of a `.safetensors` file; its spec comes from the file (as `inspectWeights`).
+    #[wasm_bindgen(js_name = fromSafetensors)]
+    pub fn from_safetensors(bytes: &[u8]) -> JsResult<Model> {
+        let inner = Inference::from_safetensors(bytes).map_err(js_err)?;
+        Ok(Model { inner })
+    }
+
+    /// New weights for the same model, in the layout of `fromSpec`.
+    #[wasm_bindgen(js_name = setWeights)]
+    pub fn set_weights(&mut self, weights: &[f32]) -> JsResult<()> {
+        self.inner.set_flat(weights).map_err(js_err)
+    }
+
+    /// Ten class probabilities for 784 pixels in [0, 1].
+    pub fn predict(&mut self, pixels: &[f32]) -> JsResult<Float32Array> {
+        let probs = self.inner.probabilities(pixels).map_err(js_err)?;
+        Ok(Float32Array::from(&probs[..]))
+    }
+
+    /// The ten raw network outputs (before the softmax).
+    pub fn logits(&mut self, pixels: &[f32]) -> JsResult<Float32Array> {
+        let logits = self.inner.logits(pixels).map_err(js_err)?;
+        Ok(Float32Array::from(&logits[..]))
+    }
+
+    /// Every layer's output: `[{name, shape, data}]`, name like "0 conv2d" (as
+    /// `Session.activations`).
+    pub fn activations(&mut self, pixels: &[f32]) -> JsResult<Array> {
+        let outputs = self.inner.activations(pixels).map_err(js_err)?;
+        Ok(activations_to_js(&self.inner.spec().layers, &outputs))
+    }
+
+    pub fn spec(&self) -> JsResult<JsValue> {
+        to_js(self.inner.spec())
+    }
+
+    #[wasm_bindgen(js_name = parameterCount)]
+    pub fn parameter_count(&self) -> usize {
+        self.inner.parameter_count()
+    }
+}
