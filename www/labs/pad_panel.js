@@ -1,7 +1,8 @@
 // The drawing pad of the compression panel: a digit drawn here is classified by the original
 // (float) model and by the setting chosen under "compressed", side by side, and that setting can
-// be downloaded. Both models live in the pad worker, so a long evaluation in the compression
-// worker never delays a prediction.
+// be downloaded. Both models live in the pad worker (the float one as the inference-only wasm
+// `Model`, int8 as `QuantizedModel`), so a long evaluation in the compression worker never
+// delays a prediction.
 import { DrawPad } from "../js/draw.js";
 import { alphaOf, toMnist } from "../js/preprocess.js";
 import { transfer } from "../js/rpc.js";

@@ -4,11 +4,10 @@
 // arrival order; the page drives every loop one step per call (one sweep point, one compression
 // setting), so stopping is simply not asking for the next one.
 import init, {
-  Dataset,
   LabData,
+  Model,
   QuantizedModel,
   ScalingSweep,
-  Session,
   compress,
   inspectWeights,
   prunedSafetensors,
@@ -28,7 +27,7 @@ const lab = {
   data: null, // MNIST (train and test), loaded on first need
   sweep: null, // the ScalingSweep in progress
   weights: null, // the float .safetensors the compression lab works on
-  pad: { original: null, compressed: null }, // predictors: {predict(pixels), free()}
+  pad: { original: null, compressed: null }, // a Model and a Model or QuantizedModel
 };
 
 async function fetchBytes(path) {
@@ -45,39 +44,6 @@ async function mnist() {
   return lab.data;
 }
 
-/** A one-image IDX pair: Session.create needs a data set; the pad's sessions never train. */
-let tiny = null;
-function tinyDataset() {
-  if (tiny) return tiny;
-  const images = new Uint8Array(16 + 784);
-  const labels = new Uint8Array(8 + 1);
-  const dv = new DataView(images.buffer);
-  dv.setUint32(0, 0x803);
-  dv.setUint32(4, 1);
-  dv.setUint32(8, 28);
-  dv.setUint32(12, 28);
-  const lv = new DataView(labels.buffer);
-  lv.setUint32(0, 0x801);
-  lv.setUint32(4, 1);
-  tiny = Dataset.fromIdx(images, labels, images, labels);
-  return tiny;
-}
-
-/**
- * A predictor for a float .safetensors: `{predict(pixels) -> probabilities, free()}`. The one
- * place the pad meets the float engine: an inference-only CPU Session for now; the wasm `Model`
- * (Model.fromSafetensors, a synchronous predict) replaces it here once it lands.
- */
-async function floatPredictor(bytes) {
-  const session = await Session.create({ backend: "cpu", batch: 1, validation: 0 }, tinyDataset(), bytes);
-  return { predict: (pixels) => session.predict(pixels), free: () => session.free() };
-}
-
-/** A predictor running the real int8 forward pass of a QuantizedModel. */
-function int8Predictor(model) {
-  return { predict: (pixels) => model.predict(pixels), free: () => model.free() };
-}
-
 /** A float .safetensors' spec, or a readable error (an int8 export is named as such). */
 function checkFloat(bytes) {
   try {
@@ -92,20 +58,23 @@ function checkFloat(bytes) {
   }
 }
 
-/** The file a compression `setting` turns float `bytes` into, and (when asked) a predictor for it. */
-async function compressed(bytes, setting, scope, { predictor = true } = {}) {
+/**
+ * The file a compression `setting` turns float `bytes` into and, when asked, a model that
+ * predicts with it: the inference-only wasm `Model` for a float file (f32, pruned), the
+ * `QuantizedModel` (a real int8 forward pass) for int8. Both have predict(pixels) -> ten
+ * probabilities, synchronous, and free().
+ */
+function compressed(bytes, setting, scope, { predictor = true } = {}) {
   if (setting.kind === "f32" || setting.kind === "prune") {
     const file = setting.kind === "f32" ? bytes.slice() : prunedSafetensors(bytes, setting.sparsity, scope);
-    return { file, predictor: predictor ? await floatPredictor(file) : null };
+    return { file, model: predictor ? Model.fromSafetensors(file) : null };
   }
   const source = setting.kind === "int8_prune" ? prunedSafetensors(bytes, setting.sparsity, scope) : bytes;
   const q = QuantizedModel.fromWeights(source);
   const file = q.exportSafetensors();
-  if (!predictor) {
-    q.free();
-    return { file, predictor: null };
-  }
-  return { file, predictor: int8Predictor(q) };
+  if (predictor) return { file, model: q };
+  q.free();
+  return { file, model: null };
 }
 
 function freePad(which) {
@@ -152,33 +121,32 @@ const ops = {
     return row;
   },
 
-  async exportModel({ setting, scope }) {
+  exportModel({ setting, scope }) {
     if (!lab.weights) throw new Error("no model loaded");
-    const { file } = await compressed(lab.weights, setting, scope, { predictor: false });
+    const { file } = compressed(lab.weights, setting, scope, { predictor: false });
     return transfer(file, [file.buffer]);
   },
 
   /** The pad: the original model and `setting` of it, ready to predict. */
-  async padLoad({ bytes, setting, scope }) {
+  padLoad({ bytes, setting, scope }) {
     checkFloat(bytes);
     freePad("original");
     freePad("compressed");
-    lab.pad.original = await floatPredictor(bytes);
-    lab.pad.compressed = (await compressed(bytes, setting, scope)).predictor;
+    lab.pad.original = Model.fromSafetensors(bytes);
+    lab.pad.compressed = compressed(bytes, setting, scope).model;
     return true;
   },
 
-  async padSetting({ bytes, setting, scope }) {
+  padSetting({ bytes, setting, scope }) {
     freePad("compressed");
-    lab.pad.compressed = (await compressed(bytes, setting, scope)).predictor;
+    lab.pad.compressed = compressed(bytes, setting, scope).model;
     return true;
   },
 
-  async predict({ pixels }) {
+  predict({ pixels }) {
     const { original, compressed: other } = lab.pad;
     if (!original || !other) throw new Error("the pad has no model yet");
-    const [a, b] = [await original.predict(pixels), await other.predict(pixels)];
-    return { original: Array.from(a), compressed: Array.from(b) };
+    return { original: Array.from(original.predict(pixels)), compressed: Array.from(other.predict(pixels)) };
   },
 };
 
