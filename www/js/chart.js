@@ -63,8 +63,8 @@ export class LineChart {
     }
     if (log) {
       // Whole decades: a gradient norm reads against powers of ten.
-      yMin = Math.floor(yMin);
-      yMax = Math.ceil(yMax);
+      yMin = Math.floor(yMin) + 0; // + 0: Math.ceil(-0.5) is -0
+      yMax = Math.ceil(yMax) + 0;
     }
     return { x: [xMin, xMax], y: [yMin, yMax], empty, log };
   }
