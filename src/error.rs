@@ -17,6 +17,9 @@ pub enum Error {
     Gpu(String),
     #[error("loss became {0}: the learning rate is probably too high")]
     NonFinite(String),
+    /// Finite but far above where the run started, for a while (src/trainer/divergence.rs).
+    #[error("training diverged: {0}")]
+    Diverged(String),
     #[error("invalid setting: {0}")]
     Config(String),
 }

@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod cpu;
 pub mod data;
+pub mod engine;
 pub mod error;
 pub mod gpu;
 pub mod init;
@@ -22,6 +23,7 @@ pub mod wasm_labs;
 pub mod wasm_parallel;
 pub mod weights;
 
-pub use backend::{Backend, Engine};
+pub use backend::Backend;
+pub use engine::{build_engine, BackendChoice, Engine};
 pub use error::{Error, Result};
 pub use spec::ModelSpec;

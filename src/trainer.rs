@@ -1,8 +1,9 @@
 //! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
-use crate::backend::{softmax_rows, Backend, Engine, LayerStats, StepMetrics};
+use crate::backend::{softmax_rows, Backend, LayerStats, StepMetrics};
 use crate::data::batches::BatchPlan;
 use crate::data::mnist::Mnist;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
@@ -11,8 +12,11 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+mod divergence;
 mod parallel;
+pub use divergence::DivergenceWatch;
 pub use parallel::StepPlan;
+use std::collections::VecDeque;
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -83,12 +87,22 @@ pub struct Trainer {
     steps_enqueued: u64,
     /// Backends count steps from their last `write_params`; this is the total at that moment.
     backend_base: u64,
-    /// Learning rate each enqueued step ran with, so metrics read back later carry it.
-    lr_by_step: Vec<f32>,
-    history: Vec<StepRecord>,
-    /// The last parameters known to give a finite loss, to roll back to after a divergence.
+    /// Learning rate of each enqueued step whose metrics have not been read yet, oldest first,
+    /// so metrics read back later carry it (bounded by the backend's metrics ring).
+    lr_pending: VecDeque<(u64, f32)>,
+    /// The most recent [`HISTORY_KEEP`] steps (the page keeps the whole run, downsampled).
+    history: VecDeque<StepRecord>,
+    /// Weights followed by at least [`SNAPSHOT_EVERY`] healthy steps: the rollback target.
     last_good: Option<(u64, Vec<Param>)>,
+    /// The newest snapshot, promoted to `last_good` once the steps after it stay healthy.
+    candidate: Option<(u64, Vec<Param>)>,
+    /// No step since `candidate` was taken was unhealthy (non-finite or above the limit).
+    candidate_clean: bool,
+    watch: DivergenceWatch,
 }
+
+/// Steps of metric history the trainer itself keeps; hours of training must not grow memory.
+pub const HISTORY_KEEP: usize = 4096;
 
 /// How many steps pass between snapshots of known-good weights.
 const SNAPSHOT_EVERY: u64 = 50;
@@ -127,6 +141,13 @@ impl Trainer {
         };
         engine.upload_train_set(&train.images, &train.labels)?;
         let plan = BatchPlan::new(n_train, config.batch, config.shuffle, config.seed);
+        // The starting weights are the first rollback point (a rate that wrecks the very first
+        // update leaves nothing better); a GPU engine's are read back asynchronously, so its
+        // owner hands them over with `set_rollback_point`.
+        let start = match &engine {
+            Engine::Cpu(cpu) => Some((0, cpu.params().to_vec())),
+            _ => None,
+        };
         Ok(Self {
             engine,
             spec,
@@ -137,9 +158,12 @@ impl Trainer {
             validation,
             steps_enqueued: 0,
             backend_base: 0,
-            lr_by_step: Vec::new(),
-            history: Vec::new(),
-            last_good: None,
+            lr_pending: VecDeque::new(),
+            history: VecDeque::new(),
+            last_good: start,
+            candidate: None,
+            candidate_clean: true,
+            watch: DivergenceWatch::default(),
         })
     }
 
@@ -167,8 +191,15 @@ impl Trainer {
         self.steps_enqueued
     }
 
-    pub fn history(&self) -> &[StepRecord] {
-        &self.history
+    /// The most recent steps' records, oldest first (at most [`HISTORY_KEEP`]).
+    pub fn history(&self) -> Vec<StepRecord> {
+        self.history.iter().copied().collect()
+    }
+
+    /// Weights to roll back to if the run goes wrong before a healthy snapshot is taken (the
+    /// starting weights of a GPU engine, which cannot be read back synchronously).
+    pub fn set_rollback_point(&mut self, params: Vec<Param>) {
+        self.last_good = Some((self.steps_enqueued, params));
     }
 
     /// Change optimizer knobs; the next step uses them. Nothing is rebuilt.
@@ -192,12 +223,15 @@ impl Trainer {
     }
 
     fn record_step(&mut self) {
-        self.lr_by_step.push(self.config.optimizer.lr);
+        self.lr_pending
+            .push_back((self.steps_enqueued, self.config.optimizer.lr));
         self.steps_enqueued += 1;
     }
 
     /// Collect metrics of the steps run since the last call. A non-finite loss rolls the weights
-    /// back to the last good snapshot and returns `Error::NonFinite`; the history keeps the rest.
+    /// back to the last good snapshot and returns `Error::NonFinite`; a finite loss that stays
+    /// far above the run's start (see [`divergence`]) does the same with `Error::Diverged`. The
+    /// history keeps the steps before.
     pub async fn poll(&mut self) -> Result<Vec<StepRecord>> {
         let metrics = self.engine.take_metrics().await?;
         let mut fresh = Vec::with_capacity(metrics.len());
@@ -211,53 +245,92 @@ impl Trainer {
         {
             let step = self.backend_base + step;
             if !loss.is_finite() {
-                return Err(self.roll_back(step, loss).await);
+                let what = if loss.is_nan() { "NaN" } else { "infinite" };
+                return Err(self.roll_back(step, Error::NonFinite, what.into()).await);
+            }
+            if let Some(diverged) = self.watch.observe(loss) {
+                let why = diverged.explain(step, self.config.optimizer.lr);
+                return Err(self.roll_back(step, Error::Diverged, why).await);
+            }
+            if self.watch.over_limit() {
+                self.candidate_clean = false;
             }
             let record = StepRecord {
                 step,
                 epoch: (step / steps_per_epoch) as usize,
                 loss,
                 accuracy: correct as f32 / samples.max(1) as f32,
-                lr: self
-                    .lr_by_step
-                    .get(step as usize)
-                    .copied()
-                    .unwrap_or(self.config.optimizer.lr),
+                lr: self.lr_of(step),
             };
-            self.history.push(record);
+            if self.history.len() == HISTORY_KEEP {
+                self.history.pop_front();
+            }
+            self.history.push_back(record);
             fresh.push(record);
         }
         let due = self
-            .last_good
+            .candidate
             .as_ref()
             .is_none_or(|(s, _)| self.steps_enqueued >= s + SNAPSHOT_EVERY);
-        if due && !fresh.is_empty() {
+        if due && !fresh.is_empty() && self.watch.trusted() {
             let params = self.engine.read_params().await?;
             if params
                 .iter()
                 .all(|p| p.tensor.data.iter().all(|v| v.is_finite()))
             {
-                self.last_good = Some((self.steps_enqueued, params));
+                // The old candidate has now been followed by SNAPSHOT_EVERY steps: if all were
+                // healthy it is worth rolling back to.
+                if self.candidate_clean {
+                    if let Some(c) = self.candidate.take() {
+                        self.last_good = Some(c);
+                    }
+                }
+                self.candidate = Some((self.steps_enqueued, params));
+                self.candidate_clean = true;
             }
         }
         Ok(fresh)
     }
 
-    async fn roll_back(&mut self, step: u64, loss: f32) -> Error {
+    /// The learning rate step `step` ran with (recorded when it was enqueued).
+    fn lr_of(&mut self, step: u64) -> f32 {
+        while let Some(&(s, lr)) = self.lr_pending.front() {
+            if s > step {
+                break;
+            }
+            self.lr_pending.pop_front();
+            if s == step {
+                return lr;
+            }
+        }
+        self.config.optimizer.lr
+    }
+
+    /// Back to the newest weights that were followed only by healthy steps; the watch restarts
+    /// from them. `kind` wraps the message (NaN or divergence).
+    async fn roll_back(&mut self, step: u64, kind: fn(String) -> Error, what: String) -> Error {
         // Drain whatever else is queued so the next poll starts clean.
         let _ = self.engine.take_metrics().await;
-        let what = if loss.is_nan() { "NaN" } else { "infinite" };
-        match self.last_good.clone() {
+        self.lr_pending.clear();
+        self.watch.restart();
+        let target = if self.candidate_clean {
+            self.candidate.clone().or_else(|| self.last_good.clone())
+        } else {
+            self.last_good.clone()
+        };
+        match target {
             Some((good_step, params)) => match self.engine.write_params(&params) {
                 Ok(()) => {
                     self.backend_base = self.steps_enqueued;
-                    Error::NonFinite(format!(
+                    self.candidate = Some((good_step, params));
+                    self.candidate_clean = true;
+                    kind(format!(
                         "{what} at step {step}; weights rolled back to those after step {good_step}"
                     ))
                 }
                 Err(e) => e,
             },
-            None => Error::NonFinite(format!("{what} at step {step}, before any good snapshot")),
+            None => kind(format!("{what} at step {step}, before any good snapshot")),
         }
     }
 
@@ -316,6 +389,9 @@ impl Trainer {
         self.engine.write_params(params)?;
         self.backend_base = self.steps_enqueued;
         self.last_good = Some((self.steps_enqueued, params.to_vec()));
+        self.candidate = None;
+        self.candidate_clean = true;
+        self.watch.restart();
         Ok(())
     }
 }

@@ -2,8 +2,9 @@
 //! the float reference, and accuracy measured on t10k after real training.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
-use gradient_garden::backend::{build_engine, Backend, BackendChoice};
+use gradient_garden::backend::Backend;
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::init::init_params;
 use gradient_garden::labs::compress::{evaluate_settings, float_logits, Setting};
 use gradient_garden::labs::int8::{QuantizedModel, QuantizedTensor};

@@ -4,8 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
-use gradient_garden::backend::BackendChoice;
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::BackendChoice;
 use gradient_garden::labs::scaling::{
     fit_points, width_spec, Axis, Family, ScalingSweep, SweepConfig,
 };

@@ -2,9 +2,10 @@
 //! weights or from a `.safetensors` file, it gives the trainer's logits for the same images, for
 //! both presets, after some training (so the weights are not the init's); bad input is an error.
 #![cfg(not(target_arch = "wasm32"))]
-use gradient_garden::backend::{Backend, Engine};
+use gradient_garden::backend::Backend;
 use gradient_garden::cpu::{CpuBackend, Inference};
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::Engine;
 use gradient_garden::init::init_params;
 use gradient_garden::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
 use gradient_garden::trainer::{Trainer, TrainerConfig};

@@ -4,9 +4,9 @@
 //! augmentation, an epoch boundary, a learning-rate change and a NaN rollback on the way.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
-use gradient_garden::backend::Engine;
 use gradient_garden::cpu::{CpuBackend, PartMetrics};
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::Engine;
 use gradient_garden::error::Error;
 use gradient_garden::init::init_params;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
@@ -238,7 +238,7 @@ fn a_diverging_split_run_rolls_back_like_a_one_worker_run() {
     );
     assert_same_records(&a, &b);
     assert!(b.iter().all(|r| r.loss.is_finite()));
-    assert_same_records(one.history(), main.history());
+    assert_same_records(&one.history(), &main.history());
 }
 
 #[test]

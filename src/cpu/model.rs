@@ -8,7 +8,7 @@ use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
 use super::pool::{maxpool2d_backward, maxpool2d_forward};
 use crate::error::{Error, Result};
-use crate::spec::{Activation, LayerSpec, Loss, ModelSpec, Padding, CLASSES, IMAGE_PIXELS};
+use crate::spec::{LayerSpec, Loss, ModelSpec, CLASSES, IMAGE_PIXELS};
 use crate::tensor::Param;
 
 /// A validated spec with its parameters, stored in state_dict order.
@@ -18,9 +18,13 @@ pub struct Model {
     /// Output shape of every layer, without the batch dimension.
     pub shapes: Vec<Vec<usize>>,
     pub params: Vec<Param>,
-    /// For each layer, the index in `params` of its weight (its bias follows it).
-    pub weight_of: Vec<Option<usize>>,
+    /// For each layer, the index in `params` of its first tensor (the rest follow it, in the
+    /// order its [`LayerSpec::params`] lists them); `None` for a layer without parameters.
+    pub first_param: Vec<Option<usize>>,
 }
+
+/// Images per forward pass in [`Model::logits`].
+const LOGITS_CHUNK: usize = 64;
 
 /// Per-batch-size buffers: every layer's output, pooling winners and two gradient buffers.
 #[derive(Clone, Debug)]
@@ -37,34 +41,19 @@ pub struct Workspace {
     grad_in: Vec<f32>,
 }
 
-fn activation_of(layer: &LayerSpec) -> Option<Activation> {
-    match layer {
-        LayerSpec::Relu => Some(Activation::Relu),
-        LayerSpec::Sigmoid => Some(Activation::Sigmoid),
-        LayerSpec::Tanh => Some(Activation::Tanh),
-        _ => None,
-    }
-}
-
 impl Model {
     pub fn new(spec: &ModelSpec, params: &[Param]) -> Result<Self> {
         let shapes = spec.shapes()?;
-        let mut weight_of = Vec::with_capacity(spec.layers.len());
-        let mut count = 0;
-        for layer in &spec.layers {
-            if matches!(layer, LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }) {
-                weight_of.push(Some(count));
-                count += 2;
-            } else {
-                weight_of.push(None);
-            }
-        }
+        let facts = spec.param_facts()?;
+        let first_param = (0..spec.layers.len())
+            .map(|i| facts.iter().position(|p| p.layer == i))
+            .collect();
         let params = order_params(spec, params)?;
         Ok(Self {
             spec: spec.clone(),
             shapes,
             params,
-            weight_of,
+            first_param,
         })
     }
 
@@ -89,11 +78,7 @@ impl Model {
             width: input[2],
             filters,
             kernel,
-            pad: if padding == Padding::Same {
-                kernel / 2
-            } else {
-                0
-            },
+            pad: LayerSpec::conv_pad(kernel, padding),
         }
     }
 
@@ -148,13 +133,13 @@ impl Model {
             let y = &mut rest[0];
             match *layer {
                 LayerSpec::Dense { units } => {
-                    let w = self.weight_of[i].expect("dense has a weight");
+                    let w = self.first_param[i].expect("dense has a weight");
                     let (weight, bias) =
                         (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
                     dense_forward(y, x, weight, bias, n, self.in_shape(i)[0], units);
                 }
                 LayerSpec::Conv2d { .. } => {
-                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let w = self.first_param[i].expect("conv2d has a weight");
                     let (weight, bias) =
                         (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
                     conv2d_forward(y, x, weight, bias, &self.conv_dims(i, n));
@@ -172,10 +157,33 @@ impl Model {
                     None => y.copy_from_slice(x),
                 },
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
-                    activation_forward(activation_of(layer).expect("activation"), y, x)
+                    activation_forward(layer.activation().expect("activation"), y, x)
                 }
             }
         }
+    }
+
+    /// Inference logits (`n * 10`) for `n` images of 784 values in [0, 1], in chunks of 64 so
+    /// the buffers stay small whatever `n` is.
+    pub fn logits(&self, images: &[f32]) -> Result<Vec<f32>> {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) {
+            return Err(Error::Shape(format!(
+                "{} values are not whole 784-pixel images",
+                images.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * CLASSES);
+        let mut ws = self.workspace(LOGITS_CHUNK);
+        for chunk in images.chunks(LOGITS_CHUNK * IMAGE_PIXELS) {
+            let m = chunk.len() / IMAGE_PIXELS;
+            if ws.n != m {
+                ws = self.workspace(m);
+            }
+            ws.input.copy_from_slice(chunk);
+            self.forward(&mut ws, None);
+            out.extend_from_slice(ws.acts.last().expect("a model has layers"));
+        }
+        Ok(out)
     }
 
     /// The loss of the last forward pass against `ws.labels`; leaves its gradient in `ws.grad_out`.
@@ -214,13 +222,13 @@ impl Model {
             let dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
             match *layer {
                 LayerSpec::Dense { units } => {
-                    let w = self.weight_of[i].expect("dense has a weight");
+                    let w = self.first_param[i].expect("dense has a weight");
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
                     dense_backward(dx, gw, gb, dy, x, weight, n, self.in_shape(i)[0], units);
                 }
                 LayerSpec::Conv2d { .. } => {
-                    let w = self.weight_of[i].expect("conv2d has a weight");
+                    let w = self.first_param[i].expect("conv2d has a weight");
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
                     conv2d_backward(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
@@ -242,7 +250,7 @@ impl Model {
                 }
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
                     let dx = dx.expect("i > 0");
-                    activation_backward(activation_of(layer).expect("activation"), dx, y, dy)
+                    activation_backward(layer.activation().expect("activation"), dx, y, dy)
                 }
             }
             std::mem::swap(&mut ws.grad_out, &mut ws.grad_in);

@@ -5,8 +5,7 @@
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
 use super::layout::{act_code, activation_of, view, MatmulShape};
-use super::net::Shared;
-use super::ops::{conv_dims, dropout, matmul, sum_reduce, weight_grad};
+use super::ops::{conv_dims, dropout, matmul, sum_reduce, weight_grad, Shared};
 use crate::error::Result;
 use crate::spec::{LayerSpec, ModelSpec};
 

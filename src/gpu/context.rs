@@ -1,40 +1,14 @@
 //! The device, queue and error capture shared by everything on the GPU, plus the few buffer and
 //! readback helpers the backend needs. Readback is asynchronous everywhere (`map_async` + a oneshot
 //! channel) because wasm cannot block; natively the device is polled to completion first.
-use super::kernels::Kernel;
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use wgpu::util::DeviceExt;
-
-/// 0: by adapter, 1: direct 4x4 only, 2: tiled, 3: direct by shape (for A/B profiling).
-static MATMUL_VARIANT: AtomicU8 = AtomicU8::new(0);
-
-/// Choose the matmul family for backends built after this call: `Some(Kernel::MatmulDirectWide)`
-/// barrier-free by shape (8x8 blocks where the product is big enough), `Some(Kernel::MatmulDirect)`
-/// barrier-free with 4x4 blocks only, `Some(Kernel::Matmul)` (or any other) tiled by shape, `None`
-/// by adapter (barrier-free by shape on software adapters in a browser). For benchmarks.
-pub fn set_matmul_variant(kernel: Option<Kernel>) {
-    let v = match kernel {
-        None => 0,
-        Some(Kernel::MatmulDirect) => 1,
-        Some(Kernel::MatmulDirectWide) => 3,
-        Some(_) => 2,
-    };
-    MATMUL_VARIANT.store(v, Ordering::Relaxed);
-}
-
-/// The barrier-free matmul family used on SwiftShader (see `MatmulShape::pick`).
-pub const DIRECT: Kernel = Kernel::MatmulDirectWide;
 
 pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub info: wgpu::AdapterInfo,
-    /// `Some(DIRECT)` (no workgroup memory, no barriers) for every product: on by
-    /// default on software adapters in the browser (SwiftShader), overridable with
-    /// [`set_matmul_variant`] (natively also `GARDEN_MATMUL=tiled|direct`).
-    pub direct_matmul: Option<Kernel>,
     /// The first uncaptured device error (validation, out of memory...), turned into a value by
     /// [`Gpu::check`] at the next API call instead of a panic.
     error: Arc<Mutex<Option<String>>>,
@@ -83,25 +57,11 @@ impl Gpu {
                 *slot = Some(e.to_string());
             }
         }));
-        let mut gpu = Self {
+        let gpu = Self {
             device,
             queue,
             info,
-            direct_matmul: None,
             error,
-        };
-        // Natively GARDEN_MATMUL=tiled|direct overrides the adapter rule (A/B benchmarks).
-        #[cfg(not(target_arch = "wasm32"))]
-        let env = std::env::var("GARDEN_MATMUL").ok();
-        #[cfg(target_arch = "wasm32")]
-        let env: Option<String> = None;
-        gpu.direct_matmul = match (MATMUL_VARIANT.load(Ordering::Relaxed), env.as_deref()) {
-            (1, _) => Some(Kernel::MatmulDirect),
-            (3, _) | (_, Some("direct")) => Some(DIRECT),
-            (2, _) | (_, Some("tiled")) => None,
-            // SwiftShader in the browser: barriers are very expensive (MLP 2.6x, CNN 2.3x faster
-            // with the direct matmul). Natively lavapipe runs the tiled kernels faster.
-            _ => (cfg!(target_arch = "wasm32") && gpu.is_fallback()).then_some(DIRECT),
         };
         Ok(gpu)
     }

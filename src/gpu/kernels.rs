@@ -249,17 +249,23 @@ pub fn source(kernel: Kernel) -> String {
 
 pub struct Pipelines {
     pipelines: Vec<(Kernel, wgpu::ComputePipeline)>,
+    /// The barrier-free matmul family every product uses, or `None` for the tiled kernels (see
+    /// `matmul_choice::for_adapter`).
+    pub direct_matmul: Option<Kernel>,
 }
 
 impl Pipelines {
-    /// Compile every kernel; a shader or pipeline error comes back as `Error::Gpu`.
-    pub async fn new(gpu: &Gpu) -> Result<Self> {
+    /// Compile every kernel; a shader or pipeline error comes back as `Error::Gpu`. Products
+    /// will use `direct_matmul` (`None`: the tiled kernels).
+    pub async fn new(gpu: &Gpu, direct_matmul: Option<Kernel>) -> Result<Self> {
         let all: Vec<Kernel> = TABLE
             .iter()
             .map(|e| e.0)
             .chain(VARIANTS.iter().map(|v| v.0))
             .collect();
-        Self::only(gpu, &all).await
+        let mut pipes = Self::only(gpu, &all).await?;
+        pipes.direct_matmul = direct_matmul;
+        Ok(pipes)
     }
 
     /// Compile only `kernels` (the matmul benchmark needs one).
@@ -300,7 +306,10 @@ impl Pipelines {
             return Err(Error::Gpu(format!("compiling the kernels: {e}")));
         }
         gpu.check()?;
-        Ok(Self { pipelines })
+        Ok(Self {
+            pipelines,
+            direct_matmul: None,
+        })
     }
 
     pub fn get(&self, kernel: Kernel) -> &wgpu::ComputePipeline {

@@ -20,9 +20,9 @@ impl ParamLayout {
     pub fn new(spec: &ModelSpec) -> Result<Self> {
         let mut tensors = Vec::new();
         let mut at = 0;
-        for (name, shape) in spec.param_shapes()? {
-            let n: usize = shape.iter().product();
-            tensors.push((name, shape, at));
+        for p in spec.param_facts()? {
+            let n: usize = p.fact.shape.iter().product();
+            tensors.push((p.name, p.fact.shape, at));
             at = (at + n).next_multiple_of(PARAM_ALIGN);
         }
         Ok(Self {
@@ -176,11 +176,34 @@ pub fn act_code(a: Activation) -> u32 {
     }
 }
 
+/// [`LayerSpec::activation`], under the name net.rs and backward.rs import; they can call the
+/// method directly and this alias then goes.
 pub fn activation_of(layer: &LayerSpec) -> Option<Activation> {
-    match layer {
-        LayerSpec::Relu => Some(Activation::Relu),
-        LayerSpec::Sigmoid => Some(Activation::Sigmoid),
-        LayerSpec::Tanh => Some(Activation::Tanh),
-        _ => None,
+    layer.activation()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_holds_the_spec_tensors_in_order_aligned_and_apart() {
+        for spec in [ModelSpec::mlp(), ModelSpec::cnn()] {
+            let layout = ParamLayout::new(&spec).unwrap();
+            let names: Vec<(String, Vec<usize>)> = layout
+                .tensors
+                .iter()
+                .map(|(n, s, _)| (n.clone(), s.clone()))
+                .collect();
+            assert_eq!(names, spec.param_shapes().unwrap());
+            let mut end = 0;
+            for (name, shape, at) in &layout.tensors {
+                assert_eq!(at % PARAM_ALIGN, 0, "{name}");
+                assert!(*at >= end, "{name} overlaps the tensor before it");
+                end = at + shape.iter().product::<usize>();
+                assert_eq!(layout.range(name), (*at, end - at));
+            }
+            assert!(layout.total >= end);
+        }
     }
 }

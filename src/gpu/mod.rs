@@ -7,6 +7,7 @@ mod backward;
 mod context;
 pub mod kernels;
 mod layout;
+mod matmul_choice;
 mod net;
 mod ops;
 pub mod probe;
@@ -19,9 +20,10 @@ use crate::tensor::Param;
 use context::Gpu;
 use kernels::{Dispatch, Kernel, Pipelines};
 use layout::ParamLayout;
-use net::{Net, Shared};
+use net::Net;
+use ops::Shared;
 
-pub use context::set_matmul_variant;
+pub use matmul_choice::set_matmul_variant;
 pub use probe::bench_matmul;
 
 /// Steps of metrics the GPU ring holds; `take_metrics` returns at most this many (the newest).
@@ -106,7 +108,7 @@ impl GpuBackend {
             return Err(Error::Config("the batch size must be at least 1".into()));
         }
         let gpu = Gpu::new().await?;
-        let pipes = Pipelines::new(&gpu).await?;
+        let pipes = Pipelines::new(&gpu, matmul_choice::for_adapter(&gpu)).await?;
         let layout = ParamLayout::new(spec)?;
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -134,11 +136,10 @@ impl GpuBackend {
         let single = Net::new(&gpu, &pipes, spec, &shared, 1, false, false)?;
         let chunk = Net::new(&gpu, &pipes, spec, &shared, INFER_CHUNK, false, true)?;
 
-        let mut train_tail = vec![ops::loss_dispatch(
+        let mut train_tail = vec![train.loss_dispatch(
             &gpu,
             &pipes,
             spec.loss,
-            &train,
             &batch_labels,
             &metrics,
             &step_uniform,

@@ -9,21 +9,13 @@
 use super::backward;
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::{act_code, activation_of, view, MatmulShape, ParamLayout};
-use super::ops::{conv_dims, dropout};
+use super::layout::{act_code, activation_of, view, MatmulShape};
+use super::ops::{conv_dims, dropout, Shared};
 use crate::error::Result;
-use crate::spec::{LayerSpec, ModelSpec};
+use crate::spec::{LayerSpec, Loss, ModelSpec};
 
 /// Dense layers of nets with at most this many rows use matvec.wgsl instead of the tiled matmul.
 pub const MATVEC_ROWS: usize = 4;
-
-/// Buffers the nets share: the model's parameters and (training only) gradients and step uniform.
-pub struct Shared<'a> {
-    pub params: &'a wgpu::Buffer,
-    pub grads: &'a wgpu::Buffer,
-    pub step: &'a wgpu::Buffer,
-    pub layout: &'a ParamLayout,
-}
 
 pub struct Net {
     pub batch: usize,
@@ -38,6 +30,39 @@ pub struct Net {
 }
 
 impl Net {
+    /// The loss dispatch of a training net: logits -> dlogits, and the step's metrics into the ring.
+    pub fn loss_dispatch(
+        &self,
+        gpu: &Gpu,
+        pipes: &Pipelines,
+        loss: Loss,
+        labels: &wgpu::Buffer,
+        metrics: &wgpu::Buffer,
+        step: &wgpu::Buffer,
+    ) -> Dispatch {
+        let kernel = match loss {
+            Loss::SoftmaxCrossEntropy => Kernel::LossSoftmaxCrossEntropy,
+            Loss::Mse => Kernel::LossMse,
+        };
+        let dlogits = self.dlogits.as_ref().expect("training net");
+        let bind = pipes.bind(
+            gpu,
+            kernel,
+            &[
+                self.output().as_entire_binding(),
+                labels.as_entire_binding(),
+                dlogits.as_entire_binding(),
+                metrics.as_entire_binding(),
+                step.as_entire_binding(),
+            ],
+        );
+        Dispatch {
+            kernel,
+            bind,
+            groups: [1, 1, 1],
+        }
+    }
+
     /// Lay out `spec` for `batch` samples. `training` adds dropout and the backward list; `fuse`
     /// folds a following activation into the dense/conv matmul (its pre-activation is then never
     /// stored, so `activations()` uses an unfused net).
@@ -134,7 +159,7 @@ impl Net {
                         (Kernel::Matvec, vec![bu, u, inp, act], [u, bu, 1])
                     } else {
                         {
-                            let k = mm.pick(gpu.direct_matmul);
+                            let k = mm.pick(pipes.direct_matmul);
                             (k, mm.words().to_vec(), mm.groups_for(k))
                         }
                     };
@@ -200,7 +225,7 @@ impl Net {
                         batches: bu,
                     };
                     let uni = gpu.uniform("conv fwd", &mm.words());
-                    let mk = mm.pick(gpu.direct_matmul);
+                    let mk = mm.pick(pipes.direct_matmul);
                     let bind = pipes.bind(
                         gpu,
                         mk,

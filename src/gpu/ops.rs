@@ -1,43 +1,18 @@
 //! Builders for single dispatches shared by the forward and backward passes: the matmul (with its
-//! split-K form for weight gradients), strided sums, dropout, the loss, and conv geometry. Each
+//! split-K form for weight gradients), strided sums, dropout and conv geometry, and the buffers
+//! every net shares. Each
 //! creates its small uniform once; the returned `Dispatch` is replayed every step.
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::MatmulShape;
-use super::net::{Net, Shared};
-use crate::spec::{Loss, Padding};
+use super::layout::{MatmulShape, ParamLayout};
+use crate::spec::Padding;
 
-/// The loss dispatch of a training net: logits -> dlogits, and the step's metrics into the ring.
-pub fn loss_dispatch(
-    gpu: &Gpu,
-    pipes: &Pipelines,
-    loss: Loss,
-    net: &Net,
-    labels: &wgpu::Buffer,
-    metrics: &wgpu::Buffer,
-    step: &wgpu::Buffer,
-) -> Dispatch {
-    let kernel = match loss {
-        Loss::SoftmaxCrossEntropy => Kernel::LossSoftmaxCrossEntropy,
-        Loss::Mse => Kernel::LossMse,
-    };
-    let dlogits = net.dlogits.as_ref().expect("training net");
-    let bind = pipes.bind(
-        gpu,
-        kernel,
-        &[
-            net.output().as_entire_binding(),
-            labels.as_entire_binding(),
-            dlogits.as_entire_binding(),
-            metrics.as_entire_binding(),
-            step.as_entire_binding(),
-        ],
-    );
-    Dispatch {
-        kernel,
-        bind,
-        groups: [1, 1, 1],
-    }
+/// Buffers the nets share: the model's parameters and (training only) gradients and step uniform.
+pub struct Shared<'a> {
+    pub params: &'a wgpu::Buffer,
+    pub grads: &'a wgpu::Buffer,
+    pub step: &'a wgpu::Buffer,
+    pub layout: &'a ParamLayout,
 }
 
 /// Geometry of one conv layer for `batch` samples.
@@ -101,7 +76,7 @@ pub fn matmul(
     c: wgpu::BindingResource,
 ) -> Dispatch {
     let uni = gpu.uniform("matmul", &mm.words());
-    let kernel = mm.pick(gpu.direct_matmul);
+    let kernel = mm.pick(pipes.direct_matmul);
     let bind = pipes.bind(gpu, kernel, &[a, b, bias, c, uni.as_entire_binding()]);
     Dispatch {
         kernel,
@@ -122,7 +97,7 @@ pub fn weight_grad(
     c: wgpu::BindingResource,
 ) -> Vec<Dispatch> {
     let (m, n, k) = (mm.m as usize, mm.n as usize, mm.k as usize);
-    let kernel = mm.pick(gpu.direct_matmul);
+    let kernel = mm.pick(pipes.direct_matmul);
     let tiles = m.div_ceil(MatmulShape::tile(kernel) as usize)
         * n.div_ceil(MatmulShape::tile_n(kernel) as usize);
     // Aim for ~128 workgroups, each walking at least 256 of K.

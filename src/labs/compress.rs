@@ -1,20 +1,23 @@
 //! The compression lab: accuracy against bytes for a list of settings, every one measured.
 //!
 //! - `f32`: the model as trained, 4 bytes per number.
-//! - `int8`: [`QuantizedModel`] evaluated by the int8 forward pass ([`super::quantized`]).
-//! - `prune`: magnitude pruning ([`super::prune`]) evaluated by the float CPU reference; bytes
-//!   count each weight tensor as CSR or dense f32, whichever is smaller.
+//! - `int8`: [`QuantizedModel`], the tensors the spec calls quantizable in int8, evaluated by the
+//!   CPU forward pass on the weights the int8 numbers stand for ([`super::quantized`]).
+//! - `prune`: magnitude pruning ([`super::prune`]) of the tensors the spec calls prunable,
+//!   evaluated by the float CPU reference; bytes count each of them as CSR or dense f32, whichever
+//!   is smaller.
 //! - `int8_prune`: prune first, then quantize the pruned weights (zeros stay exactly zero), run
 //!   on the int8 path; bytes: int8 CSR (1-byte values) or dense int8, plus the scales.
 use super::int8::QuantizedModel;
 use super::prune::{
-    best_storage, f32_model_bytes, prune_magnitude, weight_sparsity, PruneScope, Storage,
+    best_storage, f32_bytes_masked, prunable_mask, prune_masked, sparsity_masked, PruneScope,
+    Storage,
 };
 use crate::backend::softmax_rows;
 use crate::cpu::Model;
 use crate::data::mnist::Mnist;
 use crate::error::{Error, Result};
-use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::spec::{ModelSpec, CLASSES};
 use crate::tensor::Param;
 use crate::trainer::argmax;
 use serde::{Deserialize, Serialize};
@@ -75,21 +78,9 @@ pub struct CompressionResult {
     pub loss: f32,
 }
 
-/// Logits of the float CPU reference for `n` images, in chunks.
+/// Logits of the float CPU reference for `n` images.
 pub fn float_logits(spec: &ModelSpec, params: &[Param], images: &[f32]) -> Result<Vec<f32>> {
-    let model = Model::new(spec, params)?;
-    let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * CLASSES);
-    let mut ws = model.workspace(64);
-    for chunk in images.chunks(64 * IMAGE_PIXELS) {
-        let m = chunk.len() / IMAGE_PIXELS;
-        if ws.n != m {
-            ws = model.workspace(m);
-        }
-        ws.input.copy_from_slice(chunk);
-        model.forward(&mut ws, None);
-        out.extend_from_slice(ws.acts.last().expect("a model has layers"));
-    }
-    Ok(out)
+    Model::new(spec, params)?.logits(images)
 }
 
 /// Mean cross-entropy and accuracy of `logits` against `labels`.
@@ -118,11 +109,13 @@ pub fn int8_model_bytes(q: &QuantizedModel) -> (usize, Vec<Storage>) {
     (bytes, storage)
 }
 
-fn f32_storage(params: &[Param]) -> Vec<Storage> {
+/// How each prunable tensor of a (possibly pruned) f32 model ends up stored.
+fn f32_storage(params: &[Param], prunable: &[bool]) -> Vec<Storage> {
     params
         .iter()
-        .filter(|p| super::prune::is_weight(p))
-        .map(|p| {
+        .zip(prunable)
+        .filter(|(_, &prunable)| prunable)
+        .map(|(p, _)| {
             best_storage(
                 &p.tensor.shape,
                 p.tensor.data.iter().filter(|v| **v != 0.0).count(),
@@ -149,24 +142,25 @@ pub fn evaluate_setting(
     }
     let images = test.pixels_f32(0, n);
     let labels = &test.labels[..n];
+    let prunable = prunable_mask(spec, &params)?;
     let f32_bytes = 4 * params.iter().map(|p| p.tensor.len()).sum::<usize>();
     let pruned = match setting {
         Setting::Prune { sparsity } | Setting::Int8Prune { sparsity } => {
-            prune_magnitude(&params, sparsity, scope)?
+            prune_masked(&params, &prunable, sparsity, scope)?
         }
         Setting::F32 | Setting::Int8 => params.clone(),
     };
-    let (zeros, total) = weight_sparsity(&pruned);
+    let (zeros, total) = sparsity_masked(&pruned, &prunable);
     let (logits, bytes, storage) = match setting {
         Setting::F32 => (
             float_logits(spec, &pruned, &images)?,
             f32_bytes,
-            vec![Storage::Dense; params.len() / 2],
+            vec![Storage::Dense; prunable.iter().filter(|&&p| p).count()],
         ),
         Setting::Prune { .. } => (
             float_logits(spec, &pruned, &images)?,
-            f32_model_bytes(&pruned),
-            f32_storage(&pruned),
+            f32_bytes_masked(&pruned, &prunable),
+            f32_storage(&pruned, &prunable),
         ),
         Setting::Int8 | Setting::Int8Prune { .. } => {
             let q = QuantizedModel::quantize(spec, &pruned)?;

@@ -1,11 +1,13 @@
-//! Post-training int8 quantization: symmetric, one scale per output channel (row 0 of a PyTorch
-//! weight: a Linear's output unit, a Conv2d's filter). `scale = max|w_row| / 127`,
-//! `q = round(w / scale)` clamped to [-127, 127] (-128 is never used, so the range is symmetric),
-//! so `|w - q * scale| <= scale / 2` for every weight. Biases stay f32: they are few and they add
-//! straight into the accumulator.
+//! Post-training int8 quantization of the tensors the spec's layers call quantizable
+//! ([`crate::spec::ParamFact::quantizable`]: dense and conv weights): symmetric, one scale per
+//! output channel (row 0 of a PyTorch weight: a Linear's output unit, a Conv2d's filter).
+//! `scale = max|w_row| / 127`, `q = round(w / scale)` clamped to [-127, 127] (-128 is never
+//! used, so the range is symmetric), so `|w - q * scale| <= scale / 2` for every weight. Every other tensor (the biases) stays f32:
+//! they are few and they add straight into the accumulator.
 //!
-//! File format (safetensors): `"{i}.weight"` as I8 with the PyTorch shape, `"{i}.weight.scale"` as
-//! F32 `[out]`, `"{i}.bias"` as F32, the spec in the metadata like any weights file.
+//! File format (safetensors): a quantizable tensor `"{i}.weight"` as I8 with the PyTorch shape plus
+//! `"{i}.weight.scale"` as F32 `[out]`, every other tensor (`"{i}.bias"`) as F32, the spec in the
+//! metadata like any weights file.
 use crate::error::{Error, Result};
 use crate::spec::ModelSpec;
 use crate::tensor::{Param, Tensor};
@@ -81,13 +83,13 @@ impl QuantizedTensor {
     }
 }
 
-/// A model whose dense and conv weights are int8; everything else as in the float model.
+/// A model whose quantizable tensors are int8; everything else as in the float model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuantizedModel {
     pub spec: ModelSpec,
-    /// One per dense/conv layer, in layer order.
+    /// The quantizable tensors, in state_dict order.
     pub weights: Vec<QuantizedTensor>,
-    /// The f32 bias of each of those layers, same order.
+    /// Every other tensor, kept f32 (the biases), in state_dict order.
     pub biases: Vec<Param>,
 }
 
@@ -97,9 +99,12 @@ impl QuantizedModel {
         let params = crate::cpu::model::order_params(spec, params)?;
         let mut weights = Vec::new();
         let mut biases = Vec::new();
-        for pair in params.chunks(2) {
-            weights.push(QuantizedTensor::quantize(&pair[0].name, &pair[0].tensor));
-            biases.push(pair[1].clone());
+        for (p, f) in params.into_iter().zip(spec.param_facts()?) {
+            if f.fact.quantizable {
+                weights.push(QuantizedTensor::quantize(&p.name, &p.tensor));
+            } else {
+                biases.push(p);
+            }
         }
         Ok(Self {
             spec: spec.clone(),
@@ -110,17 +115,26 @@ impl QuantizedModel {
 
     /// The float parameters the int8 weights stand for (state_dict order).
     pub fn dequantize(&self) -> Vec<Param> {
-        self.weights
+        let (mut weights, mut floats) = (self.weights.iter(), self.biases.iter());
+        self.spec
+            .param_facts()
+            .expect("a quantized model's spec was checked when it was made")
             .iter()
-            .zip(&self.biases)
-            .flat_map(|(w, b)| {
-                [
+            .map(|f| {
+                if f.fact.quantizable {
+                    let w = weights
+                        .next()
+                        .expect("one int8 tensor per quantizable fact");
                     Param {
                         name: w.name.clone(),
                         tensor: w.dequantize(),
-                    },
-                    b.clone(),
-                ]
+                    }
+                } else {
+                    floats
+                        .next()
+                        .expect("one f32 tensor per other fact")
+                        .clone()
+                }
             })
             .collect()
     }
@@ -142,7 +156,7 @@ impl QuantizedModel {
         let bad = |e: safetensors::SafeTensorError| Error::Weights(e.to_string());
         let f32_bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
         let mut owned: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (w, b) in self.weights.iter().zip(&self.biases) {
+        for w in &self.weights {
             owned.push((
                 w.name.clone(),
                 Dtype::I8,
@@ -155,6 +169,8 @@ impl QuantizedModel {
                 vec![w.scales.len()],
                 f32_bytes(&w.scales),
             ));
+        }
+        for b in &self.biases {
             owned.push((
                 b.name.clone(),
                 Dtype::F32,
@@ -211,36 +227,40 @@ impl QuantizedModel {
             weights: Vec::new(),
             biases: Vec::new(),
         };
-        let shapes = spec.param_shapes()?;
-        for pair in shapes.chunks(2) {
-            let ((wname, wshape), (bname, bshape)) = (&pair[0], &pair[1]);
-            let q = read(wname, Dtype::I8, wshape)?
+        let facts = spec.param_facts()?;
+        for f in &facts {
+            let (name, shape) = (&f.name, &f.fact.shape);
+            if !f.fact.quantizable {
+                let data = floats(read(name, Dtype::F32, shape)?);
+                model.biases.push(Param {
+                    name: name.clone(),
+                    tensor: Tensor::new(shape.clone(), data)?,
+                });
+                continue;
+            }
+            let q = read(name, Dtype::I8, shape)?
                 .into_iter()
                 .map(|b| b as i8)
                 .collect();
-            let scales = floats(read(&format!("{wname}.scale"), Dtype::F32, &wshape[..1])?);
+            let scales = floats(read(&format!("{name}.scale"), Dtype::F32, &shape[..1])?);
             if scales.iter().any(|s| !s.is_finite() || *s < 0.0) {
                 return Err(bad(format!(
-                    "'{wname}.scale' holds a negative or non-finite scale"
+                    "'{name}.scale' holds a negative or non-finite scale"
                 )));
             }
-            let bias = floats(read(bname, Dtype::F32, bshape)?);
             model.weights.push(QuantizedTensor {
-                name: wname.clone(),
-                shape: wshape.clone(),
+                name: name.clone(),
+                shape: shape.clone(),
                 q,
                 scales,
             });
-            model.biases.push(Param {
-                name: bname.clone(),
-                tensor: Tensor::new(bshape.clone(), bias)?,
-            });
         }
-        if file.len() != shapes.len() / 2 * 3 {
+        // Each int8 tensor comes with its scales.
+        let expected = facts.len() + model.weights.len();
+        if file.len() != expected {
             return Err(bad(format!(
-                "the file has {} tensors, this int8 model has {}",
-                file.len(),
-                shapes.len() / 2 * 3
+                "the file has {} tensors, this int8 model has {expected}",
+                file.len()
             )));
         }
         Ok(model)

@@ -1,4 +1,5 @@
-//! Magnitude pruning: zero the weights with the smallest `|w|` (biases are never pruned).
+//! Magnitude pruning: zero the weights with the smallest `|w|` in the tensors the spec's layers
+//! call prunable ([`crate::spec::ParamFact::prunable`]: dense and conv weights, never biases).
 //!
 //! Exactness: with `n` weights in scope, exactly `k = round(sparsity * n)` of them are set to
 //! zero: the `k` smallest by the key `(|w|, position)`, where position counts through the
@@ -12,6 +13,7 @@
 //! than the dense tensor (low sparsity), the dense bytes are counted instead: a real file would
 //! store it dense.
 use crate::error::{Error, Result};
+use crate::spec::ModelSpec;
 use crate::tensor::Param;
 use serde::{Deserialize, Serialize};
 
@@ -39,8 +41,28 @@ impl PruneScope {
     }
 }
 
-pub fn is_weight(p: &Param) -> bool {
-    p.name.ends_with(".weight")
+/// Which of `params` (in any order) pruning may touch, from `spec`'s facts.
+pub fn prunable_mask(spec: &ModelSpec, params: &[Param]) -> Result<Vec<bool>> {
+    let facts = spec.param_facts()?;
+    params
+        .iter()
+        .map(|p| {
+            facts
+                .iter()
+                .find(|f| f.name == p.name)
+                .map(|f| f.fact.prunable)
+                .ok_or_else(|| {
+                    Error::Shape(format!("parameter '{}' is not part of this model", p.name))
+                })
+        })
+        .collect()
+}
+
+/// The mask for callers holding tensors without their spec: a tensor named `*.weight` is
+/// prunable. True of every layer kind so far, but a fact by naming convention; callers with a
+/// spec use [`prune_model`] / [`prunable_mask`] instead.
+fn mask_by_name(params: &[Param]) -> Vec<bool> {
+    params.iter().map(|p| p.name.ends_with(".weight")).collect()
 }
 
 /// Zeroes exactly `round(sparsity * len)` of the values across `tensors` (see the module doc).
@@ -74,17 +96,47 @@ fn zero_smallest(tensors: &mut [&mut [f32]], sparsity: f32) {
     }
 }
 
-/// A copy of `params` with `sparsity` (in [0, 1]) of the weights set to zero by magnitude.
+/// A copy of `params` (checked against `spec`) with `sparsity` (in [0, 1]) of its prunable
+/// values set to zero by magnitude.
+pub fn prune_model(
+    spec: &ModelSpec,
+    params: &[Param],
+    sparsity: f32,
+    scope: PruneScope,
+) -> Result<Vec<Param>> {
+    prune_masked(params, &prunable_mask(spec, params)?, sparsity, scope)
+}
+
+/// [`prune_model`] for tensors without their spec (see [`mask_by_name`]).
 pub fn prune_magnitude(params: &[Param], sparsity: f32, scope: PruneScope) -> Result<Vec<Param>> {
+    prune_masked(params, &mask_by_name(params), sparsity, scope)
+}
+
+/// A copy of `params` with `sparsity` (in [0, 1]) of the values of the tensors where `prunable`
+/// is set zeroed by magnitude.
+pub fn prune_masked(
+    params: &[Param],
+    prunable: &[bool],
+    sparsity: f32,
+    scope: PruneScope,
+) -> Result<Vec<Param>> {
     if !(0.0..=1.0).contains(&sparsity) {
         return Err(Error::Config(format!(
             "sparsity {sparsity} must be in [0, 1]"
         )));
     }
+    if prunable.len() != params.len() {
+        return Err(Error::Config(format!(
+            "{} prunable flags for {} tensors",
+            prunable.len(),
+            params.len()
+        )));
+    }
     let total: usize = params
         .iter()
-        .filter(|p| is_weight(p))
-        .map(|p| p.tensor.len())
+        .zip(prunable)
+        .filter(|(_, &m)| m)
+        .map(|(p, _)| p.tensor.len())
         .sum();
     if total > u32::MAX as usize {
         return Err(Error::Config("too many weights to prune".into()));
@@ -92,8 +144,9 @@ pub fn prune_magnitude(params: &[Param], sparsity: f32, scope: PruneScope) -> Re
     let mut out = params.to_vec();
     let mut weights: Vec<&mut [f32]> = out
         .iter_mut()
-        .filter(|p| is_weight(p))
-        .map(|p| &mut p.tensor.data[..])
+        .zip(prunable)
+        .filter(|(_, &m)| m)
+        .map(|(p, _)| &mut p.tensor.data[..])
         .collect();
     match scope {
         PruneScope::Global => zero_smallest(&mut weights, sparsity),
@@ -106,12 +159,19 @@ pub fn prune_magnitude(params: &[Param], sparsity: f32, scope: PruneScope) -> Re
     Ok(out)
 }
 
-/// Zeros and total count over the weight tensors (biases excluded).
+/// Zeros and total count over the weight tensors, for tensors without their spec (see
+/// [`mask_by_name`]).
 pub fn weight_sparsity(params: &[Param]) -> (usize, usize) {
+    sparsity_masked(params, &mask_by_name(params))
+}
+
+/// Zeros and total count over the tensors where `prunable` is set.
+pub fn sparsity_masked(params: &[Param], prunable: &[bool]) -> (usize, usize) {
     params
         .iter()
-        .filter(|p| is_weight(p))
-        .fold((0, 0), |(z, n), p| {
+        .zip(prunable)
+        .filter(|(_, &m)| m)
+        .fold((0, 0), |(z, n), (p, _)| {
             (
                 z + p.tensor.data.iter().filter(|v| **v == 0.0).count(),
                 n + p.tensor.len(),
@@ -147,13 +207,14 @@ pub fn best_storage(shape: &[usize], nonzeros: usize, value_bytes: usize) -> (St
     }
 }
 
-/// Bytes of a (possibly pruned) f32 model: each weight tensor dense or CSR, whichever is
-/// smaller; biases dense f32.
-pub fn f32_model_bytes(params: &[Param]) -> usize {
+/// Bytes of a (possibly pruned) f32 model: each tensor where `prunable` is set dense or CSR,
+/// whichever is smaller; every other tensor dense f32.
+pub fn f32_bytes_masked(params: &[Param], prunable: &[bool]) -> usize {
     params
         .iter()
-        .map(|p| {
-            if is_weight(p) {
+        .zip(prunable)
+        .map(|(p, &m)| {
+            if m {
                 let nz = p.tensor.data.iter().filter(|v| **v != 0.0).count();
                 best_storage(&p.tensor.shape, nz, 4).1
             } else {

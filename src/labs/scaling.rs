@@ -6,8 +6,9 @@
 //! finishes and stop between points (the page's Cancel). Every point starts from the same seed:
 //! the same init recipe and batch order, so only the swept quantity differs.
 use super::fit::{fit_power_law, FitPoint, PowerLawFit};
-use crate::backend::{build_engine, Backend, BackendChoice};
+use crate::backend::Backend;
 use crate::data::mnist::Mnist;
+use crate::engine::{build_engine, BackendChoice};
 use crate::error::{Error, Result};
 use crate::init::init_params;
 use crate::optim::OptimizerConfig;

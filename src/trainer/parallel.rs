@@ -2,8 +2,9 @@
 //! plain data, any worker holding the same training set computes a part of its gradient, and
 //! the trainer applies the parts' sum. The result is the step [`Trainer::step`] would take.
 use super::{random_transform, Trainer};
-use crate::backend::{Backend, Engine, TrainBatch};
+use crate::backend::{Backend, TrainBatch};
 use crate::cpu::{CpuBackend, PartMetrics};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::tensor::{flatten, unflatten, Param};
 use rand_core::RngCore;

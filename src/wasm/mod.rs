@@ -3,7 +3,8 @@
 //!
 //! Calls may overlap (a prediction while training awaits metrics), so the session lives behind an
 //! async mutex and each call queues for it instead of panicking on a busy borrow.
-use crate::backend::{build_engine, Backend, BackendChoice, BackendInfo};
+use crate::backend::{Backend, BackendInfo};
+use crate::engine::{build_engine, BackendChoice};
 use crate::data::mnist::Mnist;
 use crate::error::{Error, Result};
 use crate::init::init_params;

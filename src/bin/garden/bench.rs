@@ -2,7 +2,8 @@
 //! GFLOP/s of the backend's best large matmul (the roofline a training step is judged against).
 use crate::args::Args;
 use crate::{json, load};
-use gradient_garden::backend::{build_engine, Backend, BackendChoice};
+use gradient_garden::backend::Backend;
+use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::init::init_params;
 use gradient_garden::spec::ModelSpec;

@@ -7,7 +7,7 @@
 //!                     [--limit N] [--export-int8 FILE] [--export-pruned FILE --sparsity S]
 use crate::args::Args;
 use crate::{json, load};
-use gradient_garden::backend::BackendChoice;
+use gradient_garden::engine::BackendChoice;
 use gradient_garden::labs::compress::{evaluate_setting, Setting};
 use gradient_garden::labs::int8::QuantizedModel;
 use gradient_garden::labs::prune::{prune_magnitude, PruneScope};

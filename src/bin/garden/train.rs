@@ -1,7 +1,8 @@
 //! `garden train` and `garden eval`.
 use crate::args::Args;
 use crate::{json, load};
-use gradient_garden::backend::{build_engine, Backend, BackendChoice};
+use gradient_garden::backend::Backend;
+use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::init::init_params;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
 use gradient_garden::spec::ModelSpec;

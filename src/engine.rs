@@ -1,0 +1,108 @@
+//! `Engine`: either backend behind one type, so callers (trainer, wasm bindings, CLI) need no
+//! generics, and `build_engine`, which picks one for a `BackendChoice`. Kept out of the trait's
+//! file so the backends depend on the trait and only this file depends on the backends.
+use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::cpu::CpuBackend;
+use crate::error::{Error, Result};
+use crate::gpu::GpuBackend;
+use crate::optim::OptimizerConfig;
+use crate::spec::ModelSpec;
+use crate::tensor::{Param, Tensor};
+use serde::Serialize;
+
+/// Either backend behind one type, so callers (trainer, wasm bindings, CLI) need no generics.
+pub enum Engine {
+    Cpu(Box<CpuBackend>),
+    Gpu(Box<GpuBackend>),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $b:ident => $e:expr) => {
+        match $self {
+            Engine::Cpu($b) => $e,
+            Engine::Gpu($b) => $e,
+        }
+    };
+}
+
+impl Backend for Engine {
+    fn info(&self) -> BackendInfo {
+        dispatch!(self, b => b.info())
+    }
+    fn batch_size(&self) -> usize {
+        dispatch!(self, b => b.batch_size())
+    }
+    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
+        dispatch!(self, b => b.upload_train_set(images, labels))
+    }
+    fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()> {
+        dispatch!(self, b => b.train_step(batch, opt))
+    }
+    async fn take_metrics(&mut self) -> Result<Vec<StepMetrics>> {
+        dispatch!(self, b => b.take_metrics().await)
+    }
+    async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
+        dispatch!(self, b => b.logits(images).await)
+    }
+    async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
+        dispatch!(self, b => b.activations(image).await)
+    }
+    async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {
+        dispatch!(self, b => b.layer_stats().await)
+    }
+    async fn read_params(&mut self) -> Result<Vec<Param>> {
+        dispatch!(self, b => b.read_params().await)
+    }
+    fn write_params(&mut self, params: &[Param]) -> Result<()> {
+        dispatch!(self, b => b.write_params(params))
+    }
+}
+
+/// Which backend the caller wants; `Auto` takes the GPU when an adapter exists, else the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "auto" => Ok(Self::Auto),
+            "gpu" => Ok(Self::Gpu),
+            "cpu" => Ok(Self::Cpu),
+            other => Err(Error::Config(format!(
+                "unknown backend '{other}' (auto, gpu or cpu)"
+            ))),
+        }
+    }
+}
+
+/// Build the chosen backend for `spec` with these starting weights and batch size. With `Auto`,
+/// a GPU that cannot be had is no failure: the CPU runs, and the second value says why.
+pub async fn build_engine(
+    choice: BackendChoice,
+    spec: &ModelSpec,
+    params: &[Param],
+    batch: usize,
+) -> Result<(Engine, Option<String>)> {
+    match choice {
+        BackendChoice::Cpu => Ok((
+            Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
+            None,
+        )),
+        BackendChoice::Gpu => Ok((
+            Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)),
+            None,
+        )),
+        BackendChoice::Auto => match GpuBackend::new(spec, params, batch).await {
+            Ok(gpu) => Ok((Engine::Gpu(Box::new(gpu)), None)),
+            Err(why) => Ok((
+                Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
+                Some(why.to_string()),
+            )),
+        },
+    }
+}

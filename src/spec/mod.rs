@@ -1,0 +1,193 @@
+//! The model spec: a JSON-serialisable list of layers. Index `i` in `layers` is index `i` of the
+//! equivalent PyTorch `nn.Sequential`, so parameter names (`"{i}.weight"`) match its state_dict.
+//!
+//! What a layer is (its shapes, parameters, init, quantization and pruning facts) lives in
+//! [`layer`]; this file holds the model-level list, the presets and the checks over the whole list.
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+mod layer;
+
+pub use layer::{Activation, Init, LayerSpec, Padding, ParamFact};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// Softmax + cross-entropy on logits, fused with its gradient.
+    SoftmaxCrossEntropy,
+    /// Mean squared error between the raw outputs and one-hot targets.
+    Mse,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Shape of one input sample without the batch dimension: `[784]` or `[1, 28, 28]`.
+    pub input: Vec<usize>,
+    pub layers: Vec<LayerSpec>,
+    #[serde(default = "default_loss")]
+    pub loss: Loss,
+}
+
+fn default_loss() -> Loss {
+    Loss::SoftmaxCrossEntropy
+}
+
+pub const IMAGE_PIXELS: usize = 784;
+pub const CLASSES: usize = 10;
+
+impl ModelSpec {
+    /// `Sequential(Linear(784,128), ReLU(), Linear(128,10))`.
+    pub fn mlp() -> Self {
+        Self {
+            input: vec![IMAGE_PIXELS],
+            layers: vec![
+                LayerSpec::Dense { units: 128 },
+                LayerSpec::Relu,
+                LayerSpec::Dense { units: 10 },
+            ],
+            loss: Loss::SoftmaxCrossEntropy,
+        }
+    }
+
+    /// The classic Keras MNIST CNN, as a PyTorch Sequential (tensors `0.*`, `3.*`, `7.*`, `9.*`).
+    pub fn cnn() -> Self {
+        use LayerSpec::*;
+        Self {
+            input: vec![1, 28, 28],
+            layers: vec![
+                Conv2d {
+                    filters: 32,
+                    kernel: 3,
+                    padding: Padding::Valid,
+                },
+                Relu,
+                MaxPool2d { size: 2 },
+                Conv2d {
+                    filters: 64,
+                    kernel: 3,
+                    padding: Padding::Valid,
+                },
+                Relu,
+                MaxPool2d { size: 2 },
+                Flatten,
+                Dense { units: 64 },
+                Relu,
+                Dense { units: 10 },
+            ],
+            loss: Loss::SoftmaxCrossEntropy,
+        }
+    }
+
+    pub fn preset(name: &str) -> Result<Self> {
+        match name {
+            "mlp" => Ok(Self::mlp()),
+            "cnn" => Ok(Self::cnn()),
+            other => Err(Error::Spec(format!(
+                "unknown preset '{other}' (expected 'mlp' or 'cnn')"
+            ))),
+        }
+    }
+
+    pub fn from_json(json: &str) -> Result<Self> {
+        let spec: Self = serde_json::from_str(json).map_err(|e| Error::Spec(e.to_string()))?;
+        spec.shapes()?;
+        Ok(spec)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a spec always serialises")
+    }
+
+    /// Output shape (without batch) of every layer, checked: `shapes()[i]` is layer `i`'s output.
+    /// The last one must be `[10]` (one output per digit class).
+    pub fn shapes(&self) -> Result<Vec<Vec<usize>>> {
+        if self.input.is_empty() || self.input.iter().product::<usize>() != IMAGE_PIXELS {
+            return Err(Error::Spec(format!(
+                "input {:?} must hold 784 pixels ([784] or [1, 28, 28])",
+                self.input
+            )));
+        }
+        if self.layers.is_empty() {
+            return Err(Error::Spec("the model has no layers".into()));
+        }
+        let mut shape = self.input.clone();
+        let mut out = Vec::with_capacity(self.layers.len());
+        for (i, layer) in self.layers.iter().enumerate() {
+            shape = layer
+                .output_shape(&shape)
+                .map_err(|msg| Error::Spec(format!("layer {i} ({layer:?}): {msg}")))?;
+            out.push(shape.clone());
+        }
+        if shape != [CLASSES] {
+            return Err(Error::Spec(format!(
+                "the last layer must output [10] (one per digit), got {shape:?}"
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Input shape of layer `i` (without batch).
+    pub fn input_shape(&self, shapes: &[Vec<usize>], i: usize) -> Vec<usize> {
+        if i == 0 {
+            self.input.clone()
+        } else {
+            shapes[i - 1].clone()
+        }
+    }
+
+    /// Every parameter tensor with its layer's facts about it, in state_dict order.
+    pub fn param_facts(&self) -> Result<Vec<ModelParam>> {
+        let shapes = self.shapes()?;
+        let mut params = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            for fact in layer.params(&self.input_shape(&shapes, i)) {
+                params.push(ModelParam {
+                    layer: i,
+                    name: param_name(i, fact.suffix),
+                    fact,
+                });
+            }
+        }
+        Ok(params)
+    }
+
+    /// Names and shapes of every parameter tensor, in state_dict order.
+    pub fn param_shapes(&self) -> Result<Vec<(String, Vec<usize>)>> {
+        Ok(self
+            .param_facts()?
+            .into_iter()
+            .map(|p| (p.name, p.fact.shape))
+            .collect())
+    }
+
+    pub fn parameter_count(&self) -> Result<usize> {
+        Ok(self
+            .param_shapes()?
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum())
+    }
+
+    /// The activation that follows layer `i` directly, if any (chooses He vs Xavier init, and lets a
+    /// backend fuse bias + activation into the layer's kernel).
+    pub fn activation_after(&self, i: usize) -> Option<Activation> {
+        self.layers.get(i + 1)?.activation()
+    }
+}
+
+/// A parameter tensor of a model: its layer's [`ParamFact`] with the layer index and the
+/// state_dict name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelParam {
+    pub layer: usize,
+    /// `"{layer}.{suffix}"`, as in the PyTorch `nn.Sequential` state_dict.
+    pub name: String,
+    pub fact: ParamFact,
+}
+
+/// The state_dict name of layer `layer`'s parameter `suffix` (`"3.weight"`): the one place the
+/// naming rule is written.
+pub fn param_name(layer: usize, suffix: &str) -> String {
+    format!("{layer}.{suffix}")
+}
