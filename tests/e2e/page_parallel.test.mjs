@@ -1,4 +1,4 @@
-// Two workers train one model on the CPU backend (www/worker_parallel.js + www/grad_worker.js):
+// Two workers train one model on the CPU backend (www/workers/parallel.js + www/workers/grad.js):
 // a run split across both equals a one-worker run step for step (same seed, same batches,
 // augmentation and dropout: the logged losses and the final weights agree to float rounding),
 // the page says how many workers train, a helper that fails mid-run leaves the run unchanged in

@@ -1,8 +1,8 @@
-// The two-worker bookkeeping of www/worker_parallel.js, in Node (no browser): where the batch is
+// The two-worker bookkeeping of www/workers/parallel.js, in Node (no browser): where the batch is
 // cut (Balance) and which count 'auto' trains with (WorkerChoice), on simulated timings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Balance, WorkerChoice } from "../../www/worker_parallel.js";
+import { Balance, WorkerChoice } from "../../www/workers/parallel.js";
 
 /** Timings of a split step: this worker `a` ms a sample; the helper `c` ms fixed + `b` a sample. */
 function simulate(balance, { a, b, c }, steps) {

@@ -1,5 +1,5 @@
 // Two workers train one model (data parallel, CPU backend only), engine-worker side. A helper
-// Web Worker (www/grad_worker.js) with its own wasm instance computes the second part of every
+// Web Worker (www/workers/grad.js) with its own wasm instance computes the second part of every
 // batch while this worker computes the first; the parts' gradients are summed here and the
 // update runs here. The result is the step one worker takes on the same batch (same samples,
 // augmentation and dropout masks; the sum differs from one pass only by float rounding).
@@ -8,6 +8,8 @@
 // not copied) and its gradients come back. That costs the same traffic as a helper keeping its
 // own optimizer in step (then the summed gradients would travel instead), saves it the update,
 // and leaves nothing to keep in sync on a rebuild, a load, a NaN rollback or a rate change.
+import { connect, transfer } from "../js/rpc.js";
+import { validateWorkers } from "../js/settings.js";
 
 // Starting the helper (wasm, MNIST) and building its model; past this it counts as failed.
 const START_LIMIT_MS = 60_000;
@@ -19,8 +21,6 @@ export class GradHelper {
   constructor(onFail) {
     this.onFail = onFail;
     this.failed = null;
-    this.pending = new Map();
-    this.nextId = 1;
     this.key = null;
     this.configured = null;
     // Reused arrays (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
@@ -28,29 +28,17 @@ export class GradHelper {
     // takes ours.
     this.spare = undefined;
     this.own = undefined;
-    this.worker = new Worker(new URL("./grad_worker.js", import.meta.url), { type: "module" });
-    this.worker.onmessage = (e) => this.settle(e.data);
-    this.worker.onerror = (e) => {
-      e.preventDefault?.();
-      this.fail(e.message || "the helper worker could not start");
-    };
+    this.worker = new Worker(new URL("./grad.js", import.meta.url), { type: "module" });
+    this.client = connect(this.worker, { name: "second training worker" });
+    // The client rejects calls in flight when the worker dies; a helper that dies idle fails too.
+    this.worker.addEventListener("error", (e) => this.fail(e.message || "the helper worker could not start"));
     this.started = this.within(this.call("init"), START_LIMIT_MS, "start");
     this.started.catch((e) => this.fail(e));
   }
 
-  call(op, args = {}, transfer = []) {
+  call(op, args = {}) {
     if (this.failed) return Promise.reject(new Error(this.failed));
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args }, transfer);
-    });
-  }
-
-  settle({ id, ok, result, error }) {
-    const p = this.pending.get(id);
-    this.pending.delete(id);
-    if (p) ok ? p.resolve(result) : p.reject(new Error(error));
+    return this.client.call(op, args);
   }
 
   /** `promise`, or a rejection saying the helper did not `what` within `ms`. */
@@ -87,8 +75,7 @@ export class GradHelper {
     if (this.failed) return;
     this.failed = reason;
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error(reason));
-    this.pending.clear();
+    this.client.close(reason);
   }
 }
 
@@ -128,7 +115,7 @@ export async function splitStep(session, helper, balance) {
   const plan = await session.planStep();
   const params = await session.paramsFlat(helper.spare);
   helper.spare = undefined;
-  const theirs = helper.call("gradients", { params, plan, start: split, end: batch }, [params.buffer]);
+  const theirs = helper.call("gradients", transfer({ params, plan, start: split, end: batch }, [params.buffer]));
   theirs.catch(() => {});
   const t0 = performance.now();
   const mine = await session.gradients(plan, 0, split, helper.own);
@@ -189,7 +176,7 @@ export class WorkerChoice {
 export class Workers {
   constructor(onChange) {
     this.onChange = onChange;
-    this.wanted = (navigator.hardwareConcurrency ?? 1) >= 2 ? "auto" : 1;
+    this.wanted = (globalThis.navigator?.hardwareConcurrency ?? 1) >= 2 ? "auto" : 1;
     this.helper = null;
     this.balance = null;
     this.choice = new WorkerChoice();
@@ -197,10 +184,7 @@ export class Workers {
 
   /** 1, 2 or 'auto'; anything else throws. Resolves once a wanted helper is starting. */
   set(wanted, info, config) {
-    if (wanted !== 1 && wanted !== 2 && wanted !== "auto") {
-      throw new Error(`workers must be 1, 2 or 'auto', got ${JSON.stringify(wanted)}`);
-    }
-    this.wanted = wanted;
+    this.wanted = validateWorkers(wanted);
     if (wanted === 1 && this.helper) {
       this.helper.close();
       this.helper = null;

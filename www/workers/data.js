@@ -1,10 +1,10 @@
-// MNIST for the engine workers (www/worker.js and its helper www/grad_worker.js): both parse the
-// same files, so a sample index means the same image in either wasm instance.
+// MNIST for the training workers (www/workers/engine.js and its helper www/workers/grad.js): both
+// parse the same files, so a sample index means the same image in either wasm instance.
 const DATA = {
-  trainImages: "data/train10k-images-idx3-ubyte.gz",
-  trainLabels: "data/train10k-labels-idx1-ubyte.gz",
-  testImages: "data/t10k-images-idx3-ubyte.gz",
-  testLabels: "data/t10k-labels-idx1-ubyte.gz",
+  trainImages: "../data/train10k-images-idx3-ubyte.gz",
+  trainLabels: "../data/train10k-labels-idx1-ubyte.gz",
+  testImages: "../data/t10k-images-idx3-ubyte.gz",
+  testLabels: "../data/t10k-labels-idx1-ubyte.gz",
 };
 
 export async function fetchBytes(path) {

@@ -1,0 +1,104 @@
+// The drawing pad's predictions (www/js/prediction.js), in Node with fake workers: the predictor
+// answers when its copy will do and the engine otherwise, one request is in flight at a time
+// (the newest input goes next), pen latency is recorded, and a predictor that fails is retired
+// with the engine answering the same input.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Store } from "../../www/js/store.js";
+import { initialState, updates } from "../../www/js/run.js";
+import { defaults } from "../../www/js/settings.js";
+import { Predictions } from "../../www/js/prediction.js";
+
+/** A fake worker client whose answers the test releases by hand. */
+function fakeWorker(name) {
+  const calls = [];
+  return {
+    calls,
+    call(op, args) {
+      return new Promise((resolve, reject) => calls.push({ name, op, args, resolve, reject }));
+    },
+  };
+}
+
+function setup() {
+  const store = new Store(updates, initialState(defaults()));
+  store.update("started", { info: {}, config: defaults(), pretrained: false });
+  const engine = fakeWorker("engine");
+  const predictor = fakeWorker("predictor");
+  const predictions = new Predictions(store, { engine, predictor });
+  const draw = (v) => store.update("input", { pixels: new Float32Array(784).fill(v) });
+  return { store, engine, predictor, predictions, draw };
+}
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("the engine answers while the predictor is behind; the predictor once it is current", async () => {
+  const { store, engine, predictor, predictions, draw } = setup();
+  store.update("weightsVersion", 2);
+  store.update("predictor", { version: 1 });
+  draw(0.5);
+  predictions.request(performance.now(), true);
+  assert.equal(engine.calls.length, 1);
+  assert.equal(engine.calls[0].args.interactive, true, "the engine is told a pen is waiting");
+  engine.calls[0].resolve([0.1, 0.9]);
+  await tick();
+  assert.deepEqual(store.state.probs, [0.1, 0.9]);
+  assert.equal(store.state.latencies.length, 1, "a pen prediction's latency is recorded");
+  store.update("predictor", { version: 2 });
+  predictions.request();
+  assert.equal(predictor.calls.length, 1);
+  predictor.calls[0].resolve([0.8, 0.2]);
+  await tick();
+  assert.deepEqual(store.state.probs, [0.8, 0.2]);
+  assert.equal(store.state.latencies.length, 1, "not from the pen: no latency");
+  assert.equal(predictions.pending, false);
+});
+
+test("one request in flight; inputs drawn meanwhile are answered next, newest first", async () => {
+  const { store, predictor, predictions, draw } = setup();
+  store.update("predictor", { version: 0 });
+  draw(0.1);
+  predictions.request(1, true);
+  draw(0.2);
+  predictions.request(2, true);
+  draw(0.3);
+  predictions.request(3, true);
+  assert.equal(predictor.calls.length, 1);
+  assert.equal(predictions.pending, true);
+  predictor.calls[0].resolve([1]);
+  await tick();
+  assert.equal(predictor.calls.length, 2, "the waiting input goes next");
+  assert.equal(predictor.calls[1].args.pixels[0], Math.fround(0.3), "the newest pixels");
+  predictor.calls[1].resolve([2]);
+  await tick();
+  assert.equal(predictions.pending, false);
+  // Latency counts from the oldest input the answer covers (t = 2), not the newest.
+  assert.ok(store.state.latencies[1] >= performance.now() - 2 - 1e3);
+});
+
+test("a predictor that fails is retired and the engine answers the same input", async () => {
+  const { store, engine, predictor, predictions, draw } = setup();
+  store.update("predictor", { version: 0 });
+  draw(0.5);
+  predictions.request(performance.now(), true);
+  predictor.calls[0].reject(new Error("the predictor stopped"));
+  await tick();
+  assert.equal(store.state.predictorBroken, true);
+  assert.equal(engine.calls.length, 1, "asked again, of the engine");
+  engine.calls[0].resolve([0.3, 0.7]);
+  await tick();
+  assert.deepEqual(store.state.probs, [0.3, 0.7]);
+  assert.equal(store.state.message, null, "no banner: the pad still works");
+});
+
+test("a cleared pad asks nothing and drops an answer that arrives late", async () => {
+  const { store, engine, predictions, draw } = setup();
+  draw(0.5);
+  predictions.request();
+  store.update("input", { pixels: null });
+  engine.calls[0].resolve([1, 0]);
+  await tick();
+  assert.equal(store.state.probs, null);
+  predictions.request();
+  assert.equal(engine.calls.length, 1);
+  assert.equal(predictions.pending, false);
+});

@@ -1,0 +1,40 @@
+// The scripting surface, `window.playground` (README "Scripting API"): the page's actions for
+// tests and the console. Every method that talks to the engine returns a promise and waits for
+// start-up itself.
+import { curvesCsv } from "../run.js";
+
+export function mountApi(store, app) {
+  window.playground = {
+    ready: app.ready,
+    state: () => app.state(),
+    configure: (opts) => app.configure(opts),
+    setLearningRate: (lr) => app.setLearningRate(lr),
+    start: () => app.start(),
+    pause: () => app.pause(),
+    step: (n) => app.step(n),
+    reset: () => app.reset(),
+    predict: (pixels) => app.predict(pixels),
+    evaluate: (which, limit) => app.evaluate(which, limit),
+    exportModel: () => app.exportModel(),
+    loadModel: (bytes) => app.loadModel(bytes),
+    /** The 784 floats the model currently sees (the preprocessed drawing), or null. */
+    input: () => (store.state.input ? Array.from(store.state.input) : null),
+    activations: async (pixels) => {
+      await app.ready;
+      return app.call("activations", { pixels: Float32Array.from(pixels ?? store.state.input) });
+    },
+    layerStats: async () => {
+      await app.ready;
+      return app.call("layerStats");
+    },
+    /**
+     * Make the engine's next training cycle fail with `text`, e.g. "GPU error: device lost";
+     * `where = 'helper'`: the second training worker's next part fails instead.
+     */
+    injectFault: async (text, where) => {
+      await app.ready;
+      return app.call("injectFault", { text, where });
+    },
+    curvesCsv: () => curvesCsv(store.state),
+  };
+}

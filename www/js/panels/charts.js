@@ -1,0 +1,64 @@
+// The Watch panel's curves: loss (train, smoothed train, validation; learning-rate changes and
+// other mid-run changes as markers) and accuracy (smoothed train, validation, test), redrawn at
+// most every 150 ms from the store; and their export as CSV and PNG.
+import { LineChart, smooth } from "../chart.js";
+import { curvesCsv } from "../run.js";
+import { fmtLr } from "./controls.js";
+import { download } from "../download.js";
+
+const $ = (id) => document.getElementById(id);
+const REDRAW_MS = 150;
+const CURVE_UPDATES = ["started", "metrics", "evaluation", "settings", "rebuilt", "loaded"];
+
+export function mountCharts(store) {
+  const lossChart = new LineChart($("loss-chart"), { yMin: 0, emptyText: "press Train to see the loss" });
+  const accChart = new LineChart($("acc-chart"), { yMin: 0, yMax: 1, emptyText: "accuracy appears here" });
+
+  function draw(s) {
+    const loss = s.history.map((r) => [r.step, r.loss]);
+    const acc = s.history.map((r) => [r.step, r.accuracy]);
+    // Smooth over ~1/20 of the run (bounded), so short runs are not dominated by EMA lag.
+    const alpha = Math.min(0.98, Math.max(0.6, 1 - 20 / Math.max(1, loss.length)));
+    lossChart.setSeries([
+      { name: "train", color: "rgba(47,125,79,0.28)", points: loss, width: 1 },
+      { name: "train (smoothed)", color: "#2f7d4f", points: smooth(loss, alpha), width: 2 },
+      { name: "validation", color: "#c0392b", points: s.validation.map((p) => [p.step, p.loss]), dots: true },
+    ]);
+    lossChart.setMarkers([
+      ...s.lrMarks.map((m) => ({ x: m.step, label: `lr ${fmtLr(m.lr)}` })),
+      ...s.marks.map((m) => ({ x: m.step, label: m.label })),
+    ]);
+    accChart.setSeries([
+      { name: "train (smoothed)", color: "#2f7d4f", points: smooth(acc, alpha), width: 2 },
+      { name: "validation", color: "#c0392b", points: s.validation.map((p) => [p.step, p.accuracy]), dots: true },
+      { name: "test", color: "#2c6fbb", points: s.test.map((p) => [p.step, p.accuracy]), dots: true },
+    ]);
+  }
+
+  let scheduled = false;
+  store.subscribe(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      draw(store.state);
+    }, REDRAW_MS);
+  }, CURVE_UPDATES);
+  draw(store.state);
+
+  $("export-csv").addEventListener("click", () =>
+    download(new Blob([curvesCsv(store.state)], { type: "text/csv" }), "gradient-garden-curves.csv"),
+  );
+  $("export-png").addEventListener("click", () => {
+    const a = $("loss-chart"), b = $("acc-chart");
+    const c = document.createElement("canvas");
+    c.width = Math.max(a.width, b.width);
+    c.height = a.height + b.height;
+    const ctx = c.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(a, 0, 0);
+    ctx.drawImage(b, 0, a.height);
+    c.toBlob((blob) => download(blob, "gradient-garden-curves.png"), "image/png");
+  });
+}

@@ -1,0 +1,99 @@
+// The drawing pad and its answer: strokes on #draw, prepared like MNIST (www/js/preprocess.js)
+// into the store's input; the 28x28 the model sees; the ten probability bars, #prediction, the
+// confidence and the draw -> prediction latency. While training, the input is re-classified
+// now and then so the bars follow the model.
+import { DrawPad } from "../draw.js";
+import { alphaOf, toMnist } from "../preprocess.js";
+import { latencyStats } from "../run.js";
+
+const $ = (id) => document.getElementById(id);
+const LIVE_REFRESH_MS = 700;
+
+function showInput(pixels) {
+  const ctx = $("input28").getContext("2d");
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const g = Math.round(255 * pixels[i]);
+    img.data.set([g, g, g, 255], i * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function makeBars() {
+  const bars = [];
+  for (let d = 0; d < 10; d++) {
+    const li = document.createElement("li");
+    li.innerHTML = `<span class="digit">${d}</span><span class="bar"><span></span></span><span class="pct">–</span>`;
+    $("probs").append(li);
+    bars.push(li);
+  }
+  return bars;
+}
+
+export function mountPad(store, app) {
+  const predictions = app.predictions;
+  const bars = makeBars();
+
+  const pad = new DrawPad($("draw"), (reason, t) => {
+    if (pad.isEmpty()) {
+      store.update("input", { pixels: null });
+      return;
+    }
+    const W = $("draw").width, H = $("draw").height;
+    store.update("input", { pixels: toMnist(alphaOf(pad.pixels(), W, H), W, H) });
+    predictions.request(t, true);
+  });
+  $("undo").addEventListener("click", () => pad.undo());
+  $("clear").addEventListener("click", () => pad.clear());
+
+  function renderInput(s) {
+    const src = s.inputSource;
+    if (src.kind === "test") {
+      // A test image replaces the drawing.
+      pad.strokes = [];
+      pad.redraw();
+      $("input-source").textContent = `test image #${src.index} (label ${src.label})`;
+    } else $("input-source").textContent = "model input (28×28)";
+    showInput(s.input ?? new Float32Array(784));
+    if (src.kind === "test") predictions.request();
+  }
+
+  function renderProbs(s) {
+    const p = s.probs;
+    let top = -1;
+    if (p) top = p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
+    for (let d = 0; d < 10; d++) {
+      const li = bars[d];
+      li.classList.toggle("top", d === top);
+      li.querySelector(".bar span").style.width = p ? `${(100 * p[d]).toFixed(1)}%` : "0";
+      li.querySelector(".pct").textContent = p ? `${(100 * p[d]).toFixed(1)}%` : "–";
+    }
+    $("prediction").textContent = p ? String(top) : "–";
+    $("confidence").textContent = p ? `${(100 * p[top]).toFixed(1)}% sure` : "";
+    const l = latencyStats(s.latencies);
+    if (l.n) $("latency").textContent = `draw → prediction: median ${l.median.toFixed(0)} ms, p95 ${l.p95.toFixed(0)} ms (${l.n} updates)`;
+  }
+
+  // New weights while paused: answer again (the engine now, the predictor once it has them).
+  let lastLiveRefresh = 0;
+  let seen = "";
+  function followWeights(s, name) {
+    const versions = `${s.weightsVersion}/${s.predictorVersion}`;
+    if (name !== "metrics" && versions === seen) return; // an event that changed no weights
+    seen = versions;
+    if (!s.input) return;
+    if (s.training) {
+      const now = performance.now();
+      if (name !== "metrics" || now - lastLiveRefresh < LIVE_REFRESH_MS) return;
+      lastLiveRefresh = now;
+      if (!predictions.pending) predictions.request(now);
+    } else if (name !== "metrics") predictions.request();
+  }
+
+  store.subscribe(renderInput, ["input"]);
+  store.subscribe(renderProbs, ["prediction"]);
+  // Cleared: no answer to show (a new drawing keeps the last bars until its own answer arrives).
+  store.subscribe((s) => s.input || renderProbs(s), ["input"]);
+  store.subscribe(followWeights, ["metrics", "weightsVersion", "predictor", "started"]);
+  return { pad };
+}

@@ -1,0 +1,63 @@
+// The drawing pad's predictions: at most one in flight, the freshest input sent next, answered by
+// the predictor when its copy of the weights will do (while training, or when it is current) and
+// by the engine otherwise. Records the latency from a pen event to the bars that include it.
+import { predictorUsable } from "./run.js";
+
+export class Predictions {
+  /** `workers`: {engine, predictor} rpc clients; results go to `store.update('prediction')`. */
+  constructor(store, { engine, predictor }) {
+    this.store = store;
+    this.engine = engine;
+    this.predictor = predictor;
+    this.busy = false;
+    this.waitingSince = null; // time stamp of the oldest input not yet reflected in the bars
+    this.fromPen = false; // the waiting input follows a pen stroke (the engine favours those)
+  }
+
+  /** Is a prediction in flight or waiting? */
+  get pending() {
+    return this.busy || this.waitingSince !== null;
+  }
+
+  /** Classify the store's input; `t`: when it changed; `fromPen`: a stroke (latency counts). */
+  request(t = performance.now(), fromPen = false) {
+    const s = this.store.state;
+    if (!s.input) {
+      this.waitingSince = null;
+      this.fromPen = false;
+      return;
+    }
+    if (this.waitingSince === null) this.waitingSince = t;
+    this.fromPen = this.fromPen || fromPen;
+    if (this.busy || !s.ready) return;
+    this.busy = true;
+    const since = this.waitingSince;
+    const pen = this.fromPen;
+    this.waitingSince = null;
+    this.fromPen = false;
+    const pixels = s.input;
+    const viaPredictor = predictorUsable(s);
+    const answer = viaPredictor
+      ? this.predictor.call("predict", { pixels })
+      : this.engine.call("predict", { pixels, interactive: pen });
+    answer
+      .then((probs) => {
+        if (!this.store.state.input) return; // cleared meanwhile
+        // Shown even if the pen has moved on since: the freshest answer beats none, and the
+        // next request (already due) catches up. Latency: oldest input it covers -> shown.
+        this.store.update("prediction", { probs, latencyMs: pen ? performance.now() - since : undefined });
+      })
+      .catch((e) => {
+        if (viaPredictor) {
+          // Retired; the engine answers this input instead.
+          this.store.update("predictor", { broken: true });
+          if (this.waitingSince === null) this.waitingSince = since;
+          this.fromPen = this.fromPen || pen;
+        } else this.store.update("message", { text: `Prediction failed: ${e.message}`, kind: "error" });
+      })
+      .finally(() => {
+        this.busy = false;
+        if (this.waitingSince !== null) this.request(this.waitingSince, this.fromPen);
+      });
+  }
+}

@@ -1,0 +1,253 @@
+// What the page knows about the run it shows: the store's state, the named updates the engine's
+// events and the page's actions make to it, and values derived from it (the scripting API's
+// `state()`, the curves as CSV, latency quantiles). Pure: no DOM, no workers (tests/unit/).
+//
+// Steps are the run's, not the session's: a rebuild that keeps the weights (another backend,
+// batch or optimizer kind) starts a session at step 0 while the run goes on, so the session's
+// step numbers are shifted by `stepOffset`.
+import { describeChange } from "./settings.js";
+
+const LATENCIES_KEPT = 500;
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+export function initialState(config) {
+  return {
+    ready: false,
+    engineError: null, // why the engine could not start
+    info: null, // the session's backend, adapter, spec, sizes (the engine's SessionInfo)
+    config, // the settings in use, as the engine reported them
+    pretrained: false,
+    training: false,
+    busy: null, // "Building the model…" while a session is built or loaded
+    message: null, // the banner: {text, kind: 'error' | 'info'}
+    fault: null,
+    step: 0,
+    epoch: 0,
+    samplesPerSec: 0,
+    history: [], // {step, epoch, loss, accuracy, lr}
+    validation: [], // {step, loss, accuracy, n}
+    test: [], // {step, loss, accuracy, n}
+    lastTest: null, // the last test evaluation's full result (confusion, mistakes)
+    lrMarks: [], // {step, lr}: the first step that trained with a new rate
+    marks: [], // {step, label}: other changes that kept the weights
+    stepOffset: 0,
+    epochOffset: 0,
+    stats: new Map(), // tensor name -> [{step, grad, ratio}]
+    weightsVersion: 0, // the engine's weights, counted up at each change
+    predictorVersion: -1, // the weights the predictor holds
+    predictorBroken: false,
+    latencies: [], // ms from a pen event to the bars showing a prediction that includes it
+    input: null, // the 784 floats the model sees (the preprocessed drawing or a test image)
+    inputSource: { kind: "draw" }, // or {kind: 'test', index, label}
+    probs: null, // the probabilities shown for `input`
+  };
+}
+
+function clearRun(s) {
+  Object.assign(s, {
+    history: [], validation: [], test: [], lrMarks: [], marks: [], stats: new Map(),
+    stepOffset: 0, epochOffset: 0, step: 0, epoch: 0, samplesPerSec: 0, fault: null,
+  });
+}
+
+/** The same weights go on in a new session: the run continues from here, `label` marks it. */
+function continueRun(s, label) {
+  if (s.step > 0 && label) s.marks.push({ step: s.step, label });
+  s.stepOffset = s.step;
+  s.epochOffset = s.epoch;
+}
+
+function markLr(s, step, lr) {
+  const last = s.lrMarks[s.lrMarks.length - 1];
+  if (last && last.step === step) last.lr = lr;
+  else s.lrMarks.push({ step, lr });
+}
+
+export const updates = {
+  started(s, { info, config, pretrained }) {
+    Object.assign(s, { ready: true, info, config, pretrained });
+  },
+  engineFailed(s, { message }) {
+    s.engineError = message;
+    s.message = { text: `The engine could not start: ${message}`, kind: "error" };
+  },
+  status(s, { training, info, note }) {
+    s.training = training;
+    if (info) s.info = info;
+    if (note) s.message = { text: note, kind: "info" };
+  },
+  training(s, on) {
+    s.training = on;
+  },
+  metrics(s, { records, samplesPerSec }) {
+    for (const r of records) {
+      s.history.push({ ...r, step: r.step + s.stepOffset, epoch: r.epoch + s.epochOffset });
+    }
+    const last = s.history[s.history.length - 1];
+    if (records.length && last) {
+      s.step = last.step + 1;
+      s.epoch = last.epoch;
+    }
+    s.samplesPerSec = samplesPerSec;
+  },
+  evaluation(s, { which, step, result }) {
+    const point = { step: step + 1 + s.stepOffset, loss: result.loss, accuracy: result.accuracy, n: result.n };
+    if (which === "validation") s.validation.push(point);
+    else {
+      s.test.push(point);
+      s.lastTest = result;
+    }
+  },
+  stats(s, { step, stats }) {
+    for (const t of stats) {
+      const grad = t.grad_norm ?? t.gradNorm;
+      const weight = t.weight_norm ?? t.weightNorm;
+      const update = t.update_norm ?? t.updateNorm;
+      if (!s.stats.has(t.name)) s.stats.set(t.name, []);
+      s.stats.get(t.name).push({ step: step + s.stepOffset, grad, ratio: weight > 0 ? update / weight : NaN });
+    }
+  },
+  /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
+  settings(s, { config, info, rebuilt, keptWeights, lrChange }) {
+    const prev = s.config;
+    s.config = config;
+    if (info) s.info = info;
+    if (lrChange) markLr(s, lrChange.step + s.stepOffset, lrChange.lr);
+    if (!rebuilt) return;
+    const sameSpec = same(prev.model, config.model);
+    s.pretrained = s.pretrained && sameSpec && keptWeights;
+    s.training = false;
+    if (keptWeights && sameSpec) continueRun(s, describeChange(prev, config));
+    else clearRun(s);
+  },
+  /** The engine replaced the session on its own (the GPU failed): follow it. */
+  rebuilt(s, { info, config, keptWeights, reason }) {
+    s.info = info;
+    s.config = config;
+    if (keptWeights) continueRun(s, `${config.backend} (${reason})`);
+    else clearRun(s);
+  },
+  /** A model file was loaded: weights in place, or a new session for another architecture. */
+  loaded(s, { info, config, rebuilt }) {
+    s.info = info;
+    s.config = config;
+    s.pretrained = false;
+    s.training = false;
+    if (rebuilt) clearRun(s);
+  },
+  fault(s, { kind, message }) {
+    s.fault = message;
+    if (kind === "nonfinite") {
+      s.training = false;
+      s.message = { text: `Training paused: ${message}.`, kind: "error" };
+    } else if (kind === "gpu" || kind === "warning") {
+      s.message = { text: message, kind: "info" };
+    } else {
+      s.training = false;
+      s.message = { text: `Training stopped: ${message}`, kind: "error" };
+    }
+  },
+  weightsVersion(s, v) {
+    s.weightsVersion = Math.max(s.weightsVersion, v);
+  },
+  predictor(s, { version, broken }) {
+    if (version !== undefined) s.predictorVersion = Math.max(s.predictorVersion, version);
+    if (broken) s.predictorBroken = true;
+  },
+  /** A new input: `pixels` (or null: nothing drawn) and where it came from. */
+  input(s, { pixels, source = { kind: "draw" } }) {
+    s.input = pixels;
+    s.inputSource = source;
+    if (!pixels) s.probs = null;
+  },
+  /** Probabilities shown for the input; `latencyMs`: since the pen event they answer. */
+  prediction(s, { probs, latencyMs }) {
+    s.probs = probs;
+    if (latencyMs !== undefined) {
+      s.latencies.push(latencyMs);
+      if (s.latencies.length > LATENCIES_KEPT) s.latencies.shift();
+    }
+  },
+  building(s) {
+    s.busy = "Building the model…";
+  },
+  message(s, message) {
+    s.message = message;
+  },
+  busy(s, text) {
+    s.busy = text;
+  },
+};
+
+/** Does the predictor hold the engine's current weights (or is one a little behind fine)? */
+export function predictorUsable(s) {
+  if (s.predictorBroken || s.predictorVersion < 0) return false;
+  // While training a copy up to ~1 s old is fine; otherwise only the current weights will do.
+  return s.training || s.predictorVersion >= s.weightsVersion;
+}
+
+/** Is the predictor still catching up with weights the page will want it to hold? */
+export function predictorSyncing(s) {
+  return !s.training && !s.predictorBroken && s.predictorVersion >= 0 && s.predictorVersion < s.weightsVersion;
+}
+
+export function latencyStats(latencies) {
+  const xs = [...latencies].sort((a, b) => a - b);
+  const q = (f) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(f * xs.length))] : NaN);
+  return { n: xs.length, median: q(0.5), p95: q(0.95) };
+}
+
+/** Mean loss and accuracy of the last `n` steps, or null before any. */
+export function recentMeans(history, n = 20) {
+  const recent = history.slice(-n);
+  if (!recent.length) return null;
+  const mean = (f) => recent.reduce((a, r) => a + f(r), 0) / recent.length;
+  return { loss: mean((r) => r.loss), accuracy: mean((r) => r.accuracy) };
+}
+
+export function curvesCsv(s) {
+  const lines = ["series,step,epoch,loss,accuracy,lr"];
+  for (const r of s.history) lines.push(`train,${r.step},${r.epoch},${r.loss},${r.accuracy},${r.lr}`);
+  for (const p of s.validation) lines.push(`validation,${p.step},,${p.loss},${p.accuracy},`);
+  for (const p of s.test) lines.push(`test,${p.step},,${p.loss},${p.accuracy},`);
+  return lines.join("\n") + "\n";
+}
+
+/** `playground.state()`: a plain copy, safe to keep and to send across (README "Scripting"). */
+export function snapshot(s, { predictionPending = false } = {}) {
+  const i = s.info ?? {};
+  const c = s.config;
+  return {
+    ready: s.ready,
+    backend: i.kind ?? null,
+    adapter: i.adapter ?? null,
+    fallback: i.fallback ?? null,
+    gpuUnavailable: i.gpuUnavailable ?? null,
+    workers: i.workers ?? null,
+    workersSetting: i.workersSetting ?? null,
+    probe: i.probe ? { ...i.probe } : null,
+    model: JSON.parse(JSON.stringify(c.model)),
+    spec: i.spec ?? null,
+    parameters: i.parameters ?? null,
+    batch: c.batch,
+    optimizer: { ...c.optimizer },
+    augment: { ...c.augment },
+    validation: c.validation,
+    training: s.training,
+    step: s.step,
+    epoch: s.epoch,
+    lr: c.optimizer.lr,
+    samplesPerSec: s.samplesPerSec,
+    loss: s.history.map((r) => r.loss),
+    lastMetrics: s.history.length ? { ...s.history[s.history.length - 1] } : null,
+    validationHistory: s.validation.map((p) => ({ ...p })),
+    testHistory: s.test.map((p) => ({ ...p })),
+    lrChanges: s.lrMarks.map((m) => ({ ...m })),
+    fault: s.fault,
+    pretrained: s.pretrained,
+    latency: latencyStats(s.latencies),
+    predictionPending,
+    /** The pad's model: the weights version it holds, the engine's, and whether it was retired. */
+    predictor: { version: s.predictorVersion, weightsVersion: s.weightsVersion, retired: s.predictorBroken },
+  };
+}

@@ -1,0 +1,84 @@
+// Which backend a new session runs on. A software WebGPU adapter (SwiftShader, lavapipe) can be
+// far slower than the wasm CPU backend, so under 'auto' it has to earn its place: a short timed
+// run of both, the faster one stays. A hardware adapter is taken without a probe. Decisions are
+// kept per (model, batch), so a rebuild with the same model does not probe again.
+
+const PROBE_CPU_STEPS = 3; // timed CPU steps, after one warm-up step
+const PROBE_GPU_STEPS = 1; // timed GPU steps, after one warm-up step (a software GPU is slow)
+const PROBE_GPU_LIMIT_MS = 8000; // warm-up + timed GPU steps; past this the GPU has lost
+
+/**
+ * One warm-up step (pipelines, uploads), then `steps` timed ones. Resolves to `{ms}` per timed
+ * step, or `{ms: Infinity, atLeast}` (a lower bound) when the whole run passes `limitMs`;
+ * `done` settles when the queued steps have really finished.
+ */
+async function timeSteps(session, steps, limitMs) {
+  const start = performance.now();
+  const run = (async () => {
+    await session.train(1);
+    await session.metrics();
+    const t0 = performance.now();
+    await session.train(steps);
+    await session.metrics();
+    return (performance.now() - t0) / steps;
+  })();
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve(Infinity), limitMs)));
+  const ms = await Promise.race([run, late]);
+  clearTimeout(timer);
+  // Unfinished after limitMs: some step of the 1 + steps took at least limitMs / (1 + steps).
+  const atLeast = (performance.now() - start) / (1 + steps);
+  return { ms, atLeast, done: run.catch(() => null) };
+}
+
+export class SessionFactory {
+  /** `Session`: the wasm class; `dataset`: the wasm Dataset every session trains on. */
+  constructor(Session, dataset) {
+    this.Session = Session;
+    this.dataset = dataset;
+    this.probes = new Map(); // JSON [model, batch] -> the probe's result
+  }
+
+  make(cfg, backend, weights) {
+    return this.Session.create({ ...cfg, backend }, this.dataset, weights ?? undefined);
+  }
+
+  /**
+   * A new Session for `cfg` (and `weights`, a .safetensors file, or null). Resolves to
+   * `{session, probe}`: `probe` is `{chosen, reason, cpuMsPerStep, gpuMsPerStep}` when 'auto'
+   * timed the backends, else null.
+   */
+  async create(cfg, weights) {
+    const key = JSON.stringify([cfg.model, cfg.batch]);
+    const known = cfg.backend === "auto" ? this.probes.get(key) : null;
+    if (known) return { session: await this.make(cfg, known.chosen, weights), probe: known };
+    const created = await this.make(cfg, cfg.backend, weights);
+    const i = created.info();
+    if (cfg.backend !== "auto" || i.kind !== "gpu" || !i.fallback) return { session: created, probe: null };
+    const { result, gpuDone } = await this.probe(cfg, weights, created);
+    this.probes.set(key, result);
+    // The probe trained `created`: the run starts from the given weights on a fresh session. The
+    // GPU is freed once its queued probe steps are done.
+    if (result.chosen === "gpu") await gpuDone;
+    gpuDone.then(() => created.free());
+    return { session: await this.make(cfg, result.chosen, weights), probe: result };
+  }
+
+  /** Time both backends on `cfg`'s model; `gpu` is a fresh session on the software adapter. */
+  async probe(cfg, weights, gpu) {
+    const cpu = await this.make(cfg, "cpu", weights);
+    const c = await timeSteps(cpu, PROBE_CPU_STEPS, 60_000);
+    cpu.free();
+    const g = await timeSteps(gpu, PROBE_GPU_STEPS, PROBE_GPU_LIMIT_MS);
+    const chosen = g.ms < c.ms ? "gpu" : "cpu";
+    const finished = Number.isFinite(g.ms);
+    const ratio = finished ? Math.max(g.ms, c.ms) / Math.min(g.ms, c.ms) : g.atLeast / c.ms;
+    const x = `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(1)}x`;
+    const reason =
+      chosen === "cpu"
+        ? `CPU: ${finished ? "" : "at least "}${x} faster than the software GPU here`
+        : `WebGPU: ${x} faster than the CPU here, on a software GPU`;
+    const result = { chosen, reason, cpuMsPerStep: c.ms, gpuMsPerStep: finished ? g.ms : null };
+    return { result, gpuDone: g.done };
+  }
+}

@@ -1,0 +1,163 @@
+// The engine's home: a module Web Worker that owns the wasm Dataset and Session, the settings in
+// use and the training loop, so the page never blocks on a training step. A thin `serve(ops)`
+// (www/js/rpc.js) over the Engine (engine_state.js).
+//
+// Calls are answered concurrently (a pause must not wait behind a running loop); every engine
+// call inside goes through `engine.serial`, so calls never interleave mid-operation, and a
+// prediction waits for at most one chunk of training steps.
+//
+// Events pushed to the page, each with `weightsVersion` (see predictor_feed.js):
+//   status {training, info, note?}          the session, its backend and workers, the loop
+//   building                                a new session is being built (controls wait)
+//   metrics {records, ms, samplesPerSec, chunk}
+//   evaluation {which, step, auto, ms, result}
+//   stats {step, stats}                     gradient-flow stats, every ~10 steps
+//   fault {kind: nonfinite|gpu|error|fatal|warning, message}
+//   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
+//
+// On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every
+// batch where the machine has two cores or more.
+import * as wasm from "../pkg/gradient_garden.js";
+import { serve } from "../js/rpc.js";
+import { loadDataset } from "./data.js";
+import { Engine } from "./engine_state.js";
+
+const PRETRAINED = "../models/cnn.safetensors";
+const errorText = (e) => (e && e.message ? e.message : String(e));
+
+/** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
+async function fetchPretrained() {
+  try {
+    const res = await fetch(new URL(PRETRAINED, import.meta.url));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+const server = serve(
+  {
+    /**
+     * Load the engine and MNIST and build the first session from `config` (the URL's settings):
+     * the pretrained model when asked for and, if `pretrainedMustMatch`, the same model.
+     * `predictorPort`: this worker's end of the channel to the predictor.
+     */
+    async init({ config, tryPretrained, pretrainedMustMatch, predictorPort }) {
+      await wasm.default();
+      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort });
+      const weights = tryPretrained ? await fetchPretrained() : null;
+      let pretrained = false;
+      if (weights) {
+        try {
+          const model = engine.nameOf(wasm.inspectWeights(weights));
+          // A link that names a model gets that model; the pretrained one only if it is the same.
+          if (!pretrainedMustMatch || JSON.stringify(model) === JSON.stringify(config.model)) {
+            await engine.rebuild({ ...config, model }, weights);
+            pretrained = true;
+          }
+        } catch (e) {
+          engine.post("fault", { kind: "warning", message: `The pretrained model was not used: ${errorText(e)}` });
+        }
+      }
+      if (!pretrained) await engine.rebuild(config, null);
+      engine.status();
+      return { info: engine.info, config: engine.config, pretrained, weightsVersion: engine.feed.version };
+    },
+
+    /** `opts`: playground.configure's options; `fresh`: new weights (Reset). See Engine.configure. */
+    async configure({ opts, fresh }) {
+      const result = await engine.configure(opts, { fresh });
+      return { ...result, weightsVersion: engine.feed.version };
+    },
+
+    async start() {
+      engine.loop.start();
+      return true;
+    },
+
+    async pause() {
+      await engine.loop.stop();
+      engine.weightsChanged();
+      return { weightsVersion: engine.feed.version };
+    },
+
+    async step({ steps = 1 }) {
+      engine.requireSession();
+      if (engine.loop.training) return { weightsVersion: engine.feed.version };
+      try {
+        await engine.loop.cycle(steps, false);
+      } catch (e) {
+        await engine.fault(e);
+        throw e;
+      }
+      return { weightsVersion: engine.feed.version };
+    },
+
+    async setAutoTest({ on }) {
+      engine.loop.autoTest = !!on;
+      return engine.loop.autoTest;
+    },
+
+    /**
+     * Make the next training cycle fail with `text` (exercises the GPU-failure and fault paths);
+     * `where: 'helper'` makes the second worker's next part fail instead.
+     */
+    async injectFault({ text, where }) {
+      if (where === "helper") {
+        if (!engine.workers.usable(engine.info)) throw new Error("no second worker is running");
+        return await engine.workers.helper.call("injectFault", { text });
+      }
+      engine.loop.injected = String(text);
+      return true;
+    },
+
+    /** The engine's own prediction (exact, current weights); `interactive`: from the pen. */
+    async predict({ pixels, interactive }) {
+      if (interactive) engine.loop.markInteractive();
+      return await engine.withSession((s) => s.predict(pixels));
+    },
+
+    async activations({ pixels }) {
+      return await engine.withSession((s) => s.activations(pixels));
+    },
+
+    async params({ first }) {
+      const all = await engine.withSession((s) => s.params());
+      return first ? all.slice(0, first) : all;
+    },
+
+    async layerStats() {
+      return await engine.withSession((s) => s.layerStats());
+    },
+
+    async evaluate({ which, limit }) {
+      engine.requireSession();
+      return await engine.loop.evaluate(which, limit);
+    },
+
+    async exportModel() {
+      return await engine.withSession((s) => s.exportSafetensors());
+    },
+
+    async loadModel({ bytes }) {
+      const result = await engine.loadModel(bytes);
+      return { ...result, weightsVersion: engine.feed.version };
+    },
+
+    async checkSpec({ spec }) {
+      return wasm.checkSpec(spec);
+    },
+
+    async presetSpec({ name }) {
+      return wasm.presetSpec(name);
+    },
+
+    async testImage({ index }) {
+      engine.requireSession();
+      return { pixels: engine.dataset.testImage(index), label: engine.dataset.testLabel(index) };
+    },
+  },
+  { serial: false },
+);
+
+const engine = new Engine((event, fields) => server.emit(event, fields), wasm);

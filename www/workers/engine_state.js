@@ -1,0 +1,229 @@
+// The engine worker's state and its session lifecycle: the wasm Dataset and Session, the settings
+// in use (this worker owns them: the page sends options, this applies and reports them), the
+// training loop, the second training worker and the predictor's feed. www/workers/engine.js
+// serves it to the page.
+import { planChange, validate, validateWorkers } from "../js/settings.js";
+import { SessionFactory } from "./backend_probe.js";
+import { Workers } from "./parallel.js";
+import { PredictorFeed } from "./predictor_feed.js";
+import { TrainingLoop } from "./training_loop.js";
+
+const errorText = (e) => (e && e.message ? e.message : String(e));
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+export class Engine {
+  /** `emit(event, fields)` pushes an event to the page; `wasm` is the loaded wasm module. */
+  constructor(emit, wasm) {
+    this.emit = emit;
+    this.wasm = wasm;
+    this.dataset = null;
+    this.factory = null;
+    this.session = null;
+    this.info = null;
+    this.config = null; // the settings the session runs with
+    this.stepsEnqueued = 0; // the session's steps so far: the next one is step `stepsEnqueued`
+    this.chain = Promise.resolve();
+    this.loop = new TrainingLoop(this);
+    this.feed = new PredictorFeed();
+    this.workers = new Workers((note) => {
+      if (this.info) this.info = this.withWorkers(this.info);
+      this.status(note ? { note } : {});
+    });
+  }
+
+  /** Run `fn` after every engine call queued before it; a failure does not break the queue. */
+  serial(fn) {
+    const run = this.chain.then(() => fn());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** The session, or a readable error before the first one is built (start-up failed). */
+  requireSession() {
+    if (!this.session) throw new Error("the engine has no model (it did not start)");
+    return this.session;
+  }
+
+  /** `fn(session)` in the engine's queue. */
+  withSession(fn) {
+    return this.serial(() => fn(this.requireSession()));
+  }
+
+  /** Every event carries the weights' version, so the page knows what the predictor lags. */
+  post(event, fields = {}) {
+    this.emit(event, { ...fields, weightsVersion: this.feed.version });
+  }
+
+  status(extra = {}) {
+    this.post("status", { training: this.loop.training, info: this.info, ...extra });
+  }
+
+  /** The weights changed: the predictor's copy is behind (`now`: send it at once). */
+  weightsChanged(now = true) {
+    this.feed.changed(now);
+  }
+
+  /** `i` with how many workers train (`workers`) and the setting (`workersSetting`). */
+  withWorkers(i) {
+    return { ...i, workers: this.workers.shown(i), workersSetting: this.workers.wanted };
+  }
+
+  /** Ready to build sessions: the dataset, the predictor's port, the URL's settings checked. */
+  async setUp({ config, dataset, predictorPort }) {
+    this.dataset = dataset;
+    this.factory = new SessionFactory(this.wasm.Session, dataset);
+    this.feed.attach(predictorPort, () =>
+      this.serial(async () => ({ spec: this.info.spec, weights: await this.session.paramsFlat() })),
+    );
+    validate(config);
+  }
+
+  /** `steps` training steps in one or two workers (counted, for the step a change applies at). */
+  async trainSteps(steps, timed) {
+    const count = this.workers.pick(this.info, timed);
+    const ms = await this.serial(async () => {
+      const ms = await this.workers.train(this.session, this.info, this.config, steps, count);
+      this.stepsEnqueued += steps;
+      return ms;
+    });
+    if (timed) this.workers.record(this.info, count, ms / steps);
+  }
+
+  /** Replace the session; the old one stays (and is returned to) if the new one fails. */
+  async rebuild(cfg, weights, inLoop = false) {
+    if (!inLoop) await this.loop.stop();
+    const { session: next, probe } = await this.serial(() => this.factory.create(cfg, weights));
+    const old = this.session;
+    this.session = next;
+    this.info = next.info();
+    if (probe) this.info = { ...this.info, probe: { ...probe } };
+    this.config = cfg;
+    this.stepsEnqueued = 0;
+    this.loop.reset();
+    this.workers.engage(this.info, cfg);
+    this.info = this.withWorkers(this.info);
+    if (old) this.serial(() => old.free());
+    // A new helper has loaded before the session counts as ready: nothing is left loading then.
+    await this.workers.started();
+    this.info = this.withWorkers(this.info);
+    this.weightsChanged();
+    return this.info;
+  }
+
+  /** The current weights as .safetensors, or null when they cannot be read (a lost GPU). */
+  exportWeights() {
+    return this.withSession((s) => s.exportSafetensors()).catch(() => null);
+  }
+
+  /**
+   * Apply `opts` (playground.configure's options) to the settings in use: live knobs (rate, L2,
+   * momentum, augmentation, workers) go to the running session; anything structural builds a new
+   * one, with the current weights when the architecture stays (`fresh`: new weights, Reset).
+   * Resolves to `{config, info, rebuilt, keptWeights, lrChange: {step, lr} | null}`; throws,
+   * keeping the old session, for invalid options or a model that cannot be built.
+   */
+  async configure(opts = {}, { fresh = false } = {}) {
+    this.requireSession();
+    const plan = planChange(this.config, opts, { force: fresh });
+    if (opts.workers !== undefined) {
+      const wanted = validateWorkers(opts.workers);
+      await this.serial(() => this.workers.set(wanted, this.info, this.config));
+      await this.workers.started();
+      this.info = this.withWorkers(this.info);
+    }
+    if (!plan.rebuild) {
+      const lrChange = plan.optimizer ? await this.setOptimizer(plan.optimizer) : null;
+      if (plan.augment) await this.withSession((s) => s.setAugment(plan.augment));
+      this.config = plan.next;
+      this.status();
+      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange };
+    }
+    this.post("building");
+    const wasTraining = this.loop.training;
+    await this.loop.stop();
+    const keep = !fresh && same(plan.next.model, this.config.model);
+    const weights = keep ? await this.exportWeights() : null;
+    try {
+      await this.rebuild(plan.next, weights);
+    } catch (e) {
+      if (wasTraining) this.loop.start();
+      this.status();
+      throw e;
+    }
+    this.status();
+    return { config: this.config, info: this.info, rebuilt: true, keptWeights: !!weights, lrChange: null };
+  }
+
+  /**
+   * Change the optimizer live. Resolves to `{step, lr}` when the rate changed: `step` is the
+   * session's first step that trains with it. The engine reports it (the newer wasm API resolves
+   * to `{step, optimizer}`); the older one applies a change before the next enqueued step, which
+   * this worker counts. The rate reported is the one set, not its f32 rounding.
+   */
+  async setOptimizer(changes) {
+    const before = this.config.optimizer.lr;
+    const step = await this.serial(async () => {
+      const counted = this.stepsEnqueued;
+      const res = await this.session.setOptimizer(changes);
+      return res && typeof res.step === "number" ? res.step : counted;
+    });
+    this.config = { ...this.config, optimizer: { ...this.config.optimizer, ...changes } };
+    return changes.lr !== before ? { step, lr: changes.lr } : null;
+  }
+
+  /** Load a .safetensors file: same model -> weights in place; another model -> new session. */
+  async loadModel(bytes) {
+    this.requireSession();
+    const spec = this.wasm.inspectWeights(bytes); // throws a readable error for a corrupt file
+    if (same(spec, this.info.spec)) {
+      await this.withSession((s) => s.loadSafetensors(bytes));
+      this.weightsChanged();
+      this.status();
+      return { info: this.info, config: this.config, rebuilt: false };
+    }
+    const wasTraining = this.loop.training;
+    try {
+      await this.rebuild({ ...this.config, model: this.nameOf(spec) }, bytes);
+    } catch (e) {
+      if (wasTraining) this.loop.start();
+      throw e;
+    }
+    this.status();
+    return { info: this.info, config: this.config, rebuilt: true };
+  }
+
+  /** 'mlp' or 'cnn' when `spec` is exactly that preset, else the spec itself. */
+  nameOf(spec) {
+    for (const name of ["mlp", "cnn"]) {
+      if (same(this.wasm.presetSpec(name), spec)) return name;
+    }
+    return spec;
+  }
+
+  /**
+   * Report a failure. A GPU failure moves the session to the CPU (with the weights when they can
+   * still be read) and resolves to true; anything else is posted as a fault and resolves to
+   * false. `inLoop`: called from the training loop, which must not wait for itself to stop.
+   */
+  async fault(e, inLoop = false) {
+    const text = errorText(e);
+    const gpu = this.info && this.info.kind === "gpu";
+    const nonFinite = /nan|infinite|non-finite|finite/i.test(text);
+    if (gpu && !nonFinite && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
+      this.post("fault", { kind: "gpu", message: `The GPU failed (${text}); training moved to the CPU.` });
+      const weights = await this.exportWeights();
+      try {
+        await this.rebuild({ ...this.config, backend: "cpu" }, weights, inLoop);
+        this.post("rebuilt", { info: this.info, config: this.config, keptWeights: !!weights, reason: "GPU failed" });
+        return true;
+      } catch (e2) {
+        this.post("fault", { kind: "fatal", message: `the CPU fallback failed too: ${errorText(e2)}` });
+        return false;
+      }
+    }
+    // A non-finite loss rolled the weights back; after any other failure they may have moved.
+    this.weightsChanged();
+    this.post("fault", { kind: nonFinite ? "nonfinite" : "error", message: text });
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+// The drawing pad's model: an inference-only copy of the engine's weights (the wasm `Model`) in
+// its own worker, so a prediction never queues behind a training step (a CNN step on the CPU
+// takes ~100 ms; a prediction well under 1 ms).
+//
+// Two clients (www/js/rpc.js):
+//   the page       init {enginePort} -> true; predict {pixels} -> Float32Array(10) probabilities
+//   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
+//                  over its end of a MessageChannel the page made; `spec` comes when it changed
+// Events to the page: weights {version} (the copy it now holds), broken {message}.
+import init, { Model } from "../pkg/gradient_garden.js";
+import { serve } from "../js/rpc.js";
+
+class Predictor {
+  constructor() {
+    this.model = null;
+  }
+
+  /** A new model for a new architecture; new weights for the same one. */
+  setWeights({ spec, weights }) {
+    if (spec !== undefined) {
+      const next = Model.fromSpec(spec, weights);
+      this.model?.free();
+      this.model = next;
+    } else {
+      if (!this.model) throw new Error("the predictor has no model yet (no spec was sent)");
+      this.model.setWeights(weights);
+    }
+  }
+
+  predict(pixels) {
+    if (!this.model) throw new Error("the predictor has no model yet");
+    return this.model.predict(pixels);
+  }
+}
+
+const predictor = new Predictor();
+
+const engineOps = {
+  setWeights(args) {
+    try {
+      predictor.setWeights(args);
+    } catch (e) {
+      toPage.emit("broken", { message: e && e.message ? e.message : String(e) });
+      throw e;
+    }
+    toPage.emit("weights", { version: args.version });
+    return args.version;
+  },
+};
+
+const toPage = serve({
+  async init({ enginePort }) {
+    await init();
+    serve(engineOps, { port: enginePort });
+    return true;
+  },
+  predict: ({ pixels }) => predictor.predict(pixels),
+});
