@@ -4,7 +4,7 @@
 // arrival order; the page drives every loop one step per call (one sweep point, one compression
 // setting), so stopping is simply not asking for the next one.
 import init, {
-  LabData,
+  Dataset,
   Model,
   QuantizedModel,
   ScalingSweep,
@@ -39,7 +39,7 @@ async function fetchBytes(path) {
 async function mnist() {
   if (!lab.data) {
     const [a, b, c, d] = await Promise.all(DATA.map(fetchBytes));
-    lab.data = LabData.fromIdx(a, b, c, d);
+    lab.data = Dataset.fromIdx(a, b, c, d);
   }
   return lab.data;
 }
