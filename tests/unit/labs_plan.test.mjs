@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeRun, parameterCount, parseSizes, powerLawCurve, sweepConfig } from "../../www/labs/sweep_plan.js";
-import { frontierSteps, parseSetting, settingLabel } from "../../www/labs/settings.js";
+import { frontierSteps, parseSetting, settingLabel } from "../../www/labs/compress_settings.js";
 
 test("sizes: commas, spaces or semicolons; bad entries are named", () => {
   assert.deepEqual(parseSizes("8, 16;32  64", "mlp"), [8, 16, 32, 64]);

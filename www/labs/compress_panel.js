@@ -2,7 +2,7 @@
 // settings to evaluate, Evaluate/Cancel, and the accuracy-vs-bytes plot and table. The settings
 // are measured in the compression worker one call per setting.
 import { ScatterPlot } from "./plot.js";
-import { frontierSteps, parseSetting, settingLabel } from "./settings.js";
+import { frontierSteps, parseSetting, settingLabel } from "./compress_settings.js";
 import { $, fillTable, running, showMessage } from "./ui.js";
 
 const KIND_COLORS = { f32: "#1d2420", int8: "#2f6fb3", prune: "#2f7d4f", int8_prune: "#8e3fb3" };

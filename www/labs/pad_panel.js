@@ -6,7 +6,7 @@
 import { DrawPad } from "../js/draw.js";
 import { alphaOf, toMnist } from "../js/preprocess.js";
 import { transfer } from "../js/rpc.js";
-import { parseSetting, settingLabel } from "./settings.js";
+import { parseSetting, settingLabel } from "./compress_settings.js";
 import { $, showMessage } from "./ui.js";
 
 /** Ten rows (digit, bar, percentage) in the list `ol`. */
