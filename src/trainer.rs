@@ -1,14 +1,14 @@
 //! The trainer: drives a backend through epochs of batches, keeps the metric history, applies
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
 use crate::backend::{softmax_rows, Backend, LayerStats, StepMetrics};
-use crate::cpu::inference::check_image;
 use crate::data::batches::BatchPlan;
+use crate::data::check_image;
 use crate::data::mnist::Mnist;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
-use crate::tensor::Param;
+use crate::tensor::{Param, Tensor};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 mod divergence;
 mod parallel;
 pub use divergence::DivergenceWatch;
-pub use parallel::StepPlan;
+pub use parallel::{sum_parts, StepPlan};
 use std::collections::VecDeque;
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
@@ -200,11 +200,12 @@ impl Trainer {
         self.last_good = Some((self.steps_enqueued, params));
     }
 
-    /// Change optimizer knobs; the next step uses them. Nothing is rebuilt.
-    pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<()> {
+    /// Change optimizer knobs; the next step uses them. Nothing is rebuilt. Returns the step
+    /// they apply from: the `step` of the first [`StepRecord`] that ran with them.
+    pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<u64> {
         optimizer.validate()?;
         self.config.optimizer = optimizer;
-        Ok(())
+        Ok(self.steps_enqueued)
     }
 
     pub fn set_augment(&mut self, augment: Augment) -> Result<()> {
@@ -375,9 +376,8 @@ impl Trainer {
         Ok(probs)
     }
 
-    /// Every layer's output for one 784-pixel image in [0, 1], shapes without the batch
-    /// dimension (the image is checked here, where it enters the engine).
-    pub async fn activations(&mut self, image: &[f32]) -> Result<Vec<crate::tensor::Tensor>> {
+    /// Every layer's output for one 784-pixel image, in layer order.
+    pub async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
         check_image(image)?;
         self.engine.activations(image).await
     }
