@@ -96,6 +96,13 @@ async function apiFuzz({ seed, cases }) {
       base = now;
     } else {
       tally.accepted++;
+      // An accepted value must not lock the other doors (issue 18: a rate of 1e9 got in through
+      // setLearningRate, then every configure failed): a plain configure still goes through.
+      try {
+        await withTimeout(pg.configure({}), 30_000);
+      } catch (e) {
+        failures.push(`after ${what} was accepted, configure({}) failed: ${e.message}`);
+      }
       base = await fingerprint(); // an accepted call may change things: the new baseline
     }
   }
