@@ -61,6 +61,17 @@ test("configure's options: unknown keys are refused with the known ones; non-obj
   assert.equal(merge(DEFAULTS, { workers: 2 }).batch, DEFAULTS.batch, "workers is known (the engine applies it)");
 });
 
+test("every door gives the same message for the same bad value: configure, setLearningRate, the address", () => {
+  // The slider and setLearningRate send {lr} through configure; the address goes through merge.
+  for (const lr of [1e9, 50, 0, -1]) {
+    const direct = (() => { try { merge(DEFAULTS, { lr }); } catch (e) { return e.message; } })();
+    assert.match(direct, /^learning rate .* is not in \(0, 10\]$/);
+    assert.equal(fromHash(`#lr=${lr}`).error, `The settings in the URL could not be read (${direct}); using the defaults.`);
+    assert.throws(() => merge(DEFAULTS, { optimizer: { lr } }), { message: direct });
+  }
+  assert.match(fromHash("#lR=0.1").error, /unknown setting 'lR'; known: model, spec, backend, opt, lr,/);
+});
+
 test("workers are 1, 2 or 'auto'", () => {
   for (const w of [1, 2, "auto"]) assert.equal(validateWorkers(w), w);
   assert.throws(() => validateWorkers(3), /workers must be 1, 2 or 'auto', got 3/);

@@ -43,7 +43,7 @@ export function fromHash(hash) {
   try {
     const p = new URLSearchParams(text);
     for (const key of p.keys()) {
-      if (!KEYS.has(key)) throw new Error(`unknown setting '${key}'`);
+      if (!KEYS.has(key)) throw new Error(`unknown setting '${key}'; known: ${[...KEYS].join(", ")}`);
     }
     const opts = {};
     if (p.has("model")) {
