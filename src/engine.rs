@@ -88,6 +88,7 @@ pub async fn build_engine(
     params: &[Param],
     batch: usize,
 ) -> Result<(Engine, Option<String>)> {
+    spec.check_batch_memory(batch)?;
     match choice {
         BackendChoice::Cpu => Ok((
             Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),

@@ -279,6 +279,23 @@ fn model_specs_are_accepted_or_refused_cleanly() {
             Ok(())
         });
     }
+    // Specs within every layer's own limits that would still need gigabytes: refused, not built.
+    for json in [
+        r#"{"input":[1,28,28],"layers":[{"type":"conv2d","filters":512,"kernel":3,"padding":"same"},{"type":"flatten"},{"type":"dense","units":4096},{"type":"dense","units":10}]}"#,
+        r#"{"input":[784],"layers":[{"type":"dense","units":4096},{"type":"dense","units":4096},{"type":"dense","units":4096},{"type":"dense","units":4096},{"type":"dense","units":10}]}"#,
+    ] {
+        let spec = ModelSpec::from_json(json);
+        let err = spec
+            .and_then(|s| s.parameter_count())
+            .expect_err(json)
+            .to_string();
+        assert!(
+            err.contains("parameters; the most this playground trains"),
+            "{err}"
+        );
+    }
+    let wide = ModelSpec::from_json(r#"{"input":[1,28,28],"layers":[{"type":"conv2d","filters":512,"kernel":3,"padding":"same"},{"type":"max_pool2d","size":28},{"type":"flatten"},{"type":"dense","units":10}]}"#).unwrap();
+    assert!(wide.check_batch_memory(1024).is_err() && wide.check_batch_memory(8).is_ok());
     tally.report("model specs (JSON)");
     assert!(
         tally.accepted > 20 && tally.refused > 100,

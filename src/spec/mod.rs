@@ -35,6 +35,12 @@ fn default_loss() -> Loss {
 
 pub const IMAGE_PIXELS: usize = 784;
 pub const CLASSES: usize = 10;
+/// The most parameters a model may have (100 MB of f32; Adam keeps two more copies). A spec
+/// within every layer's own limits can still ask for billions (conv 512 'same', flatten, dense
+/// 4096), which would abort the wasm engine on allocation instead of giving a message.
+pub const MAX_PARAMETERS: usize = 25_000_000;
+/// The most layer outputs one batch may hold (1 GB of f32; training keeps their gradients too).
+pub const MAX_BATCH_ACTIVATIONS: usize = 1 << 28;
 
 impl ModelSpec {
     /// `Sequential(Linear(784,128), ReLU(), Linear(128,10))`.
@@ -151,7 +157,25 @@ impl ModelSpec {
                 });
             }
         }
+        let total: usize = params.iter().map(|p| p.fact.shape.iter().product::<usize>()).sum();
+        if total > MAX_PARAMETERS {
+            return Err(Error::Spec(format!(
+                "the model has {total} parameters; the most this playground trains is {MAX_PARAMETERS}"
+            )));
+        }
         Ok(params)
+    }
+
+    /// Refuse a batch whose layer outputs would not fit in memory (see [`MAX_BATCH_ACTIVATIONS`]).
+    pub fn check_batch_memory(&self, batch: usize) -> Result<()> {
+        let per_sample: usize = self.shapes()?.iter().map(|s| s.iter().product::<usize>()).sum();
+        match per_sample.checked_mul(batch) {
+            Some(n) if n <= MAX_BATCH_ACTIVATIONS => Ok(()),
+            _ => Err(Error::Spec(format!(
+                "a batch of {batch} needs {per_sample} layer outputs per image, more than fit in \
+                 memory ({MAX_BATCH_ACTIVATIONS} in all): use a smaller batch or model"
+            ))),
+        }
     }
 
     /// Names and shapes of every parameter tensor, in state_dict order.
