@@ -169,6 +169,11 @@ test("the page's doors refuse or accept cleanly: no hang, no console error, noth
     }
     // Back to known settings, then the API calls.
     await page.evaluate(() => window.playground.configure({ model: "mlp", backend: "cpu", batch: 32, optimizer: "adam", lr: 0.001, workers: 1 }));
+    // A spec inside every layer's limits that needs gigabytes is refused with a message, and the
+    // engine (which would otherwise abort on the allocation) keeps the current model.
+    const huge = { input: [1, 28, 28], layers: [{ type: "conv2d", filters: 512, kernel: 3, padding: "same" }, { type: "flatten" }, { type: "dense", units: 4096 }, { type: "dense", units: 10 }] };
+    const hugeError = await page.evaluate((spec) => window.playground.configure({ model: spec }).then(() => null, (e) => e.message), huge);
+    assert.match(hugeError ?? "accepted", /parameters; the most this playground trains is/);
     const api = await page.evaluate(apiFuzz, { seed: 18, cases: 260 });
     Object.assign(counts, api.classes);
     failures.push(...api.failures);
