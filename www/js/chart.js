@@ -28,7 +28,7 @@ export class LineChart {
   constructor(canvas, options = {}) {
     this.canvas = canvas;
     this.options = options;
-    this.series = []; // {name, color, points: [[x, y]], dash?}
+    this.series = []; // {name, color, points: [[x, y]], dash?, band?: [[x, lo, hi]]}
     this.markers = []; // {x, label}
     this.scheduled = false;
   }
@@ -71,6 +71,13 @@ export class LineChart {
 
     let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
     for (const s of this.series) {
+      for (const [x, lo, hi] of s.band ?? []) {
+        if (!Number.isFinite(lo) || !Number.isFinite(hi) || (log && lo <= 0)) continue;
+        xMin = Math.min(xMin, x);
+        xMax = Math.max(xMax, x);
+        yMin = Math.min(yMin, ty(lo));
+        yMax = Math.max(yMax, ty(hi));
+      }
       for (const [x, y] of s.points) {
         if (!Number.isFinite(y) || (log && y <= 0)) continue;
         xMin = Math.min(xMin, x);
@@ -150,6 +157,7 @@ export class LineChart {
       ctx.fillStyle = s.color;
       ctx.lineWidth = s.width ?? 1.5;
       ctx.setLineDash(s.dash ?? []);
+      drawBand(ctx, s, (b) => Number.isFinite(b[1]) && Number.isFinite(b[2]) && (!log || b[1] > 0), X, (v) => Y(ty(v)));
       const pts = s.points.filter(([, y]) => Number.isFinite(y) && (!log || y > 0));
       if (s.dots || pts.length === 1) {
         for (const [x, y] of pts) {
@@ -193,6 +201,23 @@ export class LineChart {
       ctx.fillText(this.options.emptyText, PAD.left + W / 2, PAD.top + H / 2);
     }
   }
+}
+
+/**
+ * A series' min-max band (`series.band`: [[x, lo, hi]], a long run's summarised steps), filled
+ * faintly under its line so the spread the bucket means hide stays visible.
+ */
+function drawBand(ctx, series, ok, X, Y) {
+  const band = (series.band ?? []).filter(ok);
+  if (band.length < 2) return;
+  ctx.save();
+  ctx.globalAlpha = 0.35;
+  ctx.beginPath();
+  band.forEach(([x, , hi], i) => (i ? ctx.lineTo(X(x), Y(hi)) : ctx.moveTo(X(x), Y(hi))));
+  for (let i = band.length - 1; i >= 0; i--) ctx.lineTo(X(band[i][0]), Y(band[i][1]));
+  ctx.closePath();
+  ctx.fill();
+  ctx.restore();
 }
 
 /** A smoothed copy of [[x, y]] (exponential moving average, bias-corrected). */
