@@ -1,5 +1,6 @@
-// The per-step uniform (src/gpu/mod.rs `StepUniform`), rewritten with queue.write_buffer before
-// every training step so the learning rate and every knob can change between any two steps.
+// The per-step uniform, written by `step_words` (src/gpu/mod.rs: 16 words, these 12 then padding)
+// with queue.write_buffer before every training step, so the learning rate and every knob can
+// change between any two steps. The field order here and there must match.
 // Prepended (as text) to the kernels that need it; each binds it at the binding number it chooses.
 struct Step {
     lr: f32,

@@ -17,10 +17,6 @@ pub mod tensor;
 pub mod trainer;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-#[cfg(target_arch = "wasm32")]
-pub mod wasm_labs;
-#[cfg(target_arch = "wasm32")]
-pub mod wasm_parallel;
 pub mod weights;
 
 pub use backend::Backend;

@@ -52,6 +52,30 @@ impl OptimizerKind {
 }
 
 impl OptimizerConfig {
+    /// These settings with `changes` (a JSON object of some fields, e.g. `{"lr": 0.01}`) merged
+    /// in, checked: an unknown field, a wrong type or an invalid value is an error naming it.
+    pub fn with_changes(&self, changes: &serde_json::Value) -> Result<OptimizerConfig> {
+        let changes = changes.as_object().ok_or_else(|| {
+            Error::Config(format!("optimizer changes must be an object, got {changes}"))
+        })?;
+        let mut merged = serde_json::to_value(self).expect("plain data");
+        let fields = merged.as_object_mut().expect("a struct serializes to an object");
+        for (key, value) in changes {
+            if !fields.contains_key(key) {
+                let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+                return Err(Error::Config(format!(
+                    "unknown optimizer setting '{key}' (known: {})",
+                    known.join(", ")
+                )));
+            }
+            fields.insert(key.clone(), value.clone());
+        }
+        let merged: OptimizerConfig = serde_json::from_value(merged)
+            .map_err(|e| Error::Config(format!("optimizer settings: {e}")))?;
+        merged.validate()?;
+        Ok(merged)
+    }
+
     pub fn validate(&self) -> Result<()> {
         let ok = self.lr.is_finite()
             && self.lr > 0.0
@@ -68,5 +92,42 @@ impl OptimizerConfig {
                 "invalid optimizer settings {self:?}"
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn with_changes_merges_only_the_given_fields() {
+        let base = OptimizerConfig::default();
+        let changed = base
+            .with_changes(&json!({"lr": 0.05, "kind": "momentum"}))
+            .unwrap();
+        assert_eq!(changed.lr, 0.05f32);
+        assert_eq!(changed.kind, OptimizerKind::Momentum);
+        assert_eq!(
+            OptimizerConfig {
+                lr: base.lr,
+                kind: base.kind,
+                ..changed
+            },
+            base,
+            "nothing else moved"
+        );
+        assert_eq!(base.with_changes(&json!({})).unwrap(), base);
+    }
+
+    #[test]
+    fn with_changes_refuses_what_it_cannot_apply() {
+        let base = OptimizerConfig::default();
+        let message = |v| base.with_changes(&v).unwrap_err().to_string();
+        assert!(message(json!({"learning_rate": 0.1})).contains("'learning_rate'"));
+        assert!(message(json!({"lr": "fast"})).contains("optimizer settings"));
+        assert!(message(json!({"lr": -1.0})).contains("invalid"));
+        assert!(message(json!({"kind": "rmsprop"})).contains("optimizer settings"));
+        assert!(message(json!([0.1])).contains("must be an object"));
     }
 }

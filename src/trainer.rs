@@ -2,12 +2,13 @@
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
 use crate::backend::{softmax_rows, Backend, LayerStats, StepMetrics};
 use crate::data::batches::BatchPlan;
+use crate::data::check_image;
 use crate::data::mnist::Mnist;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
-use crate::tensor::Param;
+use crate::tensor::{Param, Tensor};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 mod divergence;
 mod parallel;
 pub use divergence::DivergenceWatch;
-pub use parallel::StepPlan;
+pub use parallel::{sum_parts, StepPlan};
 use std::collections::VecDeque;
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
@@ -202,11 +203,12 @@ impl Trainer {
         self.last_good = Some((self.steps_enqueued, params));
     }
 
-    /// Change optimizer knobs; the next step uses them. Nothing is rebuilt.
-    pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<()> {
+    /// Change optimizer knobs; the next step uses them. Nothing is rebuilt. Returns the step
+    /// they apply from: the `step` of the first [`StepRecord`] that ran with them.
+    pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<u64> {
         optimizer.validate()?;
         self.config.optimizer = optimizer;
-        Ok(())
+        Ok(self.steps_enqueued)
     }
 
     pub fn set_augment(&mut self, augment: Augment) {
@@ -369,15 +371,16 @@ impl Trainer {
 
     /// Class probabilities for one 784-pixel image in [0, 1].
     pub async fn predict(&mut self, image: &[f32]) -> Result<Vec<f32>> {
-        if image.len() != IMAGE_PIXELS {
-            return Err(Error::Shape(format!(
-                "an image has 784 pixels, got {}",
-                image.len()
-            )));
-        }
+        check_image(image)?;
         let mut probs = self.engine.logits(image).await?;
         softmax_rows(&mut probs);
         Ok(probs)
+    }
+
+    /// Every layer's output for one 784-pixel image, in layer order.
+    pub async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
+        check_image(image)?;
+        self.engine.activations(image).await
     }
 
     pub async fn layer_stats(&mut self) -> Result<Vec<LayerStats>> {

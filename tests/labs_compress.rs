@@ -9,7 +9,7 @@ use gradient_garden::init::init_params;
 use gradient_garden::labs::compress::{evaluate_settings, float_logits, Setting};
 use gradient_garden::labs::int8::{QuantizedModel, QuantizedTensor};
 use gradient_garden::labs::prune::{
-    best_storage, prune_magnitude, weight_sparsity, PruneScope, Storage,
+    best_storage, prunable_mask, prune_masked, prune_model, sparsity_masked, PruneScope, Storage,
 };
 use gradient_garden::spec::ModelSpec;
 use gradient_garden::tensor::{Param, Tensor};
@@ -77,8 +77,8 @@ fn pruning_reaches_the_asked_sparsity_exactly() {
         .map(|p| p.tensor.len())
         .sum();
     for &s in &[0.0f32, 0.5, 0.75, 0.9, 0.95, 0.999, 1.0] {
-        let pruned = prune_magnitude(&params, s, PruneScope::Global).unwrap();
-        let (zeros, total) = weight_sparsity(&pruned);
+        let pruned = prune_model(&spec, &params, s, PruneScope::Global).unwrap();
+        let (zeros, total) = sparsity_masked(&pruned, &prunable_mask(&spec, &pruned).unwrap());
         assert_eq!(total, weights);
         assert_eq!(
             zeros,
@@ -105,7 +105,7 @@ fn pruning_reaches_the_asked_sparsity_exactly() {
             max_pruned <= min_kept,
             "{s}: pruned {max_pruned} > kept {min_kept}"
         );
-        let per = prune_magnitude(&params, s, PruneScope::PerTensor).unwrap();
+        let per = prune_model(&spec, &params, s, PruneScope::PerTensor).unwrap();
         for (a, p) in params
             .iter()
             .zip(&per)
@@ -143,10 +143,10 @@ fn pruning_reaches_the_asked_sparsity_exactly() {
         name: "0.weight".into(),
         tensor: Tensor::new(vec![4, 5], vec![0.5; 20]).unwrap(),
     }];
-    let a = prune_magnitude(&tied, 0.35, PruneScope::Global).unwrap();
+    let a = prune_masked(&tied, &[true], 0.35, PruneScope::Global).unwrap();
     let zeros: Vec<usize> = (0..20).filter(|&i| a[0].tensor.data[i] == 0.0).collect();
     assert_eq!(zeros, (0..7).collect::<Vec<_>>());
-    assert_eq!(a, prune_magnitude(&tied, 0.35, PruneScope::Global).unwrap());
+    assert_eq!(a, prune_masked(&tied, &[true], 0.35, PruneScope::Global).unwrap());
 }
 
 #[test]
@@ -163,7 +163,22 @@ fn int8_forward_matches_float_forward_on_dequantized_weights() {
         let params = init_params(&spec, 11).unwrap();
         let q = QuantizedModel::quantize(&spec, &params).unwrap();
         let int8 = q.logits(&images).unwrap();
-        let float = float_logits(&spec, &q.dequantize(), &images).unwrap();
+        // The float forward pass on weights rebuilt here from the int8 values and the
+        // per-row scales (w = q * scale[row]), independently of the lab's own dequantize.
+        let rebuilt: Vec<Param> = params
+            .iter()
+            .map(|p| match q.weights.iter().find(|t| t.name == p.name) {
+                Some(t) => {
+                    let cols = t.q.len() / t.shape[0];
+                    let data = t.q.iter().enumerate().map(|(i, &v)| v as f32 * t.scales[i / cols]).collect();
+                    Param { name: p.name.clone(), tensor: Tensor::new(t.shape.clone(), data).unwrap() }
+                }
+                None => p.clone(),
+            })
+            .collect();
+        assert_eq!(rebuilt, q.dequantize(), "dequantize is q * scale per output row");
+        assert!(q.weights.len() * 2 == params.len(), "every weight quantized, every bias kept");
+        let float = float_logits(&spec, &rebuilt, &images).unwrap();
         let (diff, at) = max_diff(&int8, &float);
         let scale = float.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         assert!(

@@ -1,4 +1,4 @@
-//! Browser test of the labs' JS surface (`wasm_labs`): a width sweep through `ScalingSweep.next()`
+//! Browser test of the labs' JS surface (`wasm::labs`): a width sweep through `ScalingSweep.next()`
 //! on WebGPU (SwiftShader) gives the same points as on the CPU, `fitPowerLaw` reads them, and the
 //! int8 model predicts and round-trips through its file.
 //!
@@ -6,7 +6,7 @@
 //! A missing adapter fails it unless `GARDEN_ALLOW_NO_GPU` was set at build time (loud SKIP).
 #![cfg(target_arch = "wasm32")]
 
-use gradient_garden::wasm_labs::{fit_power_law_js, LabData, QuantizedModel, ScalingSweep};
+use gradient_garden::wasm::{fit_power_law_js, Dataset, QuantizedModel, ScalingSweep};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -14,7 +14,7 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_config
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn data() -> LabData {
+fn data() -> Dataset {
     let d = |name: &str| -> &'static [u8] {
         match name {
             "ti" => include_bytes!("../www/data/train10k-images-idx3-ubyte.gz"),
@@ -23,7 +23,7 @@ fn data() -> LabData {
             _ => include_bytes!("../www/data/t10k-labels-idx1-ubyte.gz"),
         }
     };
-    LabData::from_idx(d("ti"), d("tl"), d("si"), d("sl")).expect("MNIST parses")
+    Dataset::from_idx(d("ti"), d("tl"), d("si"), d("sl")).expect("MNIST parses")
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -32,7 +32,7 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 
 /// All points of a 2-width sweep on `backend`, or `None` when the GPU is missing and skipping
 /// was allowed at build time.
-async fn sweep(backend: &str, data: &LabData) -> Option<Vec<JsValue>> {
+async fn sweep(backend: &str, data: &Dataset) -> Option<Vec<JsValue>> {
     let config = serde_json::json!({"axis": "width", "backend": backend, "steps": 30, "widths": [8, 32], "eval_limit": 300});
     let config = js_sys::JSON::parse(&config.to_string()).unwrap();
     let sweep = ScalingSweep::new(config, data).expect("a valid config");

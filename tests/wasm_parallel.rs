@@ -1,4 +1,4 @@
-//! Browser test of the JS surface for steps split across two workers (`wasm_parallel`): a step
+//! Browser test of the JS surface for steps split across two workers (`wasm::parallel`): a step
 //! taken as planStep -> paramsFlat -> (another Session: setParamsFlat, gradients) -> gradients
 //! -> finishStep equals a `train(1)` step, with dropout and augmentation; bad input rejects.
 //!

@@ -2,8 +2,9 @@
 //! no training set and no batch buffers. The page's predictor and the labs' drawing pad hold one
 //! instead of a training session built from a one-image dataset.
 use super::model::{Model, Workspace};
-use crate::error::{Error, Result};
-use crate::spec::{ModelSpec, IMAGE_PIXELS};
+use crate::data::check_image;
+use crate::error::Result;
+use crate::spec::ModelSpec;
 use crate::tensor::{copy_from_flat, unflatten, Param, Tensor};
 
 pub struct Inference {
@@ -71,23 +72,6 @@ impl Inference {
         self.model.forward(&mut self.work, None);
         Ok(())
     }
-}
-
-/// One image: 784 finite values (a NaN would flow silently into every probability).
-pub fn check_image(image: &[f32]) -> Result<()> {
-    if image.len() != IMAGE_PIXELS {
-        return Err(Error::Shape(format!(
-            "an image has {IMAGE_PIXELS} pixels, got {}",
-            image.len()
-        )));
-    }
-    if let Some(i) = image.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Shape(format!(
-            "pixel {i} is {}, not a finite number",
-            image[i]
-        )));
-    }
-    Ok(())
 }
 
 /// The outputs a forward pass over a one-image workspace left, one tensor per layer.

@@ -4,7 +4,7 @@
 //! shared flat gradient buffer at the tensor's offset.
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::{act_code, activation_of, view, MatmulShape};
+use super::layout::{act_code, view, MatmulShape};
 use super::ops::{conv_dims, dropout, matmul, sum_reduce, weight_grad, Shared};
 use crate::error::Result;
 use crate::spec::{LayerSpec, ModelSpec};
@@ -46,7 +46,7 @@ pub fn build(
     let fused_pool = |i: usize| {
         i >= 2
             && matches!(spec.layers[i], LayerSpec::MaxPool2d { .. })
-            && activation_of(&spec.layers[i - 1]).is_some()
+            && spec.layers[i - 1].activation().is_some()
             && matches!(spec.layers[i - 2], LayerSpec::Conv2d { .. })
     };
     let skip_dx: Vec<bool> = (0..nl)
@@ -297,7 +297,7 @@ pub fn build(
             }
             LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
                 if let Some(dx) = dx {
-                    let kind = act_code(activation_of(&spec.layers[i]).expect("act"));
+                    let kind = act_code(spec.layers[i].activation().expect("act"));
                     let n = size(&input);
                     let uni = gpu.uniform("act bwd", &[n as u32, kind]);
                     let bind = pipes.bind(
@@ -343,7 +343,7 @@ fn pool_act_backward(
     let input = spec.input_shape(shapes, i); // [c, h, w], the activation's output
     let n = batch * input.iter().product::<usize>();
     let dyt = gpu.storage_f32(&format!("dyt{}", i - 2), n);
-    let act = act_code(activation_of(&spec.layers[i - 1]).expect("fused_pool checked it"));
+    let act = act_code(spec.layers[i - 1].activation().expect("fused_pool checked it"));
     let words = [
         batch as u32,
         input[0] as u32,

@@ -3,7 +3,7 @@
 //! shape/stride record with its tile-variant choice.
 use super::kernels::Kernel;
 use crate::error::Result;
-use crate::spec::{Activation, LayerSpec, ModelSpec};
+use crate::spec::{Activation, ModelSpec};
 
 /// Where each parameter tensor sits in the flat parameter / gradient / optimizer buffers. Offsets
 /// are aligned to 64 floats (256 bytes), the largest storage-binding offset alignment WebGPU allows.
@@ -174,12 +174,6 @@ pub fn act_code(a: Activation) -> u32 {
         Activation::Sigmoid => 2,
         Activation::Tanh => 3,
     }
-}
-
-/// [`LayerSpec::activation`], under the name net.rs and backward.rs import; they can call the
-/// method directly and this alias then goes.
-pub fn activation_of(layer: &LayerSpec) -> Option<Activation> {
-    layer.activation()
 }
 
 #[cfg(test)]

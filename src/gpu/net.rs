@@ -9,7 +9,7 @@
 use super::backward;
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::{act_code, activation_of, view, MatmulShape};
+use super::layout::{act_code, view, MatmulShape};
 use super::ops::{conv_dims, dropout, Shared};
 use crate::error::Result;
 use crate::spec::{LayerSpec, Loss, ModelSpec};
@@ -88,7 +88,7 @@ impl Net {
                         spec.layers[i - 1],
                         LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }
                     )
-                    && activation_of(&spec.layers[i]).is_some()
+                    && spec.layers[i].activation().is_some()
             })
             .collect();
         // Layers whose output is their input (no kernel, no buffer of their own).
@@ -127,7 +127,7 @@ impl Net {
             let input = spec.input_shape(&shapes, i);
             let (x, y) = (&acts[i], &acts[i + 1]);
             let act = if i + 1 < nl && fused[i + 1] {
-                activation_of(&spec.layers[i + 1])
+                spec.activation_after(i)
                     .map(act_code)
                     .unwrap_or(0)
             } else {
@@ -274,7 +274,7 @@ impl Net {
                 }
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
                     if !fused[i] {
-                        let kind = act_code(activation_of(&spec.layers[i]).expect("activation"));
+                        let kind = act_code(spec.layers[i].activation().expect("activation"));
                         let n = size(&shapes[i]);
                         let uni = gpu.uniform("act fwd", &[n as u32, kind]);
                         let bind = pipes.bind(

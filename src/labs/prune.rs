@@ -58,13 +58,6 @@ pub fn prunable_mask(spec: &ModelSpec, params: &[Param]) -> Result<Vec<bool>> {
         .collect()
 }
 
-/// The mask for callers holding tensors without their spec: a tensor named `*.weight` is
-/// prunable. True of every layer kind so far, but a fact by naming convention; callers with a
-/// spec use [`prune_model`] / [`prunable_mask`] instead.
-fn mask_by_name(params: &[Param]) -> Vec<bool> {
-    params.iter().map(|p| p.name.ends_with(".weight")).collect()
-}
-
 /// Zeroes exactly `round(sparsity * len)` of the values across `tensors` (see the module doc).
 fn zero_smallest(tensors: &mut [&mut [f32]], sparsity: f32) {
     let total: usize = tensors.iter().map(|t| t.len()).sum();
@@ -105,11 +98,6 @@ pub fn prune_model(
     scope: PruneScope,
 ) -> Result<Vec<Param>> {
     prune_masked(params, &prunable_mask(spec, params)?, sparsity, scope)
-}
-
-/// [`prune_model`] for tensors without their spec (see [`mask_by_name`]).
-pub fn prune_magnitude(params: &[Param], sparsity: f32, scope: PruneScope) -> Result<Vec<Param>> {
-    prune_masked(params, &mask_by_name(params), sparsity, scope)
 }
 
 /// A copy of `params` with `sparsity` (in [0, 1]) of the values of the tensors where `prunable`
@@ -157,12 +145,6 @@ pub fn prune_masked(
         }
     }
     Ok(out)
-}
-
-/// Zeros and total count over the weight tensors, for tensors without their spec (see
-/// [`mask_by_name`]).
-pub fn weight_sparsity(params: &[Param]) -> (usize, usize) {
-    sparsity_masked(params, &mask_by_name(params))
 }
 
 /// Zeros and total count over the tensors where `prunable` is set.

@@ -126,3 +126,58 @@ impl Trainer {
         Ok(())
     }
 }
+
+/// The parts' gradients summed in part order (so every worker adds them alike), and their
+/// metrics summed: what [`Trainer::finish_step`] takes.
+pub fn sum_parts(parts: Vec<(Vec<f32>, PartMetrics)>) -> Result<(Vec<f32>, PartMetrics)> {
+    let mut parts = parts.into_iter();
+    let (mut total, mut metrics) = parts
+        .next()
+        .ok_or_else(|| Error::Config("a step needs at least one part".into()))?;
+    for (i, (grads, m)) in parts.enumerate() {
+        if grads.len() != total.len() {
+            return Err(Error::Shape(format!(
+                "parts[{}] has {} gradient values, parts[0] {}",
+                i + 1,
+                grads.len(),
+                total.len()
+            )));
+        }
+        for (a, b) in total.iter_mut().zip(&grads) {
+            *a += b;
+        }
+        metrics = metrics + m;
+    }
+    Ok((total, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(grads: &[f32], loss_sum: f32, correct: u32, samples: u32) -> (Vec<f32>, PartMetrics) {
+        let m = PartMetrics {
+            loss_sum,
+            correct,
+            samples,
+        };
+        (grads.to_vec(), m)
+    }
+
+    #[test]
+    fn sum_parts_adds_gradients_and_metrics() {
+        let parts = vec![part(&[1.0, 2.0], 0.5, 1, 3), part(&[0.25, -2.0], 1.5, 2, 4)];
+        let (grads, m) = sum_parts(parts).unwrap();
+        assert_eq!(grads, vec![1.25, 0.0]);
+        assert_eq!(m, part(&[], 2.0, 3, 7).1);
+    }
+
+    #[test]
+    fn sum_parts_refuses_no_parts_and_mismatched_lengths() {
+        assert!(sum_parts(Vec::new()).is_err());
+        let err = sum_parts(vec![part(&[1.0], 0.0, 0, 1), part(&[1.0, 2.0], 0.0, 0, 1)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("parts[1] has 2"), "{err}");
+    }
+}

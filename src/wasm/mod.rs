@@ -1,28 +1,34 @@
-//! The JavaScript surface (used from a Web Worker). A thin layer: it parses JS values, calls the
-//! trainer, and maps every `Error` to a rejected promise with a readable message.
+//! The JavaScript surface (used from Web Workers), one file per job, each only converting JS
+//! values and calling the core; every `Error` becomes a thrown `Error` / rejected promise with a
+//! readable message.
 //!
-//! Calls may overlap (a prediction while training awaits metrics), so the session lives behind an
-//! async mutex and each call queues for it instead of panicking on a busy borrow.
-use crate::backend::{Backend, BackendInfo};
-use crate::engine::{build_engine, BackendChoice};
-use crate::data::mnist::Mnist;
+//! | file | JS names |
+//! | --- | --- |
+//! | `dataset.rs` | `Dataset` (MNIST from IDX bytes, for sessions and labs) |
+//! | `session.rs` | `Session` (create, train, metrics, evaluate, predict, weights...) |
+//! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
+//! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
+//! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
 use crate::error::{Error, Result};
-use crate::init::init_params;
-use crate::optim::OptimizerConfig;
-use crate::spec::ModelSpec;
 use crate::tensor::Tensor;
-use crate::trainer::{Augment, Trainer, TrainerConfig};
-use crate::weights;
-use futures_util::lock::Mutex;
-use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Object, Promise, Reflect};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+mod dataset;
+mod labs;
 mod model;
-pub use model::Model;
+mod parallel;
+mod session;
+
+pub use dataset::Dataset;
+pub use labs::{
+    compress, fit_loglog_js, fit_power_law_js, pruned_safetensors, QuantizedModel, ScalingSweep,
+};
+pub use model::{check_spec, inspect_weights, preset_spec, Model};
+pub use session::Session;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -39,6 +45,11 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> std::result::Result<JsValue, JsV
         .map_err(|e| JsError::new(&e.to_string()).into())
 }
 
+/// A JS value as `T`; a mismatch is a config error naming the field.
+pub(crate) fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::Config(e.to_string()))
+}
+
 pub(crate) fn spawn<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
@@ -46,400 +57,12 @@ where
     future_to_promise(async move { fut.await.map_err(js_err) })
 }
 
-fn tensor_to_js(name: &str, t: &Tensor) -> JsValue {
+/// A tensor as `{name, shape, data: Float32Array}`.
+pub(crate) fn tensor_to_js(name: &str, t: &Tensor) -> JsValue {
     let obj = Object::new();
     let shape: Array = t.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
     let _ = Reflect::set(&obj, &"name".into(), &name.into());
     let _ = Reflect::set(&obj, &"shape".into(), &shape);
     let _ = Reflect::set(&obj, &"data".into(), &Float32Array::from(&t.data[..]));
     obj.into()
-}
-
-/// MNIST train and test sets, parsed once from IDX bytes (gzip or raw).
-#[wasm_bindgen]
-#[derive(Clone)]
-pub struct Dataset {
-    train: Rc<Mnist>,
-    test: Rc<Mnist>,
-}
-
-#[wasm_bindgen]
-impl Dataset {
-    #[wasm_bindgen(js_name = fromIdx)]
-    pub fn from_idx(
-        train_images: &[u8],
-        train_labels: &[u8],
-        test_images: &[u8],
-        test_labels: &[u8],
-    ) -> std::result::Result<Dataset, JsValue> {
-        let train = Mnist::from_idx(train_images, train_labels).map_err(js_err)?;
-        let test = Mnist::from_idx(test_images, test_labels).map_err(js_err)?;
-        Ok(Self {
-            train: Rc::new(train),
-            test: Rc::new(test),
-        })
-    }
-
-    #[wasm_bindgen(getter, js_name = trainSize)]
-    pub fn train_size(&self) -> usize {
-        self.train.len()
-    }
-
-    #[wasm_bindgen(getter, js_name = testSize)]
-    pub fn test_size(&self) -> usize {
-        self.test.len()
-    }
-
-    /// One test image as 784 floats in [0, 1] (for showing misclassified examples).
-    #[wasm_bindgen(js_name = testImage)]
-    pub fn test_image(&self, index: usize) -> std::result::Result<Float32Array, JsValue> {
-        if index >= self.test.len() {
-            return Err(JsError::new(&format!("test image {index} does not exist")).into());
-        }
-        Ok(Float32Array::from(
-            &self.test.pixels_f32(index, index + 1)[..],
-        ))
-    }
-
-    #[wasm_bindgen(js_name = testLabel)]
-    pub fn test_label(&self, index: usize) -> Option<u8> {
-        self.test.labels.get(index).copied()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ModelChoice {
-    Preset(String),
-    Spec(ModelSpec),
-}
-
-#[derive(Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-struct SessionConfig {
-    model: ModelChoice,
-    backend: String,
-    batch: usize,
-    optimizer: OptimizerConfig,
-    seed: u64,
-    shuffle: bool,
-    augment: Augment,
-    validation: f32,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        let t = TrainerConfig::default();
-        Self {
-            model: ModelChoice::Preset("mlp".into()),
-            backend: "auto".into(),
-            batch: t.batch,
-            optimizer: t.optimizer,
-            seed: t.seed,
-            shuffle: t.shuffle,
-            augment: t.augment,
-            validation: 0.1,
-        }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionInfo {
-    #[serde(flatten)]
-    backend: BackendInfo,
-    /// Why the GPU was not used, when `auto` fell back to the CPU.
-    gpu_unavailable: Option<String>,
-    spec: ModelSpec,
-    parameters: usize,
-    batch: usize,
-    steps_per_epoch: usize,
-    train_size: usize,
-    validation_size: usize,
-    test_size: usize,
-}
-
-pub(crate) struct Inner {
-    pub(crate) trainer: Trainer,
-    test: Rc<Mnist>,
-}
-
-/// A model being trained on one backend.
-#[wasm_bindgen]
-pub struct Session {
-    pub(crate) inner: Rc<Mutex<Inner>>,
-    info: JsValue,
-}
-
-#[wasm_bindgen]
-impl Session {
-    /// `Session.create(config, dataset, weights?)` resolves to a ready Session. `weights` is a
-    /// `.safetensors` file; its embedded spec then replaces `config.model`.
-    pub fn create(config: JsValue, data: &Dataset, weights: Option<Uint8Array>) -> Promise {
-        let data = data.clone();
-        let weights = weights.map(|w| w.to_vec());
-        let parsed: std::result::Result<SessionConfig, _> =
-            if config.is_undefined() || config.is_null() {
-                Ok(SessionConfig::default())
-            } else {
-                serde_wasm_bindgen::from_value(config)
-            };
-        spawn(async move {
-            let config = parsed.map_err(|e| Error::Config(e.to_string()))?;
-            let (spec, params) = match weights {
-                Some(bytes) => weights::from_safetensors(&bytes)?,
-                None => {
-                    let spec = match config.model {
-                        ModelChoice::Preset(name) => ModelSpec::preset(&name)?,
-                        ModelChoice::Spec(spec) => spec,
-                    };
-                    let params = init_params(&spec, config.seed)?;
-                    (spec, params)
-                }
-            };
-            spec.shapes()?;
-            let choice = BackendChoice::parse(&config.backend)?;
-            let (engine, gpu_unavailable) =
-                build_engine(choice, &spec, &params, config.batch).await?;
-            let backend = engine.info();
-            let trainer_config = TrainerConfig {
-                batch: config.batch,
-                optimizer: config.optimizer,
-                seed: config.seed,
-                shuffle: config.shuffle,
-                augment: config.augment,
-                validation: config.validation,
-            };
-            let trainer = Trainer::new(engine, spec.clone(), trainer_config, &data.train)?;
-            let info = SessionInfo {
-                backend,
-                gpu_unavailable,
-                parameters: spec.parameter_count()?,
-                spec,
-                batch: config.batch,
-                steps_per_epoch: trainer.steps_per_epoch(),
-                train_size: trainer.train.len(),
-                validation_size: trainer.validation.len(),
-                test_size: data.test.len(),
-            };
-            let info = to_js(&info).map_err(|_| Error::Config("info".into()))?;
-            let inner = Inner {
-                trainer,
-                test: data.test.clone(),
-            };
-            Ok(Session {
-                inner: Rc::new(Mutex::new(inner)),
-                info,
-            }
-            .into())
-        })
-    }
-
-    /// Backend, adapter, spec, sizes: fixed for the session's life.
-    pub fn info(&self) -> JsValue {
-        self.info.clone()
-    }
-
-    pub(crate) fn run<F, Fut>(&self, job: F) -> Promise
-    where
-        F: FnOnce(Rc<Mutex<Inner>>) -> Fut + 'static,
-        Fut: Future<Output = Result<JsValue>> + 'static,
-    {
-        spawn(job(self.inner.clone()))
-    }
-
-    /// Merge `changes` (e.g. `{lr: 0.01}`) into the optimizer settings; the next step uses them.
-    #[wasm_bindgen(js_name = setOptimizer)]
-    pub fn set_optimizer(&self, changes: JsValue) -> Promise {
-        self.run(|inner| async move {
-            let mut inner = inner.lock().await;
-            let mut current =
-                serde_json::to_value(inner.trainer.config().optimizer).expect("plain data");
-            let changes: serde_json::Value = serde_wasm_bindgen::from_value(changes)
-                .map_err(|e| Error::Config(e.to_string()))?;
-            if let (Some(base), Some(changes)) = (current.as_object_mut(), changes.as_object()) {
-                for (k, v) in changes {
-                    base.insert(k.clone(), v.clone());
-                }
-            }
-            let optimizer: OptimizerConfig =
-                serde_json::from_value(current).map_err(|e| Error::Config(e.to_string()))?;
-            inner.trainer.set_optimizer(optimizer)?;
-            to_js(&optimizer).map_err(|_| Error::Config("optimizer".into()))
-        })
-    }
-
-    #[wasm_bindgen(js_name = setAugment)]
-    pub fn set_augment(&self, augment: JsValue) -> Promise {
-        self.run(|inner| async move {
-            let augment: Augment = serde_wasm_bindgen::from_value(augment)
-                .map_err(|e| Error::Config(e.to_string()))?;
-            inner.lock().await.trainer.set_augment(augment);
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
-    /// Enqueue `steps` training steps (on the GPU nothing waits; on the CPU they run now).
-    pub fn train(&self, steps: u32) -> Promise {
-        self.run(move |inner| async move {
-            let mut inner = inner.lock().await;
-            for _ in 0..steps {
-                inner.trainer.step()?;
-            }
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
-    /// Metrics of the steps since the last call: `[{step, epoch, loss, accuracy, lr}]`. Rejects,
-    /// after rolling the weights back, when the loss stopped being finite.
-    pub fn metrics(&self) -> Promise {
-        self.run(|inner| async move {
-            let records = inner.lock().await.trainer.poll().await?;
-            to_js(&records).map_err(|_| Error::Config("metrics".into()))
-        })
-    }
-
-    /// `which` is "validation" or "test"; resolves to `{n, loss, accuracy, confusion, mistakes}`.
-    pub fn evaluate(&self, which: String, limit: Option<u32>) -> Promise {
-        self.run(move |inner| async move {
-            let mut guard = inner.lock().await;
-            let inner = &mut *guard;
-            let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
-            let eval = match which.as_str() {
-                "test" => {
-                    let test = inner.test.clone();
-                    inner.trainer.evaluate(&test, limit).await?
-                }
-                "validation" => {
-                    let validation = inner.trainer.validation.clone();
-                    inner.trainer.evaluate(&validation, limit).await?
-                }
-                other => {
-                    return Err(Error::Config(format!(
-                        "unknown set '{other}' (validation or test)"
-                    )))
-                }
-            };
-            to_js(&eval).map_err(|_| Error::Config("evaluation".into()))
-        })
-    }
-
-    /// Ten class probabilities for 784 pixels in [0, 1].
-    pub fn predict(&self, pixels: Vec<f32>) -> Promise {
-        self.run(move |inner| async move {
-            let probs = inner.lock().await.trainer.predict(&pixels).await?;
-            Ok(Float32Array::from(&probs[..]).into())
-        })
-    }
-
-    /// Every layer's output for one image: `[{name, shape, data}]`, name like "0 conv2d".
-    pub fn activations(&self, pixels: Vec<f32>) -> Promise {
-        self.run(move |inner| async move {
-            let mut inner = inner.lock().await;
-            if pixels.len() != crate::spec::IMAGE_PIXELS {
-                return Err(Error::Shape(format!(
-                    "an image has 784 pixels, got {}",
-                    pixels.len()
-                )));
-            }
-            let layers = inner.trainer.spec().layers.clone();
-            let outputs = inner.trainer.engine().activations(&pixels).await?;
-            Ok(activations_to_js(&layers, &outputs).into())
-        })
-    }
-
-    /// Gradient flow at the latest step: `[{name, grad_norm, weight_norm, update_norm}]`.
-    #[wasm_bindgen(js_name = layerStats)]
-    pub fn layer_stats(&self) -> Promise {
-        self.run(|inner| async move {
-            let stats = inner.lock().await.trainer.layer_stats().await?;
-            to_js(&stats).map_err(|_| Error::Config("stats".into()))
-        })
-    }
-
-    /// All parameter tensors: `[{name, shape, data}]` in state-dict order.
-    pub fn params(&self) -> Promise {
-        self.run(|inner| async move {
-            let params = inner.lock().await.trainer.engine().read_params().await?;
-            Ok(params
-                .iter()
-                .map(|p| tensor_to_js(&p.name, &p.tensor))
-                .collect::<Array>()
-                .into())
-        })
-    }
-
-    /// The model as `.safetensors` bytes (PyTorch state-dict names, spec in the metadata).
-    #[wasm_bindgen(js_name = exportSafetensors)]
-    pub fn export_safetensors(&self) -> Promise {
-        self.run(|inner| async move {
-            let mut inner = inner.lock().await;
-            let spec = inner.trainer.spec().clone();
-            let params = inner.trainer.engine().read_params().await?;
-            let bytes = weights::to_safetensors(&spec, &params)?;
-            Ok(Uint8Array::from(&bytes[..]).into())
-        })
-    }
-
-    /// Load weights for the same architecture; a file for another model is refused (create a
-    /// new session with it instead) and the current weights stay.
-    #[wasm_bindgen(js_name = loadSafetensors)]
-    pub fn load_safetensors(&self, bytes: Vec<u8>) -> Promise {
-        self.run(move |inner| async move {
-            let mut inner = inner.lock().await;
-            let (spec, params) = weights::from_safetensors(&bytes)?;
-            if &spec != inner.trainer.spec() {
-                return Err(Error::Weights(
-                    "the file holds a different model than this session".into(),
-                ));
-            }
-            inner.trainer.load_params(&params)?;
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-}
-
-/// Layer outputs as `[{name, shape, data}]`, named like "0 conv2d".
-pub(crate) fn activations_to_js(layers: &[crate::spec::LayerSpec], outputs: &[Tensor]) -> Array {
-    outputs
-        .iter()
-        .zip(layers)
-        .enumerate()
-        .map(|(i, (t, layer))| tensor_to_js(&format!("{i} {}", layer_kind(layer)), t))
-        .collect()
-}
-
-fn layer_kind(layer: &crate::spec::LayerSpec) -> &'static str {
-    use crate::spec::LayerSpec::*;
-    match layer {
-        Dense { .. } => "dense",
-        Conv2d { .. } => "conv2d",
-        MaxPool2d { .. } => "max_pool2d",
-        Flatten => "flatten",
-        Dropout { .. } => "dropout",
-        Relu => "relu",
-        Sigmoid => "sigmoid",
-        Tanh => "tanh",
-    }
-}
-
-/// The spec of a preset (`"mlp"` or `"cnn"`) as a plain object.
-#[wasm_bindgen(js_name = presetSpec)]
-pub fn preset_spec(name: &str) -> std::result::Result<JsValue, JsValue> {
-    to_js(&ModelSpec::preset(name).map_err(js_err)?)
-}
-
-/// Check a spec object; resolves to its parameter count or throws a readable error.
-#[wasm_bindgen(js_name = checkSpec)]
-pub fn check_spec(spec: JsValue) -> std::result::Result<usize, JsValue> {
-    let spec: ModelSpec =
-        serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
-    spec.parameter_count().map_err(js_err)
-}
-
-/// Read the spec out of a `.safetensors` file, validating the whole file.
-#[wasm_bindgen(js_name = inspectWeights)]
-pub fn inspect_weights(bytes: &[u8]) -> std::result::Result<JsValue, JsValue> {
-    let (spec, _) = weights::from_safetensors(bytes).map_err(js_err)?;
-    to_js(&spec)
 }

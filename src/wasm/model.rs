@@ -8,10 +8,12 @@
 //! model.setWeights(await session.paramsFlat());
 //! const other = Model.fromSafetensors(bytes);
 //! ```
-use super::{activations_to_js, js_err, to_js};
+use super::session::activations_to_js;
+use super::{js_err, to_js};
 use crate::cpu::Inference;
 use crate::error::Error;
 use crate::spec::ModelSpec;
+use crate::weights;
 use js_sys::{Array, Float32Array};
 use wasm_bindgen::prelude::*;
 
@@ -74,4 +76,25 @@ impl Model {
     pub fn parameter_count(&self) -> usize {
         self.inner.parameter_count()
     }
+}
+
+/// The spec of a preset (`"mlp"` or `"cnn"`) as a plain object.
+#[wasm_bindgen(js_name = presetSpec)]
+pub fn preset_spec(name: &str) -> std::result::Result<JsValue, JsValue> {
+    to_js(&ModelSpec::preset(name).map_err(js_err)?)
+}
+
+/// Check a spec object; resolves to its parameter count or throws a readable error.
+#[wasm_bindgen(js_name = checkSpec)]
+pub fn check_spec(spec: JsValue) -> std::result::Result<usize, JsValue> {
+    let spec: ModelSpec =
+        serde_wasm_bindgen::from_value(spec).map_err(|e| js_err(Error::Spec(e.to_string())))?;
+    spec.parameter_count().map_err(js_err)
+}
+
+/// Read the spec out of a `.safetensors` file, validating the whole file.
+#[wasm_bindgen(js_name = inspectWeights)]
+pub fn inspect_weights(bytes: &[u8]) -> std::result::Result<JsValue, JsValue> {
+    let (spec, _) = weights::from_safetensors(bytes).map_err(js_err)?;
+    to_js(&spec)
 }

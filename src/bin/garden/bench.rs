@@ -1,10 +1,10 @@
 //! `garden bench`: training samples/s and one-image latency per backend and model, beside the
 //! GFLOP/s of the backend's best large matmul (the roofline a training step is judged against).
-use crate::args::Args;
+use crate::cli::BenchArgs;
 use crate::{json, load};
 use gradient_garden::backend::Backend;
-use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::data::mnist::Mnist;
+use gradient_garden::engine::{build_engine, BackendChoice};
 use gradient_garden::init::init_params;
 use gradient_garden::spec::ModelSpec;
 use gradient_garden::trainer::{Trainer, TrainerConfig};
@@ -12,15 +12,10 @@ use pollster::block_on;
 use serde_json::json;
 use std::time::Instant;
 
-pub fn bench(args: &Args) -> Result<(), String> {
-    args.only(&["backends", "models", "steps", "data", "matmul"])?;
-    let backends = args.str("backends").unwrap_or("cpu,gpu").to_string();
-    let models = args.str("models").unwrap_or("mlp,cnn").to_string();
-    let steps: Option<u64> = args.opt("steps")?;
-    let matmul: usize = args.get("matmul", 1024)?;
-    let train_set = load(args, "train10k")?;
-    for backend in backends.split(',') {
-        let choice = BackendChoice::parse(backend).map_err(|e| e.to_string())?;
+pub fn bench(args: &BenchArgs) -> Result<(), String> {
+    let matmul = args.matmul;
+    let train_set = load(&args.data, "train10k")?;
+    for &choice in &args.backends {
         let gflops = match choice {
             BackendChoice::Cpu => cpu_matmul_gflops(matmul),
             _ => block_on(gradient_garden::gpu::bench_matmul(
@@ -28,9 +23,9 @@ pub fn bench(args: &Args) -> Result<(), String> {
             ))
             .map_err(|e| e.to_string())?,
         };
-        json(json!({"event": "matmul", "backend": backend, "size": matmul, "gflops": gflops}));
-        for model in models.split(',') {
-            let line = bench_model(choice, model, steps, &train_set)?;
+        json(json!({"event": "matmul", "backend": choice, "size": matmul, "gflops": gflops}));
+        for model in &args.models {
+            let line = bench_model(choice, model, args.steps, &train_set)?;
             json(line);
         }
     }

@@ -1,10 +1,10 @@
 //! `garden train` and `garden eval`.
-use crate::args::Args;
-use crate::{json, load};
+use crate::cli::{EvalArgs, TrainArgs};
+use crate::{json, load, read, write};
 use gradient_garden::backend::Backend;
-use gradient_garden::engine::{build_engine, BackendChoice};
+use gradient_garden::engine::build_engine;
 use gradient_garden::init::init_params;
-use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
+use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::ModelSpec;
 use gradient_garden::trainer::{Augment, Trainer, TrainerConfig};
 use gradient_garden::weights;
@@ -19,27 +19,6 @@ struct LogLine {
     lr: f32,
 }
 
-const TRAIN_OPTIONS: &[&str] = &[
-    "model",
-    "backend",
-    "epochs",
-    "steps",
-    "batch",
-    "lr",
-    "optimizer",
-    "momentum",
-    "weight-decay",
-    "seed",
-    "init",
-    "no-shuffle",
-    "log-every",
-    "export",
-    "data",
-    "shift",
-    "rotate",
-    "test-limit",
-];
-
 fn model_spec(name: &str) -> Result<ModelSpec, String> {
     if name.ends_with(".json") {
         let text = std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))?;
@@ -49,15 +28,14 @@ fn model_spec(name: &str) -> Result<ModelSpec, String> {
     }
 }
 
-pub fn train(args: &Args) -> Result<(), String> {
-    args.only(TRAIN_OPTIONS)?;
-    let seed: u64 = args.get("seed", 1)?;
-    let (spec, params) = match args.str("init") {
+pub fn train(args: &TrainArgs) -> Result<(), String> {
+    let seed = args.seed;
+    let (spec, params) = match &args.init {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+            let bytes = read(path)?;
             // With --model, any file holding that net's state_dict loads (e.g. saved by PyTorch);
             // without it, the spec comes from the file's own metadata.
-            match args.str("model") {
+            match &args.model {
                 Some(name) => {
                     let spec = model_spec(name)?;
                     let params = weights::params_from_safetensors(&bytes, &spec)
@@ -68,36 +46,34 @@ pub fn train(args: &Args) -> Result<(), String> {
             }
         }
         None => {
-            let spec = model_spec(args.str("model").unwrap_or("mlp"))?;
+            let spec = model_spec(args.model.as_deref().unwrap_or("mlp"))?;
             let params = init_params(&spec, seed).map_err(|e| e.to_string())?;
             (spec, params)
         }
     };
     let optimizer = OptimizerConfig {
-        kind: OptimizerKind::parse(args.str("optimizer").unwrap_or("adam"))
-            .map_err(|e| e.to_string())?,
-        lr: args.get("lr", 1e-3)?,
-        momentum: args.get("momentum", 0.9)?,
-        weight_decay: args.get("weight-decay", 0.0)?,
+        kind: args.optimizer,
+        lr: args.lr,
+        momentum: args.momentum,
+        weight_decay: args.weight_decay,
         ..OptimizerConfig::default()
     };
     let config = TrainerConfig {
-        batch: args.get("batch", 64)?,
+        batch: args.batch,
         optimizer,
         seed,
-        shuffle: !args.flag("no-shuffle"),
+        shuffle: !args.no_shuffle,
         augment: Augment {
-            shift: args.get("shift", 0.0)?,
-            rotate: args.get("rotate", 0.0)?,
+            shift: args.shift,
+            rotate: args.rotate,
         },
         validation: 0.0,
     };
-    let choice =
-        BackendChoice::parse(args.str("backend").unwrap_or("cpu")).map_err(|e| e.to_string())?;
-    let log_every: u64 = args.get::<u64>("log-every", 50)?.max(1);
-    let test_limit: usize = args.get("test-limit", usize::MAX)?;
-    let train_set = load(args, "train10k")?;
-    let test_set = load(args, "t10k")?;
+    let choice = args.backend;
+    let log_every = args.log_every.max(1);
+    let test_limit = args.test_limit.unwrap_or(usize::MAX);
+    let train_set = load(&args.data, "train10k")?;
+    let test_set = load(&args.data, "t10k")?;
 
     let (engine, _) =
         block_on(build_engine(choice, &spec, &params, config.batch)).map_err(|e| e.to_string())?;
@@ -105,8 +81,7 @@ pub fn train(args: &Args) -> Result<(), String> {
     let mut trainer =
         Trainer::new(engine, spec.clone(), config, &train_set).map_err(|e| e.to_string())?;
     let per_epoch = trainer.steps_per_epoch() as u64;
-    let epochs: u64 = args.get("epochs", 1)?;
-    let total: u64 = args.opt("steps")?.unwrap_or(epochs * per_epoch);
+    let total = args.steps.unwrap_or(args.epochs * per_epoch);
     json(
         json!({"event": "start", "backend": info.kind, "adapter": info.adapter, "model": spec,
         "parameters": spec.parameter_count().map_err(|e| e.to_string())?, "steps": total, "steps_per_epoch": per_epoch}),
@@ -148,10 +123,10 @@ pub fn train(args: &Args) -> Result<(), String> {
     }
     let train_s = started.elapsed().as_secs_f64() - eval_time;
     let eval = block_on(trainer.evaluate(&test_set, test_limit)).map_err(|e| e.to_string())?;
-    if let Some(path) = args.str("export") {
+    if let Some(path) = &args.export {
         let params = block_on(trainer.engine().read_params()).map_err(|e| e.to_string())?;
         let bytes = weights::to_safetensors(&spec, &params).map_err(|e| e.to_string())?;
-        std::fs::write(path, bytes).map_err(|e| format!("{path}: {e}"))?;
+        write(path, &bytes)?;
     }
     let batch = trainer.config().batch as f64;
     json(
@@ -162,16 +137,11 @@ pub fn train(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-pub fn eval(args: &Args) -> Result<(), String> {
-    args.only(&["weights", "backend", "limit", "data"])?;
-    let path = args
-        .str("weights")
-        .ok_or("--weights FILE.safetensors is required")?;
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+pub fn eval(args: &EvalArgs) -> Result<(), String> {
+    let bytes = read(&args.weights)?;
     let (spec, params) = weights::from_safetensors(&bytes).map_err(|e| e.to_string())?;
-    let choice =
-        BackendChoice::parse(args.str("backend").unwrap_or("cpu")).map_err(|e| e.to_string())?;
-    let test_set = load(args, "t10k")?;
+    let choice = args.backend;
+    let test_set = load(&args.data, "t10k")?;
     let (engine, _) =
         block_on(build_engine(choice, &spec, &params, 1)).map_err(|e| e.to_string())?;
     let mut trainer = Trainer::new(
@@ -184,7 +154,7 @@ pub fn eval(args: &Args) -> Result<(), String> {
         &test_set.take(1),
     )
     .map_err(|e| e.to_string())?;
-    let eval = block_on(trainer.evaluate(&test_set, args.get("limit", usize::MAX)?))
+    let eval = block_on(trainer.evaluate(&test_set, args.limit.unwrap_or(usize::MAX)))
         .map_err(|e| e.to_string())?;
     json(
         json!({"event": "eval", "test_accuracy": eval.accuracy, "test_loss": eval.loss, "test_n": eval.n,

@@ -9,10 +9,10 @@
 //!     mine = await s.gradients(plan, 0, k, own); await s.finishStep([mine, theirs]);
 //! The arrays are reused step after step (`out` arguments), the helper's one going back and
 //! forth as a transferred buffer: weights out, gradients back.
+use super::session::Session;
 use crate::cpu::PartMetrics;
 use crate::error::{Error, Result};
-use crate::trainer::StepPlan;
-use crate::wasm::Session;
+use crate::trainer::{sum_parts, StepPlan};
 use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -105,39 +105,21 @@ fn part_to_js(grads: Float32Array, m: PartMetrics) -> JsValue {
     obj.into()
 }
 
-/// The parts' gradients summed in part order, and their metrics summed.
-fn sum_parts(parts: &Array) -> Result<(Vec<f32>, PartMetrics)> {
-    if parts.length() == 0 {
-        return Err(Error::Config("finishStep needs at least one part".into()));
-    }
-    let mut total: Option<Vec<f32>> = None;
-    let mut metrics = PartMetrics::default();
-    for (i, part) in parts.iter().enumerate() {
-        let what = format!("parts[{i}]");
-        let grads = floats(&part, &what, "grads")?;
-        metrics = metrics
-            + PartMetrics {
+/// The parts (`gradients` results) as plain data.
+fn parts_from_js(parts: &Array) -> Result<Vec<(Vec<f32>, PartMetrics)>> {
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let what = format!("parts[{i}]");
+            let metrics = PartMetrics {
                 loss_sum: number(&part, &what, "lossSum")? as f32,
                 correct: count(&part, &what, "correct")?,
                 samples: count(&part, &what, "samples")?,
             };
-        match &mut total {
-            None => total = Some(grads),
-            Some(t) if t.len() == grads.len() => {
-                for (a, b) in t.iter_mut().zip(&grads) {
-                    *a += b;
-                }
-            }
-            Some(t) => {
-                return Err(Error::Shape(format!(
-                    "{what} has {} gradient values, parts[0] {}",
-                    grads.len(),
-                    t.len()
-                )))
-            }
-        }
-    }
-    Ok((total.expect("at least one part"), metrics))
+            Ok((floats(&part, &what, "grads")?, metrics))
+        })
+        .collect()
 }
 
 #[wasm_bindgen]
@@ -179,7 +161,7 @@ impl Session {
     /// goes through the optimizer and the step is recorded like a `train` step.
     #[wasm_bindgen(js_name = finishStep)]
     pub fn finish_step(&self, parts: Array) -> Promise {
-        let summed = sum_parts(&parts);
+        let summed = parts_from_js(&parts).and_then(sum_parts);
         self.run(move |inner| async move {
             let (grads, metrics) = summed?;
             inner.lock().await.trainer.finish_step(&grads, metrics)?;

@@ -1,8 +1,8 @@
-//! The labs' JavaScript surface (for a Web Worker), in the style of `wasm.rs`: parse JS values,
-//! call [`crate::labs`], map every `Error` to a thrown `Error` / rejected promise.
+//! The labs' JavaScript surface (for a Web Worker): parse JS values, call [`crate::labs`], map
+//! every `Error` to a thrown `Error` / rejected promise. The data is the playground's `Dataset`.
 //!
 //! ```js
-//! const data = LabData.fromIdx(trainImages, trainLabels, testImages, testLabels);
+//! const data = Dataset.fromIdx(trainImages, trainLabels, testImages, testLabels);
 //! const sweep = new ScalingSweep({axis: "width", backend: "auto", steps: 300, widths: [8, 32, 128]}, data);
 //! const points = [];
 //! for (let p; (p = await sweep.next()) !== null; ) { points.push(p); draw(p); if (cancelled) break; }
@@ -12,60 +12,24 @@
 //!                        data, {scope: "global", limit: 2000});
 //! const q = QuantizedModel.fromWeights(weightsBytes); q.predict(pixels); q.exportSafetensors();
 //! ```
-use crate::data::mnist::Mnist;
-use crate::error::{Error, Result};
+use super::{js_err, to_js, Dataset};
+use crate::data::check_image;
+use crate::error::Result;
 use crate::labs::compress::{evaluate_setting, Setting};
 use crate::labs::fit::{fit_loglog, fit_power_law, FitPoint};
 use crate::labs::int8::QuantizedModel as Int8Model;
-use crate::labs::prune::{prune_magnitude, PruneScope};
+use crate::labs::prune::{prune_model, PruneScope};
 use crate::labs::scaling::{ScalingSweep as Sweep, SweepConfig};
 use crate::weights;
 use futures_util::lock::Mutex;
 use js_sys::{Float32Array, Promise, Uint8Array};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-fn js_err(e: Error) -> JsValue {
-    JsError::new(&e.to_string()).into()
-}
-
-fn to_js<T: Serialize>(value: &T) -> std::result::Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()).into())
-}
-
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> std::result::Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| js_err(Error::Config(e.to_string())))
-}
-
-/// MNIST for the labs: the training file (the sweep holds out its end) and the test file (the
-/// compression table). The same IDX bytes the playground's `Dataset` is built from.
-#[wasm_bindgen]
-#[derive(Clone)]
-pub struct LabData {
-    train: Rc<Mnist>,
-    test: Rc<Mnist>,
-}
-
-#[wasm_bindgen]
-impl LabData {
-    #[wasm_bindgen(js_name = fromIdx)]
-    pub fn from_idx(
-        train_images: &[u8],
-        train_labels: &[u8],
-        test_images: &[u8],
-        test_labels: &[u8],
-    ) -> std::result::Result<LabData, JsValue> {
-        let train = Mnist::from_idx(train_images, train_labels).map_err(js_err)?;
-        let test = Mnist::from_idx(test_images, test_labels).map_err(js_err)?;
-        Ok(Self {
-            train: Rc::new(train),
-            test: Rc::new(test),
-        })
-    }
+    super::from_js(value).map_err(js_err)
 }
 
 /// A width or data sweep that trains one point per `next()` call. Stop calling `next()` to
@@ -81,7 +45,7 @@ impl ScalingSweep {
     /// `config`: `{axis: "width"|"data", family: "mlp"|"cnn", backend: "auto"|"gpu"|"cpu", steps,
     /// batch, optimizer, seed, widths, fractions, width, validation, eval_limit}`, all optional.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, data: &LabData) -> std::result::Result<ScalingSweep, JsValue> {
+    pub fn new(config: JsValue, data: &Dataset) -> std::result::Result<ScalingSweep, JsValue> {
         let config: SweepConfig = if config.is_undefined() || config.is_null() {
             SweepConfig::default()
         } else {
@@ -161,7 +125,7 @@ struct CompressOptions {
 pub fn compress(
     weights_bytes: &[u8],
     settings: JsValue,
-    data: &LabData,
+    data: &Dataset,
     options: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
     let (spec, params) = weights::from_safetensors(weights_bytes).map_err(js_err)?;
@@ -190,7 +154,7 @@ pub fn pruned_safetensors(
 ) -> std::result::Result<Uint8Array, JsValue> {
     let (spec, params) = weights::from_safetensors(weights_bytes).map_err(js_err)?;
     let scope = PruneScope::parse(scope.as_deref().unwrap_or("global")).map_err(js_err)?;
-    let pruned = prune_magnitude(&params, sparsity, scope).map_err(js_err)?;
+    let pruned = prune_model(&spec, &params, sparsity, scope).map_err(js_err)?;
     let bytes = weights::to_safetensors(&spec, &pruned).map_err(js_err)?;
     Ok(Uint8Array::from(&bytes[..]))
 }
@@ -211,7 +175,7 @@ impl QuantizedModel {
     ) -> std::result::Result<QuantizedModel, JsValue> {
         let (spec, mut params) = weights::from_safetensors(bytes).map_err(js_err)?;
         if let Some(s) = sparsity {
-            params = prune_magnitude(&params, s, PruneScope::Global).map_err(js_err)?;
+            params = prune_model(&spec, &params, s, PruneScope::Global).map_err(js_err)?;
         }
         Ok(Self {
             model: Int8Model::quantize(&spec, &params).map_err(js_err)?,
@@ -228,12 +192,7 @@ impl QuantizedModel {
 
     /// Ten class probabilities for 784 pixels in [0, 1].
     pub fn predict(&self, pixels: Vec<f32>) -> std::result::Result<Float32Array, JsValue> {
-        if pixels.len() != crate::spec::IMAGE_PIXELS {
-            return Err(js_err(Error::Shape(format!(
-                "an image has 784 pixels, got {}",
-                pixels.len()
-            ))));
-        }
+        check_image(&pixels).map_err(js_err)?;
         let mut probs = self.model.logits(&pixels).map_err(js_err)?;
         crate::backend::softmax_rows(&mut probs);
         Ok(Float32Array::from(&probs[..]))

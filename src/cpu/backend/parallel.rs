@@ -1,0 +1,158 @@
+//! `CpuBackend`'s data-parallel half: a step's batch cut into parts (one per worker), each
+//! part's gradient computed alone, the summed gradient applied once.
+use super::CpuBackend;
+use crate::backend::TrainBatch;
+use crate::cpu::augment::gather_batch;
+use crate::error::{Error, Result};
+use crate::optim::OptimizerConfig;
+use crate::spec::CLASSES;
+use crate::tensor::{copy_from_flat, Param};
+use std::ops::Range;
+
+/// One part's share of a data-parallel step's metrics; parts add up field by field (in part
+/// order) to the whole batch's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PartMetrics {
+    /// Sum over the part's samples of each sample's loss (the batch mean is the total / samples).
+    pub loss_sum: f32,
+    pub correct: u32,
+    pub samples: u32,
+}
+
+impl std::ops::Add for PartMetrics {
+    type Output = PartMetrics;
+    fn add(self, other: PartMetrics) -> PartMetrics {
+        PartMetrics {
+            loss_sum: self.loss_sum + other.loss_sum,
+            correct: self.correct + other.correct,
+            samples: self.samples + other.samples,
+        }
+    }
+}
+
+/// Data-parallel training: each worker computes [`CpuBackend::gradients`] on its part of the
+/// same batch, the parts' gradients are summed in part order, and every worker calls
+/// [`CpuBackend::apply_gradients`] with that sum, so all copies of the weights stay identical and
+/// equal (to float rounding) to a one-worker [`Backend::train_step`].
+impl CpuBackend {
+    /// Parameters in state_dict order, flattened into one vector (the layout of
+    /// [`CpuBackend::gradients`]).
+    pub fn param_len(&self) -> usize {
+        self.grads.iter().map(Vec::len).sum()
+    }
+
+    /// The parameters in state_dict order, borrowed: a data-parallel step sends them to the
+    /// other workers every step, so no copy is made here.
+    pub fn params(&self) -> &[Param] {
+        &self.model.params
+    }
+
+    /// Overwrite every parameter, in place, from `flat` (state_dict order, [`Self::param_len`]
+    /// values). Like [`Backend::write_params`], the optimizer state and step count restart.
+    pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
+        copy_from_flat(&mut self.model.params, flat)?;
+        self.opt.reset();
+        self.step = 0;
+        self.update_norms.clear();
+        Ok(())
+    }
+
+    /// The gradient of the WHOLE batch's mean loss contributed by samples `part` of `batch`
+    /// (`batch.indices` is the full batch, of [`Backend::batch_size`] samples): summing the
+    /// results over parts that tile `0..batch_size` gives the full batch's gradient. Dropout and
+    /// augmentation use each sample's position in the full batch. Gradients come flattened in
+    /// state_dict order. Nothing is updated.
+    pub fn gradients(
+        &mut self,
+        batch: &TrainBatch,
+        part: Range<usize>,
+    ) -> Result<(Vec<f32>, PartMetrics)> {
+        if self.train_labels.is_empty() {
+            return Err(Error::Data("no training set uploaded".into()));
+        }
+        if batch.indices.len() != self.batch {
+            return Err(Error::Shape(format!(
+                "batch of {} indices, the backend was built for {}",
+                batch.indices.len(),
+                self.batch
+            )));
+        }
+        if part.start >= part.end || part.end > self.batch {
+            return Err(Error::Shape(format!(
+                "part {part:?} of a batch of {}",
+                self.batch
+            )));
+        }
+        let n = part.len();
+        if self.part_work.as_ref().map(|w| w.n) != Some(n) {
+            self.part_work = Some(self.model.workspace(n));
+        }
+        let ws = self.part_work.as_mut().expect("just built");
+        let transforms = if batch.transforms.is_empty() {
+            &[][..]
+        } else {
+            &batch.transforms[part.clone()]
+        };
+        gather_batch(
+            &mut ws.input,
+            &mut ws.labels,
+            &self.train_images,
+            &self.train_labels,
+            &batch.indices[part.clone()],
+            transforms,
+        )?;
+        let seed = Some(batch.seed);
+        self.model.forward_at(ws, seed, part.start);
+        let result = self.model.loss(ws);
+        // The loss is this part's mean; the whole batch's mean weighs it by n / batch.
+        let weight = n as f32 / self.batch as f32;
+        for g in &mut ws.grad_out[..n * CLASSES] {
+            *g *= weight;
+        }
+        self.model
+            .backward_at(ws, &mut self.grads, seed, part.start);
+        let flat = self.grads.iter().flatten().copied().collect();
+        let metrics = PartMetrics {
+            loss_sum: result.loss * n as f32,
+            correct: result.correct,
+            samples: n as u32,
+        };
+        Ok((flat, metrics))
+    }
+
+    /// The optimizer update with `grads` (the parts' [`CpuBackend::gradients`] summed, flattened
+    /// in state_dict order) and the summed metrics, recorded like a [`Backend::train_step`].
+    pub fn apply_gradients(
+        &mut self,
+        grads: &[f32],
+        metrics: PartMetrics,
+        opt: &OptimizerConfig,
+    ) -> Result<()> {
+        opt.validate()?;
+        if grads.len() != self.param_len() {
+            return Err(Error::Shape(format!(
+                "{} gradient values for {} parameters",
+                grads.len(),
+                self.param_len()
+            )));
+        }
+        if metrics.samples as usize != self.batch {
+            return Err(Error::Shape(format!(
+                "metrics of {} samples for a batch of {}",
+                metrics.samples, self.batch
+            )));
+        }
+        let mut rest = grads;
+        for g in &mut self.grads {
+            let (head, tail) = rest.split_at(g.len());
+            g.copy_from_slice(head);
+            rest = tail;
+        }
+        self.apply(
+            metrics.loss_sum / metrics.samples as f32,
+            metrics.correct,
+            opt,
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,157 @@
+//! The `garden` command line end to end: its help lists every command, a short `train` with most
+//! flags exports weights that `eval` scores the same, `compress` exports, and a command line that
+//! does not parse fails with a message naming the problem.
+#![cfg(not(target_arch = "wasm32"))]
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn garden(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_garden"))
+        .args(args)
+        .output()
+        .expect("garden runs")
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    assert!(
+        out.status.success(),
+        "garden failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn event<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["event"] == name)
+        .unwrap_or_else(|| panic!("no '{name}' line in {lines:?}"))
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = garden(&["help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for command in ["train", "eval", "bench", "scaling", "compress"] {
+        assert!(
+            text.contains(&format!("  {command} ")),
+            "{command} in\n{text}"
+        );
+    }
+    let out = garden(&["compress", "--help"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("--export-pruned"), "{text}");
+}
+
+#[test]
+fn train_export_eval_compress() {
+    let dir = std::env::temp_dir().join(format!("garden-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let weights = dir.join("mlp.safetensors");
+    let weights = weights.to_str().unwrap();
+    let train = lines(&garden(&[
+        "train",
+        "--model",
+        "mlp",
+        "--backend",
+        "cpu",
+        "--steps",
+        "3",
+        "--batch",
+        "16",
+        "--lr",
+        "0.01",
+        "--optimizer",
+        "momentum",
+        "--momentum",
+        "0.5",
+        "--weight-decay",
+        "0.0001",
+        "--seed",
+        "2",
+        "--no-shuffle",
+        "--log-every",
+        "1",
+        "--test-limit",
+        "40",
+        "--export",
+        weights,
+    ]));
+    assert_eq!(event(&train, "start")["steps"], 3);
+    let logged: Vec<&Value> = train.iter().filter(|l| l.get("loss").is_some()).collect();
+    assert_eq!(logged.len(), 3, "--log-every 1 logs every step");
+    assert!(logged.iter().all(|l| l["lr"] == 0.01));
+    let done = event(&train, "done");
+    assert_eq!(done["test_n"], 40);
+
+    let eval = lines(&garden(&["eval", "--weights", weights, "--limit", "40"]));
+    let eval = event(&eval, "eval");
+    assert_eq!(eval["test_n"], 40);
+    assert_eq!(
+        eval["test_accuracy"], done["test_accuracy"],
+        "the same weights"
+    );
+
+    let pruned = dir.join("pruned.safetensors");
+    let pruned = pruned.to_str().unwrap();
+    let out = garden(&[
+        "compress",
+        "--weights",
+        weights,
+        "--limit",
+        "20",
+        "--sparsities",
+        "0.5",
+        "--export-pruned",
+        pruned,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--export-pruned without --sparsity"
+    );
+    let compress = lines(&garden(&[
+        "compress",
+        "--weights",
+        weights,
+        "--limit",
+        "20",
+        "--sparsities",
+        "0.5",
+        "--scope",
+        "per_tensor",
+        "--export-pruned",
+        pruned,
+        "--sparsity",
+        "0.5",
+    ]));
+    assert_eq!(event(&compress, "export")["kind"], "pruned");
+    assert!(std::fs::metadata(pruned).unwrap().len() > 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_command_line_names_the_problem() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["train", "--bogus", "1"], "--bogus"),
+        (&["train", "--backend", "tpu"], "unknown backend 'tpu'"),
+        (&["eval"], "--weights"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, needle) in cases {
+        let out = garden(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let out = garden(&["eval", "--weights", "/nonexistent/w.safetensors"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("/nonexistent/w.safetensors"));
+}
