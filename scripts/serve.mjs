@@ -33,6 +33,14 @@ export const MIME_TYPES = {
   ".gz": "application/octet-stream",
 };
 
+// The pages' content security policy, also in a <meta> tag in www/index.html and www/labs.html
+// (tests/e2e/serve.test.mjs holds them equal): this origin only; wasm compiles
+// ('wasm-unsafe-eval') but no eval and no inline script; workers from this origin (a blob: worker
+// is refused); images from this origin plus data: (the empty favicon) and blob:; no inline
+// styles (the pages set styles only through the CSSOM, which CSP does not restrict). As a
+// header it also covers the workers, which a page's <meta> tag does not reach.
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'";
+
 // Headers sent with every response. COOP + COEP make the page cross-origin isolated;
 // CORP lets a worker or a module from this origin load everything it serves.
 export const SECURITY_HEADERS = {
@@ -40,6 +48,7 @@ export const SECURITY_HEADERS = {
   "Cross-Origin-Embedder-Policy": "require-corp",
   "Cross-Origin-Resource-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
 };
 
 export function contentType(path) {

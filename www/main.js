@@ -16,6 +16,9 @@ import { mountInside } from "./js/panels/inside.js";
 import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
 
+// The settings form never submits (the content security policy allows no inline handler).
+document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
+
 const parsed = Config.fromHash(location.hash);
 const store = new Store(updates, initialState(parsed.config));
 const app = new App(store, startWorkers(store));

@@ -105,6 +105,14 @@ export async function openPage(browser, url) {
       if (msg.type() === "error") errors.push(line);
     });
   });
+  // The pages run under a content security policy (scripts/serve.mjs): anything it blocks is a
+  // bug, reported as an error with what was blocked and where. (Chromium also logs a violation
+  // in a worker to that worker's console as an error, which the listener above collects.)
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline code"} at ${e.sourceFile}:${e.lineNumber}`),
+    );
+  });
   page.on("requestfailed", (req) =>
     errors.push(`[requestfailed] ${req.url()} ${req.failure()?.errorText ?? ""}`),
   );

@@ -1,11 +1,12 @@
 // scripts/serve.mjs, the static server behind `scripts/serve.sh` and every e2e test: content
 // types the browser insists on, the isolation headers, and no escape from the served folder.
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startServer } from "../../scripts/serve.mjs";
+import { CONTENT_SECURITY_POLICY, startServer } from "../../scripts/serve.mjs";
+import { WWW_DIR } from "./harness.mjs";
 
 describe("scripts/serve.mjs", () => {
   let dir;
@@ -54,6 +55,21 @@ describe("scripts/serve.mjs", () => {
       const res = await get(path);
       assert.equal(res.headers.get("cross-origin-opener-policy"), "same-origin", path);
       assert.equal(res.headers.get("cross-origin-embedder-policy"), "require-corp", path);
+    }
+  });
+
+  test("sends the content security policy on every response, the same as the pages' <meta> tags", async () => {
+    for (const path of ["/", "/pkg/gradient_garden.js", "/missing.js"]) {
+      assert.equal((await get(path)).headers.get("content-security-policy"), CONTENT_SECURITY_POLICY, path);
+    }
+    assert.match(CONTENT_SECURITY_POLICY, /default-src 'self'/);
+    assert.doesNotMatch(CONTENT_SECURITY_POLICY, /'unsafe-inline'|'unsafe-eval'|\*/, "no inline script, eval or wildcard");
+    for (const page of ["index.html", "labs.html"]) {
+      const html = readFileSync(join(WWW_DIR, page), "utf8");
+      const meta = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/);
+      assert.ok(meta, `${page} has the CSP <meta> tag`);
+      assert.equal(meta[1], CONTENT_SECURITY_POLICY, page);
+      assert.doesNotMatch(html, /\son[a-z]+="|<script(?![^>]*\ssrc=)[^>]*>|\sstyle="/, `${page}: no inline script, handler or style`);
     }
   });
 

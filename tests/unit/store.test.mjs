@@ -46,7 +46,7 @@ test("metrics extend the run; a rebuild with the same weights continues it, mark
   store.update("settings", { config: momentum, info: INFO, rebuilt: true, keptWeights: true, lrChange: null });
   assert.deepEqual(store.state.marks, [{ step: 10, label: "momentum" }]);
   store.update("metrics", { records: records(0, 5), samplesPerSec: 1000 });
-  assert.deepEqual(store.state.history.map((r) => r.step), [...Array(15).keys()]);
+  assert.deepEqual(store.state.history.recent.map((r) => r.step), [...Array(15).keys()]);
   assert.equal(store.state.step, 15);
   // Another model: the run starts over.
   store.update("settings", { config: { ...momentum, model: "cnn" }, info: INFO, rebuilt: true, keptWeights: false, lrChange: null });
@@ -125,7 +125,7 @@ test("derived values: recent means, CSV, a snapshot that is a copy", () => {
   assert.ok(Math.abs(recentMeans(store.state.history).loss - 1.99) < 1e-9);
   assert.equal(
     curvesCsv(store.state),
-    "series,step,epoch,loss,accuracy,lr\ntrain,0,0,2,0.5,0.001\ntrain,1,0,1.99,0.5,0.001\ntrain,2,0,1.98,0.5,0.001\nvalidation,3,,1,0.7,\n",
+    "series,step,epoch,loss,accuracy,lr,steps\ntrain,0,0,2,0.5,0.001,1\ntrain,1,0,1.99,0.5,0.001,1\ntrain,2,0,1.98,0.5,0.001,1\nvalidation,3,,1,0.7,,\n",
   );
   const snap = snapshot(store.state, { predictionPending: true });
   assert.equal(snap.predictionPending, true);
@@ -145,4 +145,31 @@ test("a diverged run pauses with the engine's message and says the weights were 
   assert.equal(store.state.message.kind, "error");
   assert.match(store.state.message.text, /^Training paused: training diverged: .*ten times lower.*weights are back/);
   assert.match(snapshot(store.state).fault, /training diverged/);
+});
+
+test("a long run stays bounded: state() and the CSV keep the whole run in fixed space", () => {
+  const store = fresh();
+  store.update("started", { info: INFO, config: defaults(), pretrained: false });
+  const n = 200_000;
+  for (let from = 0; from < n; from += 1000) store.update("metrics", { records: records(from, 1000), samplesPerSec: 1 });
+  for (let step = 0; step < n; step += 10) {
+    store.update("stats", { step, stats: [{ name: "0.weight", grad_norm: 1 + step, weight_norm: 2, update_norm: 1e-3 }] });
+  }
+  const snap = snapshot(store.state);
+  assert.equal(snap.step, n);
+  assert.equal(snap.loss.length, 2048, "state().loss is the recent window");
+  assert.equal(snap.loss.at(-1), 2 - 0.01 * (n - 1));
+  assert.equal(snap.lastMetrics.step, n - 1);
+  assert.equal(snap.history.steps, n);
+  assert.equal(snap.history.firstStep, 0);
+  assert.ok(snap.history.buckets <= 512 && snap.history.bucketWidth > 1, JSON.stringify(snap.history));
+  const rows = curvesCsv(store.state).trim().split("\n").slice(1).map((r) => r.split(","));
+  assert.ok(rows.length < 3 * 512 + 2560 + 1, `CSV rows bounded: ${rows.length}`);
+  assert.deepEqual(rows[0].slice(0, 2), ["train_mean", "0"], "the CSV starts at the run's first step");
+  assert.equal(rows.at(-1)[1], String(n - 1), "and ends at its last");
+  const covered = rows.filter((r) => r[0] === "train_mean" || r[0] === "train").reduce((a, r) => a + Number(r[6]), 0);
+  assert.equal(covered, n, "every step is in exactly one row's count");
+  const grads = store.state.stats.get("0.weight");
+  assert.equal(grads.length, n / 10);
+  assert.ok(grads.points("grad").length <= 256 + 640, "gradient-flow series bounded too");
 });

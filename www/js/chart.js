@@ -19,7 +19,7 @@ export class LineChart {
   constructor(canvas, options = {}) {
     this.canvas = canvas;
     this.options = options;
-    this.series = []; // {name, color, points: [[x, y]], width?, dash?, dots?}
+    this.series = []; // {name, color, points: [[x, y]], width?, dash?, dots?, band?: [[x, lo, hi]]}
     this.markers = []; // {x, label}
     this.scheduled = false;
   }
@@ -45,6 +45,11 @@ export class LineChart {
     const xs = [];
     const ys = [];
     for (const s of this.series) {
+      for (const [x, lo, hi] of s.band ?? []) {
+        if (!Number.isFinite(x) || !plottable(lo, log) || !plottable(hi, log)) continue;
+        xs.push(x, x);
+        ys.push(lo, hi);
+      }
       for (const [x, y] of s.points) {
         if (!Number.isFinite(x) || !plottable(y, log)) continue;
         xs.push(x);

@@ -6,8 +6,14 @@
 // batch or optimizer kind) starts a session at step 0 while the run goes on, so the session's
 // step numbers are shifted by `stepOffset`.
 import { describeChange } from "./settings.js";
+import { History } from "./history.js";
 
 const LATENCIES_KEPT = 500;
+// Per-step series keep every step for a recent window and per-bucket min/max/mean before it
+// (history.js), so a run of hours costs what a run of minutes does. Train metrics come every
+// step; gradient stats every ~10 steps per tensor, so their window is shorter.
+const trainHistory = () => new History({ keys: ["loss", "accuracy", "lr"], recent: 2048, buckets: 512 });
+const statsHistory = () => new History({ keys: ["grad", "ratio"], recent: 512, buckets: 256 });
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 export function initialState(config) {
@@ -24,7 +30,7 @@ export function initialState(config) {
     step: 0,
     epoch: 0,
     samplesPerSec: 0,
-    history: [], // {step, epoch, loss, accuracy, lr}
+    history: trainHistory(), // {step, epoch, loss, accuracy, lr}, bounded (history.js)
     validation: [], // {step, loss, accuracy, n}
     test: [], // {step, loss, accuracy, n}
     lastTest: null, // the last test evaluation's full result (confusion, mistakes)
@@ -32,7 +38,7 @@ export function initialState(config) {
     marks: [], // {step, label}: other changes that kept the weights
     stepOffset: 0,
     epochOffset: 0,
-    stats: new Map(), // tensor name -> [{step, grad, ratio}]
+    stats: new Map(), // tensor name -> History of {step, grad, ratio}
     weightsVersion: 0, // the engine's weights, counted up at each change
     predictorVersion: -1, // the weights the predictor holds
     predictorBroken: false,
@@ -45,7 +51,7 @@ export function initialState(config) {
 
 function clearRun(s) {
   Object.assign(s, {
-    history: [], validation: [], test: [], lrMarks: [], marks: [], stats: new Map(),
+    history: trainHistory(), validation: [], test: [], lrMarks: [], marks: [], stats: new Map(),
     stepOffset: 0, epochOffset: 0, step: 0, epoch: 0, samplesPerSec: 0, fault: null,
   });
 }
@@ -81,9 +87,9 @@ export const updates = {
   },
   metrics(s, { records, samplesPerSec }) {
     for (const r of records) {
-      s.history.push({ ...r, step: r.step + s.stepOffset, epoch: r.epoch + s.epochOffset });
+      s.history.append({ ...r, step: r.step + s.stepOffset, epoch: r.epoch + s.epochOffset });
     }
-    const last = s.history[s.history.length - 1];
+    const last = s.history.last();
     if (records.length && last) {
       s.step = last.step + 1;
       s.epoch = last.epoch;
@@ -103,8 +109,8 @@ export const updates = {
       const grad = t.grad_norm ?? t.gradNorm;
       const weight = t.weight_norm ?? t.weightNorm;
       const update = t.update_norm ?? t.updateNorm;
-      if (!s.stats.has(t.name)) s.stats.set(t.name, []);
-      s.stats.get(t.name).push({ step: step + s.stepOffset, grad, ratio: weight > 0 ? update / weight : NaN });
+      if (!s.stats.has(t.name)) s.stats.set(t.name, statsHistory());
+      s.stats.get(t.name).append({ step: step + s.stepOffset, grad, ratio: weight > 0 ? update / weight : NaN });
     }
   },
   /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
@@ -204,19 +210,27 @@ export function latencyStats(latencies) {
   return { n: xs.length, median: q(0.5), p95: q(0.95) };
 }
 
-/** Mean loss and accuracy of the last `n` steps, or null before any. */
+/** Mean loss and accuracy of the last `n` steps (a History), or null before any. */
 export function recentMeans(history, n = 20) {
-  const recent = history.slice(-n);
+  const recent = history.recent.slice(-n);
   if (!recent.length) return null;
   const mean = (f) => recent.reduce((a, r) => a + f(r), 0) / recent.length;
   return { loss: mean((r) => r.loss), accuracy: mean((r) => r.accuracy) };
 }
 
+/**
+ * The whole run as CSV. Recent steps are `train` rows (`steps` = 1); older ones come as a
+ * `train_mean`, `train_min` and `train_max` row per bucket, at the bucket's first step, `steps`
+ * saying how many steps it summarises (README "Scripting API").
+ */
 export function curvesCsv(s) {
-  const lines = ["series,step,epoch,loss,accuracy,lr"];
-  for (const r of s.history) lines.push(`train,${r.step},${r.epoch},${r.loss},${r.accuracy},${r.lr}`);
-  for (const p of s.validation) lines.push(`validation,${p.step},,${p.loss},${p.accuracy},`);
-  for (const p of s.test) lines.push(`test,${p.step},,${p.loss},${p.accuracy},`);
+  const lines = ["series,step,epoch,loss,accuracy,lr,steps"];
+  for (const { kind, step, steps, record: r } of s.history.rows()) {
+    const series = kind === "step" ? "train" : `train_${kind}`;
+    lines.push(`${series},${step},${r.epoch},${r.loss},${r.accuracy},${r.lr},${steps}`);
+  }
+  for (const p of s.validation) lines.push(`validation,${p.step},,${p.loss},${p.accuracy},,`);
+  for (const p of s.test) lines.push(`test,${p.step},,${p.loss},${p.accuracy},,`);
   return lines.join("\n") + "\n";
 }
 
@@ -245,8 +259,10 @@ export function snapshot(s, { predictionPending = false } = {}) {
     epoch: s.epoch,
     lr: c.optimizer.lr,
     samplesPerSec: s.samplesPerSec,
-    loss: s.history.map((r) => r.loss),
-    lastMetrics: s.history.length ? { ...s.history[s.history.length - 1] } : null,
+    // The recent window's losses (every step while the run is shorter than the window).
+    loss: s.history.recent.slice(-s.history.recentSize).map((r) => r.loss),
+    lastMetrics: s.history.last() ? { ...s.history.last() } : null,
+    history: s.history.summary(),
     validationHistory: s.validation.map((p) => ({ ...p })),
     testHistory: s.test.map((p) => ({ ...p })),
     lrChanges: s.lrMarks.map((m) => ({ ...m })),

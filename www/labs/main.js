@@ -26,6 +26,8 @@ const state = {
 };
 
 initMessageBar();
+// The sweep's form never submits (the content security policy allows no inline handler).
+$("scaling-form").addEventListener("submit", (e) => e.preventDefault());
 // The page's own wasm instance: the power-law fit is cheap enough to run here, synchronously.
 const wasmReady = init();
 initSweepPanel({ engine: startEngine("sweep"), state, wasmReady });

@@ -21,6 +21,10 @@ import * as wasm from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
 import { loadDataset } from "./data.js";
 import { Engine } from "./engine_state.js";
+import { installGpuWatch } from "./gpu_watch.js";
+
+// Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
+const gpuWatch = installGpuWatch();
 
 const PRETRAINED = "../models/cnn.safetensors";
 const errorText = (e) => (e && e.message ? e.message : String(e));
@@ -100,9 +104,16 @@ const server = serve(
 
     /**
      * Make the next training cycle fail with `text` (exercises the GPU-failure and fault paths);
-     * `where: 'helper'` makes the second worker's next part fail instead.
+     * `where: 'helper'` makes the second worker's next part fail instead; `where: 'device'`
+     * destroys the engine's real GPU device (`text` unused), so the next GPU call fails as after
+     * a driver reset.
      */
     async injectFault({ text, where }) {
+      if (where === "device") {
+        const n = await engine.serial(() => gpuWatch?.destroyDevices() ?? 0);
+        if (!n) throw new Error("no GPU device is in use");
+        return true;
+      }
       if (where === "helper") {
         if (!engine.workers.usable(engine.info)) throw new Error("no second worker is running");
         return await engine.workers.helper.call("injectFault", { text });

@@ -73,7 +73,7 @@ export class Engine {
     this.dataset = dataset;
     this.factory = new SessionFactory(this.wasm.Session, dataset);
     this.feed.attach(predictorPort, () =>
-      this.serial(async () => ({ spec: this.info.spec, weights: await this.session.paramsFlat() })),
+      this.serial(async () => ({ spec: this.info.spec, step: this.stepsEnqueued, weights: await this.session.paramsFlat() })),
     );
     validate(config);
   }
@@ -201,9 +201,11 @@ export class Engine {
   }
 
   /**
-   * Report a failure. A GPU failure moves the session to the CPU (with the weights when they can
-   * still be read) and resolves to true; anything else is posted as a fault and resolves to
-   * false. `inLoop`: called from the training loop, which must not wait for itself to stop.
+   * Report a failure. A GPU failure moves the session to the CPU and resolves to true: with the
+   * GPU's weights when they can still be read, else with the predictor feed's last copy (at most
+   * ~1 s of steps old; the message says how many steps were lost), else fresh weights. Anything
+   * else is posted as a fault and resolves to false. `inLoop`: called from the training loop,
+   * which must not wait for itself to stop.
    */
   async fault(e, inLoop = false) {
     const text = errorText(e);
@@ -215,11 +217,23 @@ export class Engine {
     const nonFinite = !diverged && /nan|infinite|non-finite|finite/i.test(text);
     const guarded = diverged || nonFinite;
     if (gpu && !guarded && /GPU error|no usable GPU|device (was )?lost|out of memory/i.test(text)) {
-      this.post("fault", { kind: "gpu", message: `The GPU failed (${text}); training moved to the CPU.` });
       const weights = await this.exportWeights();
+      const kept = !weights && this.feed.kept && same(this.feed.kept.spec, this.info.spec) ? this.feed.kept : null;
+      const lost = kept ? Math.max(0, this.stepsEnqueued - kept.step) : 0;
+      const how = weights
+        ? "with its weights"
+        : kept
+          ? `with the weights from step ${kept.step} of this session (the ${lost} step${lost === 1 ? "" : "s"} after it, the failed one included, lost)`
+          : "with fresh weights (the GPU's could not be read)";
+      this.post("fault", { kind: "gpu", message: `The GPU failed (${text}); training moved to the CPU ${how}.` });
       try {
         await this.rebuild({ ...this.config, backend: "cpu" }, weights, inLoop);
-        this.post("rebuilt", { info: this.info, config: this.config, keptWeights: !!weights, reason: "GPU failed" });
+        if (kept) {
+          await this.withSession((s) => s.setParamsFlat(kept.weights));
+          this.weightsChanged();
+        }
+        const keptWeights = !!(weights || kept);
+        this.post("rebuilt", { info: this.info, config: this.config, keptWeights, reason: "GPU failed", lostSteps: lost });
         return true;
       } catch (e2) {
         this.post("fault", { kind: "fatal", message: `the CPU fallback failed too: ${errorText(e2)}` });

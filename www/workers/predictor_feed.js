@@ -4,6 +4,10 @@
 // drawing pad is answered from a copy that never queues behind a training step and nothing
 // passes through the page.
 //
+// The last weights sent are also kept here (`kept`: a copy, with the session step they are from):
+// when the GPU is lost its buffers cannot be read, and this is the newest CPU copy there is
+// (Engine.fault). One copy a second costs a memcpy of the weights, well under a training step.
+//
 // `version` counts weight changes. Every event the engine posts carries it, and the predictor
 // tells the page which version it holds, so the page knows whether the copy is current.
 import { connect, transfer } from "../js/rpc.js";
@@ -21,9 +25,10 @@ export class PredictorFeed {
     this.lastSent = -Infinity;
     this.sentSpec = null;
     this.broken = null;
+    this.kept = null; // {spec, step, weights}: the last weights sent
   }
 
-  /** `port`: the engine's end of the channel; `read()` resolves to `{spec, weights}`. */
+  /** `port`: the engine's end of the channel; `read()` resolves to `{spec, step, weights}`. */
   attach(port, read) {
     if (!port) return;
     this.client = connect(port, { name: "predictor" });
@@ -55,6 +60,7 @@ export class PredictorFeed {
     }
     try {
       if (read) {
+        this.kept = { spec: read.spec, step: read.step, weights: read.weights.slice() };
         const specJson = JSON.stringify(read.spec);
         const spec = specJson === this.sentSpec ? undefined : read.spec;
         await this.client.call("setWeights", transfer({ version, spec, weights: read.weights }, [read.weights.buffer]));

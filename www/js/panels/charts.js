@@ -15,12 +15,13 @@ export function mountCharts(store) {
   const accChart = new LineChart($("acc-chart"), { yMin: 0, yMax: 1, emptyText: "accuracy appears here" });
 
   function draw(s) {
-    const loss = s.history.map((r) => [r.step, r.loss]);
-    const acc = s.history.map((r) => [r.step, r.accuracy]);
-    // Smooth over ~1/20 of the run (bounded), so short runs are not dominated by EMA lag.
+    // Bounded however long the run (history.js): bucket means, then the recent steps.
+    const loss = s.history.points("loss");
+    const acc = s.history.points("accuracy");
+    // Smooth over ~1/20 of the points (bounded), so short runs are not dominated by EMA lag.
     const alpha = Math.min(0.98, Math.max(0.6, 1 - 20 / Math.max(1, loss.length)));
     lossChart.setSeries([
-      { name: "train", color: "rgba(47,125,79,0.28)", points: loss, width: 1 },
+      { name: "train", color: "rgba(47,125,79,0.28)", points: loss, width: 1, band: s.history.band("loss") },
       { name: "train (smoothed)", color: "#2f7d4f", points: smooth(loss, alpha), width: 2 },
       { name: "validation", color: "#c0392b", points: s.validation.map((p) => [p.step, p.loss]), dots: true },
     ]);

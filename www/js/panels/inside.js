@@ -50,7 +50,7 @@ export function mountInside(store, app) {
       const stats = store.state.stats;
       const names = [...stats.keys()].filter((n) => n.endsWith("weight"));
       const series = (key) =>
-        names.map((n, i) => ({ name: n, color: PALETTE[i % PALETTE.length], points: stats.get(n).map((p) => [p.step, p[key]]) }));
+        names.map((n, i) => ({ name: n, color: PALETTE[i % PALETTE.length], points: stats.get(n).points(key) }));
       gradChart.setSeries(series("grad"));
       ratioChart.setSeries(series("ratio"));
     }, GRAD_REDRAW_MS);

@@ -6,8 +6,10 @@ import { plottable, toAxis } from "./scale.js";
 const MARKER = "#b35c00";
 
 /**
- * Series `{color, points: [[x, y]], width?, dash?, dots?}`: a line through the plottable points,
- * and a dot at each when `dots` is set or there is a single point (a line needs two).
+ * Series `{color, points: [[x, y]], width?, dash?, dots?, band?}`: a line through the plottable
+ * points, and a dot at each when `dots` is set or there is a single point (a line needs two).
+ * `band` ([[x, lo, hi]]: a long run's summarised steps, www/js/history.js) is filled faintly
+ * under the line, so the spread the bucket means hide stays visible.
  */
 export function drawSeries(ctx, frame, series, { log = false } = {}) {
   const { X, Y, area } = frame;
@@ -17,6 +19,7 @@ export function drawSeries(ctx, frame, series, { log = false } = {}) {
     ctx.fillStyle = s.color;
     ctx.lineWidth = s.width ?? 1.5;
     ctx.setLineDash(s.dash ?? []);
+    if (s.band) drawBand(ctx, s.band.filter(([x, lo, hi]) => Number.isFinite(x) && plottable(lo, log) && plottable(hi, log)), at);
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && plottable(y, log));
     if (s.dots || pts.length === 1) {
       for (const p of pts) {
@@ -40,6 +43,19 @@ export function drawSeries(ctx, frame, series, { log = false } = {}) {
     }
   }
   ctx.setLineDash([]);
+}
+
+/** A filled polygon along the band's highs and back along its lows. */
+function drawBand(ctx, band, at) {
+  if (band.length < 2) return;
+  ctx.save();
+  ctx.globalAlpha = 0.35;
+  ctx.beginPath();
+  band.forEach(([x, , hi], i) => (i ? ctx.lineTo(...at([x, hi])) : ctx.moveTo(...at([x, hi]))));
+  for (let i = band.length - 1; i >= 0; i--) ctx.lineTo(...at([band[i][0], band[i][1]]));
+  ctx.closePath();
+  ctx.fill();
+  ctx.restore();
 }
 
 /** Dashed vertical markers `{x, label?}` at x positions inside the frame's x range. */
