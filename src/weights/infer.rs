@@ -27,6 +27,8 @@ impl Layer {
     }
 }
 
+type Shape = Vec<usize>;
+
 /// Most convolutions we search pool/padding choices over (4 choices each).
 const MAX_CONVS: usize = 6;
 
@@ -58,7 +60,8 @@ pub fn infer_spec(tensors: &[(String, Vec<usize>)]) -> Result<Inferred, String> 
 
 /// Group the tensors into `{i}.weight` + `{i}.bias` layers, ordered by index.
 fn layers_of(tensors: &[(String, Vec<usize>)]) -> Result<Vec<Layer>, String> {
-    let mut layers: Vec<(usize, Option<Vec<usize>>, Option<Vec<usize>>)> = Vec::new();
+    // (index, weight shape, bias shape) as the names arrive, in any order.
+    let mut layers: Vec<(usize, Option<Shape>, Option<Shape>)> = Vec::new();
     for (name, shape) in tensors {
         let (index, suffix) = name
             .split_once('.')
