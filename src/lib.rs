@@ -11,6 +11,7 @@ pub mod error;
 pub mod gpu;
 pub mod init;
 pub mod labs;
+pub mod onnx;
 pub mod optim;
 pub mod spec;
 pub mod tensor;
