@@ -12,6 +12,7 @@ pub mod gpu;
 pub mod init;
 pub mod labs;
 pub mod limits;
+pub mod onnx;
 pub mod optim;
 pub mod spec;
 pub mod tensor;

@@ -37,7 +37,7 @@ fn help_lists_every_command() {
     let out = garden(&["help"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for command in ["train", "eval", "bench", "scaling", "compress"] {
+    for command in ["train", "eval", "bench", "scaling", "compress", "export"] {
         assert!(
             text.contains(&format!("  {command} ")),
             "{command} in\n{text}"
@@ -154,4 +154,129 @@ fn a_bad_command_line_names_the_problem() {
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("/nonexistent/w.safetensors"));
+}
+
+/// A bare PyTorch state dict (no metadata) evaluates like our file of the same weights, without
+/// `--model`; it exports to ONNX and starts training; a wrong shape fails with names and shapes.
+#[test]
+fn bare_state_dicts_eval_train_and_export() {
+    use gradient_garden::spec::ModelSpec;
+    use safetensors::tensor::{Dtype, TensorView};
+    let dir = std::env::temp_dir().join(format!("garden-cli-bare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let spec = ModelSpec::cnn();
+    let params = gradient_garden::init::init_params(&spec, 4).unwrap();
+    std::fs::write(
+        path("ours.safetensors"),
+        gradient_garden::weights::to_safetensors(&spec, &params).unwrap(),
+    )
+    .unwrap();
+    let write_bare = |name: &str, wrong: bool| {
+        let data: Vec<Vec<u8>> = params
+            .iter()
+            .map(|p| p.tensor.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+            .collect();
+        let views: Vec<(&str, TensorView)> = params
+            .iter()
+            .zip(&data)
+            .map(|(p, b)| {
+                // Same byte count, wrong layout: [64, 32, 3, 3] as [32, 64, 3, 3].
+                let shape = if wrong && p.name == "3.weight" {
+                    vec![32, 64, 3, 3]
+                } else {
+                    p.tensor.shape.clone()
+                };
+                (
+                    p.name.as_str(),
+                    TensorView::new(Dtype::F32, shape, b).unwrap(),
+                )
+            })
+            .collect();
+        std::fs::write(
+            path(name),
+            safetensors::serialize(views, None::<std::collections::HashMap<String, String>>)
+                .unwrap(),
+        )
+        .unwrap();
+    };
+    write_bare("bare.safetensors", false);
+    write_bare("wrong.safetensors", true);
+
+    let eval = |file: &str| {
+        lines(&garden(&[
+            "eval",
+            "--weights",
+            &path(file),
+            "--limit",
+            "200",
+        ]))
+    };
+    let (ours, bare) = (eval("ours.safetensors"), eval("bare.safetensors"));
+    let inferred = event(&bare, "weights");
+    assert_eq!(inferred["inferred"], true);
+    assert!(
+        inferred["assumptions"].to_string().contains("MaxPool2d(2)"),
+        "{inferred}"
+    );
+    assert_eq!(
+        ModelSpec::from_json(&inferred["spec"].to_string()).unwrap(),
+        spec
+    );
+    for key in ["test_accuracy", "test_loss", "confusion"] {
+        assert_eq!(
+            event(&bare, "eval")[key],
+            event(&ours, "eval")[key],
+            "{key}"
+        );
+    }
+
+    let out = lines(&garden(&[
+        "export",
+        "--weights",
+        &path("bare.safetensors"),
+        "--onnx",
+        &path("cnn.onnx"),
+    ]));
+    assert_eq!(event(&out, "export")["opset"], 13);
+    assert_eq!(
+        event(&out, "export")["input"],
+        serde_json::json!(["N", 1, 28, 28])
+    );
+    let onnx = std::fs::read(path("cnn.onnx")).unwrap();
+    assert_eq!(
+        onnx,
+        gradient_garden::onnx::to_onnx(&spec, &params).unwrap(),
+        "the file is the exporter's"
+    );
+
+    let train = lines(&garden(&[
+        "train",
+        "--init",
+        &path("bare.safetensors"),
+        "--steps",
+        "2",
+        "--batch",
+        "8",
+        "--test-limit",
+        "50",
+    ]));
+    assert!(event(&train, "done")["test_n"].as_u64().unwrap() == 50);
+
+    let out = garden(&[
+        "eval",
+        "--weights",
+        &path("wrong.safetensors"),
+        "--model",
+        "cnn",
+    ]);
+    assert!(!out.status.success());
+    let out = garden(&["eval", "--weights", &path("wrong.safetensors")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("3.weight [32, 64, 3, 3]") && err.contains("The file holds"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

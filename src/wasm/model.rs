@@ -98,3 +98,47 @@ pub fn inspect_weights(bytes: &[u8]) -> std::result::Result<JsValue, JsValue> {
     let (spec, _) = weights::from_safetensors(bytes).map_err(js_err)?;
     to_js(&spec)
 }
+
+/// Which model a `.safetensors` file is for (see [`weights::resolve`]): its own metadata; else,
+/// for a bare PyTorch state dict, the current model (`current`, a spec object or null) when the
+/// names and shapes are exactly its, else the `nn.Sequential` inferred from the tensors. Returns
+/// `{spec, source: 'metadata'|'current'|'inferred', note, assumptions, bytes}`, `bytes` being the
+/// file rewritten with our metadata, which `Session.create` and `loadSafetensors` take; throws the
+/// names-and-shapes message when nothing fits.
+#[wasm_bindgen(js_name = resolveWeights)]
+pub fn resolve_weights(bytes: &[u8], current: JsValue) -> JsResult<JsValue> {
+    let current: Option<ModelSpec> = if current.is_null() || current.is_undefined() {
+        None
+    } else {
+        Some(
+            serde_wasm_bindgen::from_value(current)
+                .map_err(|e| js_err(Error::Spec(e.to_string())))?,
+        )
+    };
+    let found = weights::resolve(bytes, current.as_ref()).map_err(js_err)?;
+    let (source, assumptions) = match &found.source {
+        weights::Source::Metadata => ("metadata", Vec::new()),
+        weights::Source::Current => ("current", Vec::new()),
+        weights::Source::Inferred(a) => ("inferred", a.clone()),
+    };
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        spec: &'a ModelSpec,
+        source: &'a str,
+        note: String,
+        assumptions: Vec<String>,
+    }
+    let answer = to_js(&Answer {
+        spec: &found.spec,
+        source,
+        note: found.note(),
+        assumptions,
+    })?;
+    let file = weights::to_safetensors(&found.spec, &found.params).map_err(js_err)?;
+    js_sys::Reflect::set(
+        &answer,
+        &"bytes".into(),
+        &js_sys::Uint8Array::from(&file[..]),
+    )?;
+    Ok(answer)
+}

@@ -303,6 +303,18 @@ impl Session {
         })
     }
 
+    /// The model as ONNX bytes (opset 13; see `crate::onnx`).
+    #[wasm_bindgen(js_name = exportOnnx)]
+    pub fn export_onnx(&self) -> Promise {
+        self.run(|inner| async move {
+            let mut inner = inner.lock().await;
+            let spec = inner.trainer.spec().clone();
+            let params = inner.trainer.engine().read_params().await?;
+            let bytes = crate::onnx::to_onnx(&spec, &params)?;
+            Ok(Uint8Array::from(&bytes[..]).into())
+        })
+    }
+
     /// Load weights for the same architecture; a file for another model is refused (create a
     /// new session with it instead) and the current weights stay.
     #[wasm_bindgen(js_name = loadSafetensors)]

@@ -122,6 +122,12 @@ export class App {
     return await this.engine.call("exportModel");
   }
 
+  /** The model as ONNX bytes (Uint8Array; opset 13, input pixels in [0, 1], output the logits). */
+  async exportOnnx() {
+    await this.ready;
+    return await this.engine.call("exportOnnx");
+  }
+
   /** Load a .safetensors file (bytes); a corrupt file leaves the current model untouched. */
   async loadModel(bytes) {
     await this.ready;
@@ -134,10 +140,9 @@ export class App {
       const res = await this.engine.call("loadModel", { bytes: data });
       this.store.update("weightsVersion", res.weightsVersion);
       this.store.update("loaded", res);
-      this.message(
-        res.rebuilt ? "Loaded the model (a different architecture: a new session was built)." : "Loaded the weights.",
-        "info",
-      );
+      const loaded = res.rebuilt ? "Loaded the model (a different architecture: a new session was built)." : "Loaded the weights.";
+      // A bare PyTorch state dict: say how its architecture was found (and what was assumed).
+      this.message(res.source && res.source !== "metadata" ? `${loaded} The file had ${res.note}.` : loaded, "info");
       return this.state();
     } catch (e) {
       this.message(`Could not load that model file: ${e.message}. The current model is unchanged.`);

@@ -150,6 +150,10 @@ const server = serve(
       return await engine.withSession((s) => s.exportSafetensors());
     },
 
+    async exportOnnx() {
+      return await engine.withSession((s) => s.exportOnnx());
+    },
+
     async loadModel({ bytes }) {
       const result = await engine.loadModel(bytes);
       return { ...result, weightsVersion: engine.feed.version };

@@ -171,15 +171,23 @@ export class Engine {
     return changes.lr !== before ? { step, lr: changes.lr } : null;
   }
 
-  /** Load a .safetensors file: same model -> weights in place; another model -> new session. */
-  async loadModel(bytes) {
+  /**
+   * Load a .safetensors file: same model -> weights in place; another model -> new session. A
+   * bare PyTorch state dict (no metadata) is read as the current model when its names and shapes
+   * are exactly that, else as the Sequential inferred from its tensors (`found.note` says what was
+   * assumed); the result carries `{source, note}` for the page's message.
+   */
+  async loadModel(input) {
     this.requireSession();
-    const spec = this.wasm.inspectWeights(bytes); // throws a readable error for a corrupt file
+    // Throws a readable error for a corrupt file, or one that fits no model (names and shapes).
+    const found = this.wasm.resolveWeights(input, this.info.spec);
+    const { spec, bytes } = found;
+    const how = { source: found.source, note: found.note };
     if (same(spec, this.info.spec)) {
       await this.withSession((s) => s.loadSafetensors(bytes));
       this.weightsChanged();
       this.status();
-      return { info: this.info, config: this.config, rebuilt: false };
+      return { info: this.info, config: this.config, rebuilt: false, ...how };
     }
     const wasTraining = this.loop.training;
     try {
@@ -189,7 +197,7 @@ export class Engine {
       throw e;
     }
     this.status();
-    return { info: this.info, config: this.config, rebuilt: true };
+    return { info: this.info, config: this.config, rebuilt: true, ...how };
   }
 
   /** 'mlp' or 'cnn' when `spec` is exactly that preset, else the spec itself. */

@@ -29,6 +29,9 @@ pub enum Command {
     Scaling(ScalingArgs),
     /// The compression lab: t10k accuracy against bytes for int8 and magnitude pruning.
     Compress(CompressArgs),
+    /// Write a `.safetensors` model as ONNX (opset 13; input [N,784] or [N,1,28,28] in [0, 1],
+    /// output the ten logits).
+    Export(ExportArgs),
 }
 
 #[derive(Args)]
@@ -76,7 +79,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
     /// Start from these weights; with --model, any file holding that net's state_dict (e.g. saved
-    /// by PyTorch), without it the spec comes from the file's metadata
+    /// by PyTorch); without it the spec comes from the file's metadata or, for a bare state dict,
+    /// is inferred from its tensors (an nn.Sequential of Linear/Conv2d; the assumptions are printed)
     #[arg(long, value_name = "FILE.safetensors")]
     pub init: Option<PathBuf>,
     /// Batches in file order, no augmentation and no dropout (step-for-step comparisons)
@@ -103,8 +107,12 @@ pub struct TrainArgs {
 
 #[derive(Args)]
 pub struct EvalArgs {
+    /// Our file, or a bare PyTorch state dict (the architecture is then inferred from its tensors)
     #[arg(long, value_name = "FILE.safetensors")]
     pub weights: PathBuf,
+    /// The model the weights are for: a preset (mlp, cnn) or SPEC.json [default: the file's]
+    #[arg(long, value_name = "mlp|cnn|SPEC.json")]
+    pub model: Option<String>,
     #[arg(long, value_name = "cpu|gpu|auto", default_value = "cpu", value_parser = backend)]
     pub backend: BackendChoice,
     /// Evaluate on the first N t10k images only
@@ -208,4 +216,17 @@ pub struct CompressArgs {
     pub sparsity: Option<f32>,
     #[command(flatten)]
     pub data: DataArg,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Our file, or a bare PyTorch state dict (the architecture is then inferred from its tensors)
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub weights: PathBuf,
+    /// The model the weights are for: a preset (mlp, cnn) or SPEC.json [default: the file's]
+    #[arg(long, value_name = "mlp|cnn|SPEC.json")]
+    pub model: Option<String>,
+    /// Where to write the ONNX model
+    #[arg(long, value_name = "OUT.onnx")]
+    pub onnx: PathBuf,
 }

@@ -25,6 +25,7 @@ fn main() {
         Command::Bench(args) => bench::bench(args),
         Command::Scaling(args) => labs::scaling(args),
         Command::Compress(args) => labs::compress(args),
+        Command::Export(args) => train::export(args),
     };
     if let Err(message) = result {
         eprintln!("garden: {message}");

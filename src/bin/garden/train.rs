@@ -1,11 +1,12 @@
-//! `garden train` and `garden eval`.
-use crate::cli::{EvalArgs, TrainArgs};
+//! `garden train`, `garden eval` and `garden export` (ONNX), and reading a weights file for them.
+use crate::cli::{EvalArgs, ExportArgs, TrainArgs};
 use crate::{json, load, read, write};
 use gradient_garden::backend::Backend;
 use gradient_garden::engine::build_engine;
 use gradient_garden::init::init_params;
 use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::ModelSpec;
+use gradient_garden::tensor::Param;
 use gradient_garden::trainer::{Augment, Trainer, TrainerConfig};
 use gradient_garden::weights;
 use pollster::block_on;
@@ -17,6 +18,24 @@ struct LogLine {
     step: u64,
     loss: f32,
     lr: f32,
+}
+
+/// The spec and weights of a file. With `--model`, any file holding that net's state_dict loads
+/// (e.g. saved by PyTorch); without it, the spec comes from the file's own metadata or, for a bare
+/// state dict, is inferred from its tensors, and a `weights` line states the assumptions.
+pub fn weights_for(bytes: &[u8], model: Option<&str>) -> Result<(ModelSpec, Vec<Param>), String> {
+    if let Some(name) = model {
+        let spec = model_spec(name)?;
+        let params = weights::params_from_safetensors(bytes, &spec).map_err(|e| e.to_string())?;
+        return Ok((spec, params));
+    }
+    let found = weights::resolve(bytes, None).map_err(|e| e.to_string())?;
+    if let weights::Source::Inferred(assumptions) = &found.source {
+        json(
+            json!({"event": "weights", "inferred": true, "spec": found.spec, "assumptions": assumptions}),
+        );
+    }
+    Ok((found.spec, found.params))
 }
 
 fn model_spec(name: &str) -> Result<ModelSpec, String> {
@@ -33,17 +52,7 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
     let (spec, params) = match &args.init {
         Some(path) => {
             let bytes = read(path)?;
-            // With --model, any file holding that net's state_dict loads (e.g. saved by PyTorch);
-            // without it, the spec comes from the file's own metadata.
-            match &args.model {
-                Some(name) => {
-                    let spec = model_spec(name)?;
-                    let params = weights::params_from_safetensors(&bytes, &spec)
-                        .map_err(|e| e.to_string())?;
-                    (spec, params)
-                }
-                None => weights::from_safetensors(&bytes).map_err(|e| e.to_string())?,
-            }
+            weights_for(&bytes, args.model.as_deref())?
         }
         None => {
             let spec = model_spec(args.model.as_deref().unwrap_or("mlp"))?;
@@ -145,7 +154,7 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
 
 pub fn eval(args: &EvalArgs) -> Result<(), String> {
     let bytes = read(&args.weights)?;
-    let (spec, params) = weights::from_safetensors(&bytes).map_err(|e| e.to_string())?;
+    let (spec, params) = weights_for(&bytes, args.model.as_deref())?;
     let choice = args.backend;
     let test_set = load(&args.data, "t10k")?;
     let (engine, _) =
@@ -167,4 +176,24 @@ pub fn eval(args: &EvalArgs) -> Result<(), String> {
         "confusion": eval.confusion}),
     );
     Ok(())
+}
+
+/// `garden export --weights FILE.safetensors --onnx OUT.onnx`.
+pub fn export(args: &ExportArgs) -> Result<(), String> {
+    let bytes = read(&args.weights)?;
+    let (spec, params) = weights_for(&bytes, args.model.as_deref())?;
+    let onnx = gradient_garden::onnx::to_onnx(&spec, &params).map_err(|e| e.to_string())?;
+    write(&args.onnx, &onnx)?;
+    json(
+        json!({"event": "export", "onnx": args.onnx, "bytes": onnx.len(),
+        "opset": gradient_garden::onnx::OPSET, "input": input_dims(&spec), "output": ["N", 10]}),
+    );
+    Ok(())
+}
+
+/// The ONNX input's shape as the file declares it: `["N", 1, 28, 28]` or `["N", 784]`.
+fn input_dims(spec: &ModelSpec) -> serde_json::Value {
+    let mut dims = vec![json!("N")];
+    dims.extend(spec.input.iter().map(|d| json!(d)));
+    json!(dims)
 }

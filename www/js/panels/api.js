@@ -17,6 +17,8 @@ export function mountApi(store, app) {
     evaluate: (which, limit) => app.evaluate(which, limit),
     exportModel: () => app.exportModel(),
     loadModel: (bytes) => app.loadModel(bytes),
+    /** The model as ONNX bytes (Uint8Array). */
+    exportOnnx: () => app.exportOnnx(),
     /** The 784 floats the model currently sees (the preprocessed drawing), or null. */
     input: () => (store.state.input ? Array.from(store.state.input) : null),
     activations: (pixels) => app.activations(pixels),

@@ -1,4 +1,4 @@
-// Keep & share: Save model (.safetensors download), Load model…, Copy link; and the URL hash,
+// Keep & share: Save model (.safetensors download), Export ONNX, Load model…, Copy link; and the URL hash,
 // which always shows the settings in use (written after every change the engine reports) and,
 // edited by hand, configures the page.
 import * as Config from "../config.js";
@@ -18,6 +18,7 @@ export function mountKeep(store, app) {
   store.subscribe(writeHash, SETTINGS_UPDATES);
   store.subscribe((s) => {
     $("save-model").disabled = !!s.busy;
+    $("export-onnx").disabled = !!s.busy;
   }, ["busy", "building"]);
 
   $("save-model").addEventListener("click", async () => {
@@ -28,6 +29,17 @@ export function mountKeep(store, app) {
       download(new Blob([bytes], { type: "application/octet-stream" }), `gradient-garden-${name}-step${step}.safetensors`);
     } catch (e) {
       app.message(`Saving failed: ${e.message}`);
+    }
+  });
+
+  $("export-onnx").addEventListener("click", async () => {
+    try {
+      const bytes = await app.exportOnnx();
+      const { config, step } = store.state;
+      const name = typeof config.model === "string" ? config.model : "custom";
+      download(new Blob([bytes], { type: "application/octet-stream" }), `gradient-garden-${name}-step${step}.onnx`);
+    } catch (e) {
+      app.message(`ONNX export failed: ${e.message}`);
     }
   });
 

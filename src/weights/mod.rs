@@ -131,3 +131,9 @@ pub fn params_from_safetensors(bytes: &[u8], spec: &ModelSpec) -> Result<Vec<Par
     }
     Ok(params)
 }
+
+mod infer;
+mod resolve;
+
+pub use infer::{infer_spec, Inferred};
+pub use resolve::{resolve, Resolved, Source};
