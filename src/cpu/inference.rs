@@ -3,15 +3,29 @@
 //! instead of a training session built from a one-image dataset.
 use super::model::{Model, Workspace};
 use crate::data::check_image;
-use crate::error::Result;
-use crate::spec::ModelSpec;
+use crate::error::{Error, Result};
+use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
 use crate::tensor::{copy_from_flat, unflatten, Param, Tensor};
 
 pub struct Inference {
     model: Model,
     /// A one-image workspace, reused by every call.
     work: Workspace,
+    /// The last batch workspace [`Inference::input_gradients`] used and its (discarded)
+    /// parameter gradients, kept while the batch size repeats (a saliency map asks for the same
+    /// size on every stroke).
+    grad_work: Option<(Workspace, Vec<Vec<f32>>)>,
 }
+
+/// Logits and input gradients of a batch: `logits` `[n, 10]`, `gradient` `[n, 784]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputGradient {
+    pub logits: Vec<f32>,
+    pub gradient: Vec<f32>,
+}
+
+/// Images per pass in [`Inference::input_gradients`].
+const GRAD_CHUNK: usize = 32;
 
 impl Inference {
     /// `params` by state-dict name, in any order; names and shapes are checked against the spec.
@@ -19,6 +33,7 @@ impl Inference {
         let model = Model::new(spec, params)?;
         Ok(Self {
             work: model.workspace(1),
+            grad_work: None,
             model,
         })
     }
@@ -64,6 +79,75 @@ impl Inference {
     pub fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
         self.forward(image)?;
         Ok(layer_outputs(&self.model, &self.work))
+    }
+
+    /// For `n` images (`[n, 784]`, any finite values): the forward pass, then the backward pass
+    /// from `dY` with the input's gradient switched on. `seed(k, logits_k, dy_k)` writes image
+    /// `k`'s `dY` (zeroed) from its logits: a one-hot on a target gives `d logit[t] / d x`.
+    pub fn input_gradients(
+        &mut self,
+        images: &[f32],
+        seed: &dyn Fn(usize, &[f32], &mut [f32]),
+    ) -> Result<InputGradient> {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) || images.is_empty() {
+            return Err(Error::Shape(format!(
+                "{} values are not whole 784-pixel images",
+                images.len()
+            )));
+        }
+        if let Some(i) = images.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Shape(format!(
+                "pixel {i} is {}, not a finite number",
+                images[i]
+            )));
+        }
+        let n = images.len() / IMAGE_PIXELS;
+        let mut out = InputGradient {
+            logits: Vec::with_capacity(n * CLASSES),
+            gradient: Vec::with_capacity(n * IMAGE_PIXELS),
+        };
+        for (c, chunk) in images.chunks(GRAD_CHUNK * IMAGE_PIXELS).enumerate() {
+            let m = chunk.len() / IMAGE_PIXELS;
+            let (ws, grads) = match &mut self.grad_work {
+                Some((ws, grads)) if ws.n == m => (ws, grads),
+                slot => {
+                    let grads = self.model.params.iter().map(|p| vec![0.0; p.tensor.len()]);
+                    let fresh = (self.model.workspace(m), grads.collect());
+                    let (ws, grads) = slot.insert(fresh);
+                    (ws, grads)
+                }
+            };
+            ws.input.copy_from_slice(chunk);
+            self.model.forward(ws, None);
+            let logits = ws.acts.last().expect("a model has layers");
+            let dy = &mut ws.grad_out[..m * CLASSES];
+            dy.fill(0.0);
+            for k in 0..m {
+                let row = k * CLASSES..(k + 1) * CLASSES;
+                seed(c * GRAD_CHUNK + k, &logits[row.clone()], &mut dy[row]);
+            }
+            out.logits.extend_from_slice(logits);
+            self.model.input_gradient(ws, grads);
+            out.gradient
+                .extend_from_slice(&ws.grad_out[..m * IMAGE_PIXELS]);
+        }
+        Ok(out)
+    }
+
+    /// `d logit[targets[k]] / d image_k` for each of `n` images (the saliency gradient).
+    pub fn input_gradient(&mut self, images: &[f32], targets: &[usize]) -> Result<InputGradient> {
+        if targets.len() * IMAGE_PIXELS != images.len() {
+            return Err(Error::Shape(format!(
+                "{} targets for {} values ({} images)",
+                targets.len(),
+                images.len(),
+                images.len() / IMAGE_PIXELS
+            )));
+        }
+        if let Some(t) = targets.iter().find(|&&t| t >= CLASSES) {
+            return Err(Error::Shape(format!("target class {t} is not 0..9")));
+        }
+        self.input_gradients(images, &|k, _, dy| dy[targets[k]] = 1.0)
     }
 
     fn forward(&mut self, image: &[f32]) -> Result<()> {
