@@ -15,6 +15,7 @@ import { mountTestResults } from "./js/panels/test_results.js";
 import { mountInside } from "./js/panels/inside.js";
 import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
+import { mountExplain } from "./js/panels/explain.js";
 
 const parsed = Config.fromHash(location.hash);
 const store = new Store(updates, initialState(parsed.config));
@@ -28,7 +29,8 @@ mountCharts(store);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);
-mountApi(store, app);
+const explain = mountExplain(store, app);
+mountApi(store, app, explain.explainer);
 
 if (parsed.error) app.message(parsed.error);
 app.boot(parsed);
