@@ -89,6 +89,25 @@ impl Inference {
         images: &[f32],
         seed: &dyn Fn(usize, &[f32], &mut [f32]),
     ) -> Result<InputGradient> {
+        let last = self.model.spec.layers.len() - 1;
+        self.input_gradients_from(images, last, seed)
+    }
+
+    /// [`Inference::input_gradients`] from layer `layer`'s output instead of the logits: `seed`
+    /// sees each image's output of that layer and writes its `dY`; `logits` holds those outputs.
+    pub fn input_gradients_from(
+        &mut self,
+        images: &[f32],
+        layer: usize,
+        seed: &dyn Fn(usize, &[f32], &mut [f32]),
+    ) -> Result<InputGradient> {
+        let width: usize = self
+            .model
+            .shapes
+            .get(layer)
+            .ok_or_else(|| Error::Shape(format!("the model has no layer {layer}")))?
+            .iter()
+            .product();
         if !images.len().is_multiple_of(IMAGE_PIXELS) || images.is_empty() {
             return Err(Error::Shape(format!(
                 "{} values are not whole 784-pixel images",
@@ -103,7 +122,7 @@ impl Inference {
         }
         let n = images.len() / IMAGE_PIXELS;
         let mut out = InputGradient {
-            logits: Vec::with_capacity(n * CLASSES),
+            logits: Vec::with_capacity(n * width),
             gradient: Vec::with_capacity(n * IMAGE_PIXELS),
         };
         for (c, chunk) in images.chunks(GRAD_CHUNK * IMAGE_PIXELS).enumerate() {
@@ -119,19 +138,31 @@ impl Inference {
             };
             ws.input.copy_from_slice(chunk);
             self.model.forward(ws, None);
-            let logits = ws.acts.last().expect("a model has layers");
-            let dy = &mut ws.grad_out[..m * CLASSES];
+            let outputs = &ws.acts[layer];
+            let dy = &mut ws.grad_out[..m * width];
             dy.fill(0.0);
             for k in 0..m {
-                let row = k * CLASSES..(k + 1) * CLASSES;
-                seed(c * GRAD_CHUNK + k, &logits[row.clone()], &mut dy[row]);
+                let row = k * width..(k + 1) * width;
+                seed(c * GRAD_CHUNK + k, &outputs[row.clone()], &mut dy[row]);
             }
-            out.logits.extend_from_slice(logits);
-            self.model.input_gradient(ws, grads);
+            out.logits.extend_from_slice(outputs);
+            self.model.input_gradient_from(ws, grads, layer);
             out.gradient
                 .extend_from_slice(&ws.grad_out[..m * IMAGE_PIXELS]);
         }
         Ok(out)
+    }
+
+    /// Layer `layer`'s output shape (without the batch), or `None` past the last layer.
+    pub fn layer_shape(&self, layer: usize) -> Option<&[usize]> {
+        self.model.shapes.get(layer).map(Vec::as_slice)
+    }
+
+    /// Layer `layer`'s outputs for `n` images (`[n, output size]`), in chunks.
+    pub fn layer_outputs(&mut self, images: &[f32], layer: usize) -> Result<Vec<f32>> {
+        Ok(self
+            .input_gradients_from(images, layer, &|_, _, _| {})?
+            .logits)
     }
 
     /// `d logit[targets[k]] / d image_k` for each of `n` images (the saliency gradient).

@@ -211,7 +211,7 @@ impl Model {
         dropout_seed: Option<u32>,
         first: usize,
     ) {
-        self.backward_layers(ws, grads, dropout_seed, first, false);
+        self.backward_layers(ws, grads, dropout_seed, first, None);
     }
 
     /// The gradient of the loss gradient's dot product with the logits with respect to the
@@ -220,7 +220,13 @@ impl Model {
     /// Training's backward skips layer 0's input gradient; this is the same pass with it on.
     /// `grads` receives the parameter gradients as a by-product.
     pub fn input_gradient(&self, ws: &mut Workspace, grads: &mut [Vec<f32>]) {
-        self.backward_layers(ws, grads, None, 0, true);
+        self.input_gradient_from(ws, grads, self.spec.layers.len() - 1);
+    }
+
+    /// [`Model::input_gradient`] from layer `top`'s output: `ws.grad_out[..len of acts[top]]`
+    /// holds `dY` for that layer (what a unit wants: a one-hot on the unit).
+    pub fn input_gradient_from(&self, ws: &mut Workspace, grads: &mut [Vec<f32>], top: usize) {
+        self.backward_layers(ws, grads, None, 0, Some(top));
     }
 
     fn backward_layers(
@@ -229,10 +235,12 @@ impl Model {
         grads: &mut [Vec<f32>],
         dropout_seed: Option<u32>,
         first: usize,
-        input_grad: bool,
+        input_grad_from: Option<usize>,
     ) {
         let n = ws.n;
-        for (i, layer) in self.spec.layers.iter().enumerate().rev() {
+        let input_grad = input_grad_from.is_some();
+        let top = input_grad_from.unwrap_or(self.spec.layers.len() - 1);
+        for (i, layer) in self.spec.layers.iter().enumerate().take(top + 1).rev() {
             let out_len = ws.acts[i].len();
             let in_len = n * self.in_shape(i).iter().product::<usize>();
             let x: &[f32] = if i == 0 { &ws.input } else { &ws.acts[i - 1] };

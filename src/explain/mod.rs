@@ -4,12 +4,14 @@
 //! down to the pixels can answer them; `cpu::Inference` is the one the page and the tests use.
 pub mod adversarial;
 pub mod saliency;
+pub mod unit;
 
 use crate::cpu::{Inference, InputGradient};
 use crate::error::Result;
 
 pub use adversarial::{nudge, Nudge, NudgeConfig};
 pub use saliency::{saliency, Method, Saliency};
+pub use unit::{top_images, unit_wants, UnitConfig, UnitWants};
 
 /// A model that can run forward and backward down to its input for a batch of images.
 pub trait InputGradients {

@@ -127,7 +127,7 @@ fn mean_rows(values: &[f32], rows: usize) -> Vec<f32> {
 }
 
 /// A standard normal draw (Box-Muller on two uniform 24-bit draws).
-fn gaussian(rng: &mut ChaCha8Rng) -> f32 {
+pub(crate) fn gaussian(rng: &mut ChaCha8Rng) -> f32 {
     let uniform = |rng: &mut ChaCha8Rng| ((rng.next_u32() >> 8) as f32 + 0.5) / (1u32 << 24) as f32;
     let (u1, u2) = (uniform(rng), uniform(rng));
     (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
