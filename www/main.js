@@ -16,6 +16,7 @@ import { mountInside } from "./js/panels/inside.js";
 import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
 import { mountExplain } from "./js/panels/explain.js";
+import { mountUnitWants } from "./js/panels/unit_wants.js";
 
 const parsed = Config.fromHash(location.hash);
 const store = new Store(updates, initialState(parsed.config));
@@ -30,6 +31,7 @@ mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);
 const explain = mountExplain(store, app);
+mountUnitWants(store, explain.explainer);
 mountApi(store, app, explain.explainer);
 
 if (parsed.error) app.message(parsed.error);

@@ -13,7 +13,7 @@ use super::{js_err, to_js};
 use crate::backend::softmax_rows;
 use crate::cpu::Inference;
 use crate::error::Error;
-use crate::explain::{nudge, saliency, Method, NudgeConfig};
+use crate::explain::{nudge, saliency, unit_wants, Method, NudgeConfig, UnitConfig};
 use crate::spec::ModelSpec;
 use crate::weights;
 use js_sys::{Array, Float32Array, Object, Reflect};
@@ -126,6 +126,19 @@ impl Model {
             "probabilities",
             &Float32Array::from(&found.probabilities[..]),
         );
+        Ok(obj)
+    }
+
+    /// What unit (or conv channel) `index` of layer `layer` wants: gradient ascent on the input
+    /// from noise with a small L2 penalty. `{pixels: Float32Array(784), value, startValue}`.
+    #[wasm_bindgen(js_name = unitWants)]
+    pub fn unit_wants(&mut self, layer: usize, index: usize) -> JsResult<Object> {
+        let wants =
+            unit_wants(&mut self.inner, layer, index, UnitConfig::default()).map_err(js_err)?;
+        let obj = Object::new();
+        set(&obj, "pixels", &Float32Array::from(&wants.pixels[..]));
+        set(&obj, "value", &wants.value.into());
+        set(&obj, "startValue", &wants.start_value.into());
         Ok(obj)
     }
 

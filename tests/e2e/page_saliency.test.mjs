@@ -1,7 +1,8 @@
 // "Why did it say 7?": with the shipped CNN, the saliency overlay the page paints for a drawing
 // is exactly what `playground.saliency` returns for the same input (gradient and integrated
-// gradients), the API's adversarial nudge really makes the model say the target within the
-// budget it reports, and the page's Nudge button flips the page's own prediction.
+// gradients), "what a unit wants" in Look inside is the API's, the API's adversarial nudge
+// really makes the model say the target within the budget it reports, and the page's Nudge
+// button flips the page's own prediction and stays on as you draw.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPlayground, stroke, until } from "./page_helpers.mjs";
@@ -40,6 +41,20 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
       api.forEach((v, i) => assert.ok(Math.abs(v - shown.values[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${method}[${i}]: ${shown.values[i]} vs ${v}`));
     }
 
+    // What a unit wants (Look inside): the page's picture is the API's, and it climbed.
+    await page.click("#inside-box summary");
+    await until(page, () => document.getElementById("unit-layer").options.length >= 2);
+    const layer = await page.$eval("#unit-layer", (s) => Number(s.options[s.options.length - 2].value));
+    await page.selectOption("#unit-layer", String(layer));
+    await page.fill("#unit-index", "5");
+    await page.click("#unit-go");
+    await until(page, () => document.getElementById("unit28").wants);
+    const wants = await page.$eval("#unit28", (c) => ({ ...c.wants, pixels: Array.from(c.wants.pixels) }));
+    assert.equal(wants.layer, layer);
+    assert.ok(wants.value > wants.startValue, `unit climbed: ${wants.startValue} -> ${wants.value}`);
+    const api = await page.evaluate((l) => window.playground.unitWants({ layer: l, unit: 5 }), layer);
+    assert.deepEqual(api.pixels, wants.pixels);
+
     const target = (predicted + 3) % 10;
     const t0 = Date.now();
     const found = await page.evaluate((t) => window.playground.adversarial({ target: t, maxEps: 0.4 }), target);
@@ -61,6 +76,7 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
     assert.match(await page.textContent("#input-source"), /nudged toward/);
     // Drawing on keeps the perturbation: the input is the drawing plus the nudge, not the drawing.
     const nudged = await page.evaluate(() => window.playground.input());
+    await page.$eval("#draw", (c) => c.scrollIntoView()); // the clicks below scrolled the page
     await stroke(page, [[0.55, 0.3], [0.6, 0.35]]);
     await until(page, (old) => window.playground.input().some((v, i) => v !== old[i]), nudged);
     assert.match(await page.textContent("#input-source"), /nudged toward/);

@@ -25,6 +25,20 @@ export class Explainer {
     return this.app.predictor.call("adversarial", { pixels: input, target, maxEps });
   }
 
+  /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
+  async unitWants({ layer, unit = 0 }) {
+    await this.app.ready;
+    await this.predictorCurrent();
+    return this.app.predictor.call("unitWants", { layer, unit });
+  }
+
+  /** `[{name, shape}]` of the current model's layers. */
+  async layers() {
+    await this.app.ready;
+    await this.predictorCurrent();
+    return this.app.predictor.call("layers");
+  }
+
   async pixels(pixels) {
     await this.app.ready;
     await this.predictorCurrent();

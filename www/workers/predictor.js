@@ -6,7 +6,8 @@
 //   the page       init {enginePort} -> true; predict {pixels} -> Float32Array(10) probabilities
 //                  saliency {pixels, method, target?} -> {values: Float32Array(784), target, probabilities}
 //                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
-//                  (both from the model's backward pass down to the pixels, src/explain/)
+//                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
+//                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
 // Events to the page: weights {version} (the copy it now holds), broken {message}.
@@ -42,6 +43,15 @@ class Predictor {
     return this.held().adversarial(pixels, target, maxEps);
   }
 
+  unitWants({ layer, unit }) {
+    return this.held().unitWants(layer, unit);
+  }
+
+  /** Each layer's name and output shape (from a blank image's activations). */
+  layers() {
+    return this.held().activations(new Float32Array(784)).map(({ name, shape }) => ({ name, shape }));
+  }
+
   held() {
     if (!this.model) throw new Error("the predictor has no model yet");
     return this.model;
@@ -72,4 +82,6 @@ const toPage = serve({
   predict: ({ pixels }) => predictor.predict(pixels),
   saliency: (args) => predictor.saliency(args),
   adversarial: (args) => predictor.adversarial(args),
+  unitWants: (args) => predictor.unitWants(args),
+  layers: () => predictor.layers(),
 });
