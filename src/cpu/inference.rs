@@ -24,6 +24,9 @@ pub struct InputGradient {
     pub gradient: Vec<f32>,
 }
 
+/// Writes image `k`'s `dY` (zeroed before) from its output row: `seed(k, row, dy)`.
+pub type GradSeed<'a> = &'a dyn Fn(usize, &[f32], &mut [f32]);
+
 /// Images per pass in [`Inference::input_gradients`].
 const GRAD_CHUNK: usize = 32;
 
@@ -84,11 +87,7 @@ impl Inference {
     /// For `n` images (`[n, 784]`, any finite values): the forward pass, then the backward pass
     /// from `dY` with the input's gradient switched on. `seed(k, logits_k, dy_k)` writes image
     /// `k`'s `dY` (zeroed) from its logits: a one-hot on a target gives `d logit[t] / d x`.
-    pub fn input_gradients(
-        &mut self,
-        images: &[f32],
-        seed: &dyn Fn(usize, &[f32], &mut [f32]),
-    ) -> Result<InputGradient> {
+    pub fn input_gradients(&mut self, images: &[f32], seed: GradSeed) -> Result<InputGradient> {
         let last = self.model.spec.layers.len() - 1;
         self.input_gradients_from(images, last, seed)
     }
@@ -99,7 +98,7 @@ impl Inference {
         &mut self,
         images: &[f32],
         layer: usize,
-        seed: &dyn Fn(usize, &[f32], &mut [f32]),
+        seed: GradSeed,
     ) -> Result<InputGradient> {
         let width: usize = self
             .model

@@ -6,6 +6,7 @@ pub mod adversarial;
 pub mod saliency;
 pub mod unit;
 
+use crate::cpu::inference::GradSeed;
 use crate::cpu::{Inference, InputGradient};
 use crate::error::Result;
 
@@ -17,19 +18,11 @@ pub use unit::{top_images, unit_wants, UnitConfig, UnitWants};
 pub trait InputGradients {
     /// Logits `[n, 10]` and `d(dY . logits)/d image` `[n, 784]` for `n` images, where
     /// `seed(k, logits_k, dy_k)` writes image `k`'s `dY` (zeroed before) from its logits.
-    fn input_gradients(
-        &mut self,
-        images: &[f32],
-        seed: &dyn Fn(usize, &[f32], &mut [f32]),
-    ) -> Result<InputGradient>;
+    fn input_gradients(&mut self, images: &[f32], seed: GradSeed) -> Result<InputGradient>;
 }
 
 impl InputGradients for Inference {
-    fn input_gradients(
-        &mut self,
-        images: &[f32],
-        seed: &dyn Fn(usize, &[f32], &mut [f32]),
-    ) -> Result<InputGradient> {
+    fn input_gradients(&mut self, images: &[f32], seed: GradSeed) -> Result<InputGradient> {
         Inference::input_gradients(self, images, seed)
     }
 }
