@@ -25,12 +25,12 @@ const app = new App(store, startWorkers(store));
 mountMessage(store);
 mountStatus(store);
 mountControls(store, app);
-mountPad(store, app);
+const padView = mountPad(store, app);
 mountCharts(store);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);
-const explain = mountExplain(store, app);
+const explain = mountExplain(store, app, padView.pad);
 mountUnitWants(store, explain.explainer);
 mountApi(store, app, explain.explainer);
 

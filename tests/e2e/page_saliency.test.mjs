@@ -38,6 +38,11 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
       const api = await page.evaluate((m) => window.playground.saliency({ method: m }), method);
       assert.equal(api.length, 784);
       assert.ok(api.some((v) => v !== 0), `${method}: the map is not empty`);
+      // The same map laid over the pad (at the strokes: preprocess.js mnistFrame).
+      const painted = await page.$eval("#saliency-pad", (c) =>
+        c.getContext("2d").getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 3 && _ > 0).length);
+      assert.ok(painted > 100, `${method}: ${painted} pad pixels painted`);
+      if (process.env.SALIENCY_SHOT) await page.screenshot({ path: process.env.SALIENCY_SHOT.replace(".png", `-${method}.png`) });
       api.forEach((v, i) => assert.ok(Math.abs(v - shown.values[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${method}[${i}]: ${shown.values[i]} vs ${v}`));
     }
 

@@ -77,3 +77,20 @@ export function paintSaliency(canvas, input, values) {
   }
   ctx.putImageData(img, 0, 0);
 }
+
+/** The map over the drawing pad: model pixel (i, j) covers the pad square `frame` gives it. */
+export function paintOnPad(canvas, frame, values) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!frame || !values) return;
+  const scale = Math.max(1e-12, ...Array.from(values, Math.abs));
+  const side = 1 / frame.scale;
+  for (let j = 0; j < 28; j++) {
+    for (let i = 0; i < 28; i++) {
+      const v = values[j * 28 + i] / scale;
+      if (Math.abs(v) < 0.05) continue;
+      ctx.fillStyle = v > 0 ? `rgba(230, 30, 30, ${0.7 * v})` : `rgba(40, 90, 255, ${-0.7 * v})`;
+      ctx.fillRect((i - 14) * side + frame.cx, (j - 14) * side + frame.cy, side, side);
+    }
+  }
+}

@@ -1,18 +1,27 @@
 // "Why did it say 7?": the saliency overlay beside the model input (#saliency28, recomputed after
 // each prediction while the toggle is on, at most one request in flight) and the nudge toward a
 // chosen class (#nudge-*), whose result becomes the model's input.
-import { Explainer, paintSaliency } from "../explain.js";
+import { Explainer, paintSaliency, paintOnPad } from "../explain.js";
+import { alphaOf, mnistFrame } from "../preprocess.js";
 
 const $ = (id) => document.getElementById(id);
 
-export function mountExplain(store, app) {
+export function mountExplain(store, app, pad) {
   const explainer = new Explainer(store, app);
   const canvas = $("saliency28");
   let busy = false;
   let again = false;
 
+  /** Where the model's 28x28 sits on the pad: the strokes' frame, or the whole pad (a test image). */
+  function padFrame() {
+    const c = $("draw");
+    const frame = pad.isEmpty() ? null : mnistFrame(alphaOf(pad.pixels(), c.width, c.height), c.width, c.height);
+    return frame ?? { scale: 28 / c.width, cx: c.width / 2, cy: c.height / 2 };
+  }
+  const clearPad = () => paintOnPad($("saliency-pad"), null, null);
+
   async function refresh() {
-    if (!$("saliency-on").checked || !store.state.input) return;
+    if (!$("saliency-on").checked || !store.state.input) return clearPad();
     if (busy) {
       again = true; // the freshest input goes next
       return;
@@ -27,6 +36,7 @@ export function mountExplain(store, app) {
     try {
       const map = await explainer.saliency({ method, target, pixels: input });
       paintSaliency(canvas, input, map.values);
+      paintOnPad($("saliency-pad"), padFrame(), map.values);
       // What the overlay shows, for tests and the console.
       canvas.saliency = { method, target: map.target, pixels: input, values: map.values };
       $("saliency-caption").textContent = `${method} for ${map.target} (${(performance.now() - t0).toFixed(0)} ms)`;
@@ -72,5 +82,6 @@ export function mountExplain(store, app) {
   $("nudge-go").addEventListener("click", nudge);
   // After each answer the map follows: the input or the weights behind the bars changed.
   store.subscribe(refresh, ["prediction"]);
+  store.subscribe((s) => s.input || clearPad(), ["input"]);
   return { explainer, refresh };
 }
