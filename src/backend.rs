@@ -7,6 +7,7 @@
 //! draws comes back through the async methods, which on the GPU map buffers without stalling.
 #![allow(async_fn_in_trait)]
 
+use crate::cpu::InputGradient;
 use crate::error::Result;
 use crate::optim::OptimizerConfig;
 use crate::tensor::{Param, Tensor};
@@ -75,6 +76,9 @@ pub trait Backend {
     async fn read_params(&mut self) -> Result<Vec<Param>>;
     /// Replace the parameters (names and shapes must match the spec) and reset optimizer state.
     fn write_params(&mut self, params: &[Param]) -> Result<()>;
+    /// `d logit[targets[k]] / d image_k` (`[n, 784]`) and the logits (`[n, 10]`) of
+    /// `targets.len()` images: the backward pass run down to the pixels (saliency, src/explain/).
+    async fn input_gradient(&mut self, images: &[f32], targets: &[usize]) -> Result<InputGradient>;
 }
 
 /// Dropout's keep decision, identical on every backend: a PCG hash of (seed, layer, element).

@@ -2,7 +2,7 @@
 //! generics, and `build_engine`, which picks one for a `BackendChoice`. Kept out of the trait's
 //! file so the backends depend on the trait and only this file depends on the backends.
 use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
-use crate::cpu::CpuBackend;
+use crate::cpu::{CpuBackend, InputGradient};
 use crate::error::{Error, Result};
 use crate::gpu::GpuBackend;
 use crate::optim::OptimizerConfig;
@@ -55,6 +55,9 @@ impl Backend for Engine {
     }
     fn write_params(&mut self, params: &[Param]) -> Result<()> {
         dispatch!(self, b => b.write_params(params))
+    }
+    async fn input_gradient(&mut self, images: &[f32], targets: &[usize]) -> Result<InputGradient> {
+        dispatch!(self, b => b.input_gradient(images, targets).await)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod explain;
 pub mod gpu;
 pub mod init;
 pub mod labs;

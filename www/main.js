@@ -15,6 +15,8 @@ import { mountTestResults } from "./js/panels/test_results.js";
 import { mountInside } from "./js/panels/inside.js";
 import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
+import { mountExplain } from "./js/panels/explain.js";
+import { mountUnitWants } from "./js/panels/unit_wants.js";
 
 // The settings form never submits (the content security policy allows no inline handler).
 document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
@@ -26,12 +28,14 @@ const app = new App(store, startWorkers(store));
 mountMessage(store);
 mountStatus(store);
 mountControls(store, app);
-mountPad(store, app);
+const padView = mountPad(store, app);
 mountCharts(store);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);
-mountApi(store, app);
+const explain = mountExplain(store, app, padView.pad);
+mountUnitWants(store, explain.explainer);
+mountApi(store, app, explain.explainer);
 
 if (parsed.error) app.message(parsed.error);
 app.boot(parsed);

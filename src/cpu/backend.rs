@@ -1,7 +1,7 @@
 //! `CpuBackend`: the reference implementation of [`Backend`]. Everything happens synchronously;
 //! the async methods just compute and return.
 use super::augment::gather_batch;
-use super::inference::layer_outputs;
+use super::inference::{layer_outputs, InputGradient};
 use super::loss::LossResult;
 use super::model::{order_params, Model, Workspace};
 use super::optimizer::OptimizerState;
@@ -279,6 +279,12 @@ impl Backend for CpuBackend {
 
     async fn read_params(&mut self) -> Result<Vec<Param>> {
         Ok(self.model.params.clone())
+    }
+
+    /// Through an [`super::Inference`] over a copy of the weights (a few hundred KB), so the
+    /// training workspace and its gradients are left as the last step left them.
+    async fn input_gradient(&mut self, images: &[f32], targets: &[usize]) -> Result<InputGradient> {
+        super::Inference::new(&self.model.spec, &self.model.params)?.input_gradient(images, targets)
     }
 
     fn write_params(&mut self, params: &[Param]) -> Result<()> {

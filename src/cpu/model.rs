@@ -211,15 +211,43 @@ impl Model {
         dropout_seed: Option<u32>,
         first: usize,
     ) {
+        self.backward_layers(ws, grads, dropout_seed, first, None);
+    }
+
+    /// The gradient of the loss gradient's dot product with the logits with respect to the
+    /// input: after a forward pass (no dropout) and `ws.grad_out[..n * 10]` set to `dY` (e.g. a
+    /// one-hot on a target logit), leaves `d(dY . logits)/d(input)` in `ws.grad_out[..n * 784]`.
+    /// Training's backward skips layer 0's input gradient; this is the same pass with it on.
+    /// `grads` receives the parameter gradients as a by-product.
+    pub fn input_gradient(&self, ws: &mut Workspace, grads: &mut [Vec<f32>]) {
+        self.input_gradient_from(ws, grads, self.spec.layers.len() - 1);
+    }
+
+    /// [`Model::input_gradient`] from layer `top`'s output: `ws.grad_out[..len of acts[top]]`
+    /// holds `dY` for that layer (what a unit wants: a one-hot on the unit).
+    pub fn input_gradient_from(&self, ws: &mut Workspace, grads: &mut [Vec<f32>], top: usize) {
+        self.backward_layers(ws, grads, None, 0, Some(top));
+    }
+
+    fn backward_layers(
+        &self,
+        ws: &mut Workspace,
+        grads: &mut [Vec<f32>],
+        dropout_seed: Option<u32>,
+        first: usize,
+        input_grad_from: Option<usize>,
+    ) {
         let n = ws.n;
-        for (i, layer) in self.spec.layers.iter().enumerate().rev() {
+        let input_grad = input_grad_from.is_some();
+        let top = input_grad_from.unwrap_or(self.spec.layers.len() - 1);
+        for (i, layer) in self.spec.layers.iter().enumerate().take(top + 1).rev() {
             let out_len = ws.acts[i].len();
             let in_len = n * self.in_shape(i).iter().product::<usize>();
             let x: &[f32] = if i == 0 { &ws.input } else { &ws.acts[i - 1] };
             let y = &ws.acts[i];
             let dy = &ws.grad_out[..out_len];
-            // Layer 0's input is the image: nobody needs its gradient.
-            let dx = (i > 0).then(|| &mut ws.grad_in[..in_len]);
+            // Layer 0's input is the image: only saliency and its kin need its gradient.
+            let dx = (i > 0 || input_grad).then(|| &mut ws.grad_in[..in_len]);
             match *layer {
                 LayerSpec::Dense { units } => {
                     let w = self.first_param[i].expect("dense has a weight");
@@ -233,13 +261,13 @@ impl Model {
                     let weight = &self.params[w].tensor.data;
                     conv2d_backward(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
                 }
-                _ if i == 0 => {}
+                _ if dx.is_none() => {}
                 LayerSpec::MaxPool2d { .. } => {
-                    maxpool2d_backward(dx.expect("i > 0"), dy, &ws.argmax[i])
+                    maxpool2d_backward(dx.expect("dx is wanted"), dy, &ws.argmax[i])
                 }
-                LayerSpec::Flatten => dx.expect("i > 0").copy_from_slice(dy),
+                LayerSpec::Flatten => dx.expect("dx is wanted").copy_from_slice(dy),
                 LayerSpec::Dropout { rate } => {
-                    let dx = dx.expect("i > 0");
+                    let dx = dx.expect("dx is wanted");
                     match dropout_seed {
                         Some(seed) => {
                             let offset = first * dy.len() / n;
@@ -249,7 +277,7 @@ impl Model {
                     }
                 }
                 LayerSpec::Relu | LayerSpec::Sigmoid | LayerSpec::Tanh => {
-                    let dx = dx.expect("i > 0");
+                    let dx = dx.expect("dx is wanted");
                     activation_backward(layer.activation().expect("activation"), dx, y, dy)
                 }
             }

@@ -4,6 +4,7 @@ use super::context::{bytes_to_f32, bytes_to_u32};
 use super::kernels::{Dispatch, Kernel};
 use super::{step_words, GpuBackend, INFER_CHUNK, METRICS_RING};
 use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::cpu::InputGradient;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{CLASSES, IMAGE_PIXELS};
@@ -284,5 +285,9 @@ impl Backend for GpuBackend {
         self.steps = 0;
         self.taken = 0;
         self.gpu.check()
+    }
+
+    async fn input_gradient(&mut self, images: &[f32], targets: &[usize]) -> Result<InputGradient> {
+        GpuBackend::input_gradient(self, images, targets).await
     }
 }

@@ -10,7 +10,9 @@ use crate::error::Result;
 use crate::spec::{LayerSpec, ModelSpec};
 
 /// The backward dispatches of `spec` for `batch` samples and the buffer the loss writes its
-/// gradient into. `acts`, `cols` and `argmax` are the forward pass's buffers.
+/// gradient into. `acts`, `cols` and `argmax` are the forward pass's buffers. `input_grad`: the
+/// pass also computes the input's gradient (returned third) over an inference forward pass,
+/// whose dropout layers alias their input (so their gradients alias too).
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     gpu: &Gpu,
@@ -21,7 +23,8 @@ pub fn build(
     acts: &[wgpu::Buffer],
     cols: &[Option<wgpu::Buffer>],
     argmax: &[Option<wgpu::Buffer>],
-) -> Result<(Vec<Dispatch>, wgpu::Buffer)> {
+    input_grad: bool,
+) -> Result<(Vec<Dispatch>, wgpu::Buffer, Option<wgpu::Buffer>)> {
     let shapes = spec.shapes()?;
     let nl = spec.layers.len();
     let size = |s: &[usize]| batch * s.iter().product::<usize>();
@@ -39,7 +42,13 @@ pub fn build(
             LayerSpec::Dense { .. } | LayerSpec::Conv2d { .. }
         )
     };
-    let needs_dx: Vec<bool> = (0..nl).map(|i| (0..i).any(has_params)).collect();
+    let needs_dx: Vec<bool> = (0..nl)
+        .map(|i| input_grad || (0..i).any(has_params))
+        .collect();
+    let aliases_input = |i: usize| {
+        matches!(spec.layers[i], LayerSpec::Flatten)
+            || (input_grad && matches!(spec.layers[i], LayerSpec::Dropout { .. }))
+    };
     // Conv -> activation -> MaxPool: the pool's backward writes the conv's transposed output
     // gradient in one pass (pool_act_backward.wgsl), so the pool's and the activation's input
     // gradients are never materialised.
@@ -58,7 +67,7 @@ pub fn build(
         if !needs_dx[i] || skip_dx[i] {
             continue;
         }
-        if matches!(spec.layers[i], LayerSpec::Flatten) {
+        if aliases_input(i) {
             grads[i] = grads[i + 1].clone();
         } else {
             let shape = spec.input_shape(&shapes, i);
@@ -290,6 +299,7 @@ pub fn build(
                 }
             }
             LayerSpec::Flatten => {}
+            LayerSpec::Dropout { .. } if input_grad => {} // aliased, like Flatten
             LayerSpec::Dropout { rate } => {
                 if let Some(dx) = dx {
                     backward.push(dropout(gpu, pipes, shared, dy, dx, size(&input), i, rate));
@@ -320,7 +330,8 @@ pub fn build(
         }
     }
     let dlogits = grads[nl].clone().expect("the loss gradient buffer exists");
-    Ok((backward, dlogits))
+    let dinput = if input_grad { grads[0].clone() } else { None };
+    Ok((backward, dlogits, dinput))
 }
 
 /// The fused backward of pool layer `i` over activation `i - 1` over conv `i - 2`: the conv's
@@ -343,7 +354,11 @@ fn pool_act_backward(
     let input = spec.input_shape(shapes, i); // [c, h, w], the activation's output
     let n = batch * input.iter().product::<usize>();
     let dyt = gpu.storage_f32(&format!("dyt{}", i - 2), n);
-    let act = act_code(spec.layers[i - 1].activation().expect("fused_pool checked it"));
+    let act = act_code(
+        spec.layers[i - 1]
+            .activation()
+            .expect("fused_pool checked it"),
+    );
     let words = [
         batch as u32,
         input[0] as u32,

@@ -11,6 +11,7 @@ mod matmul_choice;
 mod net;
 mod ops;
 pub mod probe;
+mod saliency;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -63,6 +64,9 @@ pub struct GpuBackend {
     state_kind: Option<OptimizerKind>,
     /// Optimizer buffers must be zeroed before the next update (new weights or a new kind).
     reset_state: bool,
+    spec: ModelSpec,
+    /// The input-gradient net (saliency.rs), built on first use.
+    input_grad: Option<saliency::InputGradNet>,
 }
 
 /// The words of the per-step uniform, `Step` in shaders/step_uniform.wgsl (Adam step `t` from 1).
@@ -238,6 +242,8 @@ impl GpuBackend {
             adam_t: 0,
             state_kind: None,
             reset_state: true,
+            spec: spec.clone(),
+            input_grad: None,
         };
         // Backward runs after the loss; the optimizer closes the step.
         train_tail.append(&mut backend.train.backward);

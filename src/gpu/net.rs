@@ -25,6 +25,8 @@ pub struct Net {
     pub backward: Vec<Dispatch>,
     /// Training only: gradient of the network output (written by the loss) and the batch labels.
     pub dlogits: Option<wgpu::Buffer>,
+    /// Input-gradient nets only ([`Net::input_gradient`]): the gradient of the input, `[batch, 784]`.
+    pub dinput: Option<wgpu::Buffer>,
     /// Per-layer output shapes (without batch).
     pub shapes: Vec<Vec<usize>>,
 }
@@ -74,6 +76,34 @@ impl Net {
         batch: usize,
         training: bool,
         fuse: bool,
+    ) -> Result<Self> {
+        Self::build(gpu, pipes, spec, shared, batch, training, fuse, false)
+    }
+
+    /// A net for saliency: the inference forward pass (no dropout) and the training backward
+    /// pass run down to the input, from a `dlogits` the caller writes (a one-hot on the target
+    /// logit). Its parameter gradients go to `shared.grads`: pass a scratch buffer, so the
+    /// training step's gradients (layer stats) are left alone.
+    pub fn input_gradient(
+        gpu: &Gpu,
+        pipes: &Pipelines,
+        spec: &ModelSpec,
+        shared: &Shared,
+        batch: usize,
+    ) -> Result<Self> {
+        Self::build(gpu, pipes, spec, shared, batch, false, true, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        gpu: &Gpu,
+        pipes: &Pipelines,
+        spec: &ModelSpec,
+        shared: &Shared,
+        batch: usize,
+        training: bool,
+        fuse: bool,
+        input_grad: bool,
     ) -> Result<Self> {
         let shapes = spec.shapes()?;
         let nl = spec.layers.len();
@@ -127,9 +157,7 @@ impl Net {
             let input = spec.input_shape(&shapes, i);
             let (x, y) = (&acts[i], &acts[i + 1]);
             let act = if i + 1 < nl && fused[i + 1] {
-                spec.activation_after(i)
-                    .map(act_code)
-                    .unwrap_or(0)
+                spec.activation_after(i).map(act_code).unwrap_or(0)
             } else {
                 0
             };
@@ -296,8 +324,8 @@ impl Net {
             }
         }
 
-        let (backward, dlogits) = if training {
-            let (list, dlogits) = backward::build(
+        let (backward, dlogits, dinput) = if training || input_grad {
+            let (list, dlogits, dinput) = backward::build(
                 gpu,
                 pipes,
                 spec,
@@ -306,10 +334,11 @@ impl Net {
                 &acts,
                 &col_bufs,
                 &argmax_bufs,
+                input_grad,
             )?;
-            (list, Some(dlogits))
+            (list, Some(dlogits), dinput)
         } else {
-            (Vec::new(), None)
+            (Vec::new(), None, None)
         };
 
         Ok(Self {
@@ -318,6 +347,7 @@ impl Net {
             forward,
             backward,
             dlogits,
+            dinput,
             shapes,
         })
     }

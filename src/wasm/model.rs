@@ -10,11 +10,13 @@
 //! ```
 use super::session::activations_to_js;
 use super::{js_err, to_js};
+use crate::backend::softmax_rows;
 use crate::cpu::Inference;
 use crate::error::Error;
+use crate::explain::{nudge, saliency, unit_wants, Method, NudgeConfig, UnitConfig};
 use crate::spec::ModelSpec;
 use crate::weights;
-use js_sys::{Array, Float32Array};
+use js_sys::{Array, Float32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -68,6 +70,78 @@ impl Model {
         Ok(activations_to_js(&self.inner.spec().layers, &outputs))
     }
 
+    /// `d logit[targets[k]] / d pixels_k` for `targets.length` images of 784 pixels each:
+    /// the model's backward pass run down to the input. `Float32Array(n * 784)`.
+    #[wasm_bindgen(js_name = inputGradient)]
+    pub fn input_gradient(&mut self, pixels: &[f32], targets: &[u32]) -> JsResult<Float32Array> {
+        let targets: Vec<usize> = targets.iter().map(|&t| t as usize).collect();
+        let out = self
+            .inner
+            .input_gradient(pixels, &targets)
+            .map_err(js_err)?;
+        Ok(Float32Array::from(&out.gradient[..]))
+    }
+
+    /// A saliency map: `{values: Float32Array(784), target, probabilities}`. `method` is
+    /// "gradient", "smoothgrad" or "integrated"; `target` defaults to the predicted class.
+    pub fn saliency(
+        &mut self,
+        pixels: &[f32],
+        method: &str,
+        target: Option<u32>,
+    ) -> JsResult<Object> {
+        let method = Method::parse(method).map_err(js_err)?;
+        let map = saliency(&mut self.inner, pixels, method, target.map(|t| t as usize))
+            .map_err(js_err)?;
+        let mut probabilities = map.logits;
+        softmax_rows(&mut probabilities);
+        let obj = Object::new();
+        set(&obj, "values", &Float32Array::from(&map.values[..]));
+        set(&obj, "target", &(map.target as u32).into());
+        set(
+            &obj,
+            "probabilities",
+            &Float32Array::from(&probabilities[..]),
+        );
+        Ok(obj)
+    }
+
+    /// The adversarial nudge toward `target` within an L-infinity budget of at most `maxEps`:
+    /// `{success, eps, pixels: Float32Array(784), probabilities: Float32Array(10)}`, `eps` the
+    /// smallest budget that sufficed.
+    pub fn adversarial(&mut self, pixels: &[f32], target: u32, max_eps: f32) -> JsResult<Object> {
+        let found = nudge(
+            &mut self.inner,
+            pixels,
+            target as usize,
+            NudgeConfig::new(max_eps),
+        )
+        .map_err(js_err)?;
+        let obj = Object::new();
+        set(&obj, "success", &found.success.into());
+        set(&obj, "eps", &found.eps.into());
+        set(&obj, "pixels", &Float32Array::from(&found.pixels[..]));
+        set(
+            &obj,
+            "probabilities",
+            &Float32Array::from(&found.probabilities[..]),
+        );
+        Ok(obj)
+    }
+
+    /// What unit (or conv channel) `index` of layer `layer` wants: gradient ascent on the input
+    /// from noise with a small L2 penalty. `{pixels: Float32Array(784), value, startValue}`.
+    #[wasm_bindgen(js_name = unitWants)]
+    pub fn unit_wants(&mut self, layer: usize, index: usize) -> JsResult<Object> {
+        let wants =
+            unit_wants(&mut self.inner, layer, index, UnitConfig::default()).map_err(js_err)?;
+        let obj = Object::new();
+        set(&obj, "pixels", &Float32Array::from(&wants.pixels[..]));
+        set(&obj, "value", &wants.value.into());
+        set(&obj, "startValue", &wants.start_value.into());
+        Ok(obj)
+    }
+
     pub fn spec(&self) -> JsResult<JsValue> {
         to_js(self.inner.spec())
     }
@@ -76,6 +150,10 @@ impl Model {
     pub fn parameter_count(&self) -> usize {
         self.inner.parameter_count()
     }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &key.into(), value);
 }
 
 /// The spec of a preset (`"mlp"` or `"cnn"`) as a plain object.

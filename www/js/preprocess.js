@@ -56,8 +56,29 @@ function areaMean(ink, width, height, x0, x1, y0, y1) {
  */
 export function toMnist(ink, width, height) {
   const out = new Float32Array(SIZE * SIZE);
+  const frame = mnistFrame(ink, width, height);
+  if (!frame) return out;
+  const { scale, cx, cy } = frame;
+  // Output pixel column j covers u in [j, j+1); u = (x - cx) * scale + 14.
+  const half = SIZE / 2;
+  for (let j = 0; j < SIZE; j++) {
+    const y0 = (j - half) / scale + cy, y1 = (j + 1 - half) / scale + cy;
+    for (let i = 0; i < SIZE; i++) {
+      const x0 = (i - half) / scale + cx, x1 = (i + 1 - half) / scale + cx;
+      out[j * SIZE + i] = Math.min(1, areaMean(ink, width, height, x0, x1, y0, y1));
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the 28x28 frame of `toMnist` sits on the drawing: model pixel (i, j) covers drawing
+ * x in [(i - 14) / scale + cx, (i + 1 - 14) / scale + cx), likewise y. Null for a blank drawing.
+ * (The saliency overlay on the pad maps the model's pixels back with it.)
+ */
+export function mnistFrame(ink, width, height) {
   const box = inkBounds(ink, width, height);
-  if (!box) return out;
+  if (!box) return null;
   const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
   const scale = BOX / Math.max(bw, bh);
   // Centre of mass of the ink (pixel centres at +0.5).
@@ -81,16 +102,7 @@ export function toMnist(ink, width, height) {
   };
   cx = fit(cx, box.x0, box.x1);
   cy = fit(cy, box.y0, box.y1);
-  // Output pixel column j covers u in [j, j+1); u = (x - cx) * scale + 14.
-  const half = SIZE / 2;
-  for (let j = 0; j < SIZE; j++) {
-    const y0 = (j - half) / scale + cy, y1 = (j + 1 - half) / scale + cy;
-    for (let i = 0; i < SIZE; i++) {
-      const x0 = (i - half) / scale + cx, x1 = (i + 1 - half) / scale + cx;
-      out[j * SIZE + i] = Math.min(1, areaMean(ink, width, height, x0, x1, y0, y1));
-    }
-  }
-  return out;
+  return { scale, cx, cy };
 }
 
 /** Centre of mass (x, y) of a 28x28 image in pixel units (pixel centres at +0.5). */

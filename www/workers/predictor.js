@@ -4,6 +4,10 @@
 //
 // Two clients (www/js/rpc.js):
 //   the page       init {enginePort} -> true; predict {pixels} -> Float32Array(10) probabilities
+//                  saliency {pixels, method, target?} -> {values: Float32Array(784), target, probabilities}
+//                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
+//                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
+//                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
 // Events to the page: weights {version} (the copy it now holds), broken {message}.
@@ -28,8 +32,29 @@ class Predictor {
   }
 
   predict(pixels) {
+    return this.held().predict(pixels);
+  }
+
+  saliency({ pixels, method = "gradient", target }) {
+    return this.held().saliency(pixels, method, target ?? undefined);
+  }
+
+  adversarial({ pixels, target, maxEps = 0.3 }) {
+    return this.held().adversarial(pixels, target, maxEps);
+  }
+
+  unitWants({ layer, unit }) {
+    return this.held().unitWants(layer, unit);
+  }
+
+  /** Each layer's name and output shape (from a blank image's activations). */
+  layers() {
+    return this.held().activations(new Float32Array(784)).map(({ name, shape }) => ({ name, shape }));
+  }
+
+  held() {
     if (!this.model) throw new Error("the predictor has no model yet");
-    return this.model.predict(pixels);
+    return this.model;
   }
 }
 
@@ -55,4 +80,8 @@ const toPage = serve({
     return true;
   },
   predict: ({ pixels }) => predictor.predict(pixels),
+  saliency: (args) => predictor.saliency(args),
+  adversarial: (args) => predictor.adversarial(args),
+  unitWants: (args) => predictor.unitWants(args),
+  layers: () => predictor.layers(),
 });

@@ -3,7 +3,7 @@
 // start-up itself.
 import { curvesCsv } from "../run.js";
 
-export function mountApi(store, app) {
+export function mountApi(store, app, explainer) {
   window.playground = {
     ready: app.ready,
     state: () => app.state(),
@@ -35,5 +35,17 @@ export function mountApi(store, app) {
       return app.call("injectFault", { text, where });
     },
     curvesCsv: () => curvesCsv(store.state),
+    /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
+    saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
+    /** `{eps, pixels, probabilities, success}`: the smallest nudge within `maxEps` to `target`. */
+    /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
+    unitWants: async (opts) => {
+      const r = await explainer.unitWants(opts);
+      return { pixels: Array.from(r.pixels), value: r.value, startValue: r.startValue };
+    },
+    adversarial: async (opts = {}) => {
+      const r = await explainer.adversarial(opts);
+      return { eps: r.eps, success: r.success, pixels: Array.from(r.pixels), probabilities: Array.from(r.probabilities) };
+    },
   };
 }

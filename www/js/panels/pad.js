@@ -34,13 +34,21 @@ export function mountPad(store, app) {
   const predictions = app.predictions;
   const bars = makeBars();
 
+  // A nudge (www/js/panels/explain.js) stays on as you keep drawing: its perturbation is added
+  // to each new preprocessed drawing until Clear or another input replaces it.
+  let nudge = null;
   const pad = new DrawPad($("draw"), (reason, t) => {
     if (pad.isEmpty()) {
+      nudge = null;
       store.update("input", { pixels: null });
       return;
     }
     const W = $("draw").width, H = $("draw").height;
-    store.update("input", { pixels: toMnist(alphaOf(pad.pixels(), W, H), W, H) });
+    const pixels = toMnist(alphaOf(pad.pixels(), W, H), W, H);
+    if (nudge) {
+      for (let i = 0; i < 784; i++) pixels[i] = Math.min(1, Math.max(0, pixels[i] + nudge.delta[i]));
+    }
+    store.update("input", { pixels, source: nudge ?? undefined });
     predictions.request(t, true);
   });
   $("undo").addEventListener("click", () => pad.undo());
@@ -48,11 +56,15 @@ export function mountPad(store, app) {
 
   function renderInput(s) {
     const src = s.inputSource;
+    if (src.kind !== "nudged") nudge = null;
     if (src.kind === "test") {
       // A test image replaces the drawing.
       pad.strokes = [];
       pad.redraw();
       $("input-source").textContent = `test image #${src.index} (label ${src.label})`;
+    } else if (src.kind === "nudged") {
+      nudge = src;
+      $("input-source").textContent = `nudged toward ${src.target} (ε ${src.eps.toFixed(3)})`;
     } else $("input-source").textContent = "model input (28×28)";
     showInput(s.input ?? new Float32Array(784));
     if (src.kind === "test") predictions.request();
