@@ -68,7 +68,9 @@ fn check_against_differences(model: &mut Inference, what: &str, allowed: f32) {
     let images: Vec<f32> = (0..2)
         .flat_map(|i| image(&data, i))
         .enumerate()
-        .map(|(j, p)| 0.9 * p + 0.1 * (((j * 7919) % 1000) as f32 / 1000.0))
+        // Kept inside [0.005, 0.995] so x +- eps stays a valid image (the engine refuses pixels
+        // outside [0, 1]).
+        .map(|(j, p)| 0.005 + 0.99 * (0.9 * p + 0.1 * (((j * 7919) % 1000) as f32 / 1000.0)))
         .collect();
     let targets = [
         data.labels[0] as usize,
