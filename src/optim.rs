@@ -56,10 +56,14 @@ impl OptimizerConfig {
     /// in, checked: an unknown field, a wrong type or an invalid value is an error naming it.
     pub fn with_changes(&self, changes: &serde_json::Value) -> Result<OptimizerConfig> {
         let changes = changes.as_object().ok_or_else(|| {
-            Error::Config(format!("optimizer changes must be an object, got {changes}"))
+            Error::Config(format!(
+                "optimizer changes must be an object, got {changes}"
+            ))
         })?;
         let mut merged = serde_json::to_value(self).expect("plain data");
-        let fields = merged.as_object_mut().expect("a struct serializes to an object");
+        let fields = merged
+            .as_object_mut()
+            .expect("a struct serializes to an object");
         for (key, value) in changes {
             if !fields.contains_key(key) {
                 let known: Vec<&str> = fields.keys().map(String::as_str).collect();

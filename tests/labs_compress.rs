@@ -146,7 +146,10 @@ fn pruning_reaches_the_asked_sparsity_exactly() {
     let a = prune_masked(&tied, &[true], 0.35, PruneScope::Global).unwrap();
     let zeros: Vec<usize> = (0..20).filter(|&i| a[0].tensor.data[i] == 0.0).collect();
     assert_eq!(zeros, (0..7).collect::<Vec<_>>());
-    assert_eq!(a, prune_masked(&tied, &[true], 0.35, PruneScope::Global).unwrap());
+    assert_eq!(
+        a,
+        prune_masked(&tied, &[true], 0.35, PruneScope::Global).unwrap()
+    );
 }
 
 #[test]
@@ -170,14 +173,28 @@ fn int8_forward_matches_float_forward_on_dequantized_weights() {
             .map(|p| match q.weights.iter().find(|t| t.name == p.name) {
                 Some(t) => {
                     let cols = t.q.len() / t.shape[0];
-                    let data = t.q.iter().enumerate().map(|(i, &v)| v as f32 * t.scales[i / cols]).collect();
-                    Param { name: p.name.clone(), tensor: Tensor::new(t.shape.clone(), data).unwrap() }
+                    let data =
+                        t.q.iter()
+                            .enumerate()
+                            .map(|(i, &v)| v as f32 * t.scales[i / cols])
+                            .collect();
+                    Param {
+                        name: p.name.clone(),
+                        tensor: Tensor::new(t.shape.clone(), data).unwrap(),
+                    }
                 }
                 None => p.clone(),
             })
             .collect();
-        assert_eq!(rebuilt, q.dequantize(), "dequantize is q * scale per output row");
-        assert!(q.weights.len() * 2 == params.len(), "every weight quantized, every bias kept");
+        assert_eq!(
+            rebuilt,
+            q.dequantize(),
+            "dequantize is q * scale per output row"
+        );
+        assert!(
+            q.weights.len() * 2 == params.len(),
+            "every weight quantized, every bias kept"
+        );
         let float = float_logits(&spec, &rebuilt, &images).unwrap();
         let (diff, at) = max_diff(&int8, &float);
         let scale = float.iter().fold(0.0f32, |m, v| m.max(v.abs()));

@@ -157,7 +157,10 @@ impl ModelSpec {
                 });
             }
         }
-        let total: usize = params.iter().map(|p| p.fact.shape.iter().product::<usize>()).sum();
+        let total: usize = params
+            .iter()
+            .map(|p| p.fact.shape.iter().product::<usize>())
+            .sum();
         if total > MAX_PARAMETERS {
             return Err(Error::Spec(format!(
                 "the model has {total} parameters; the most this playground trains is {MAX_PARAMETERS}"
@@ -168,7 +171,11 @@ impl ModelSpec {
 
     /// Refuse a batch whose layer outputs would not fit in memory (see [`MAX_BATCH_ACTIVATIONS`]).
     pub fn check_batch_memory(&self, batch: usize) -> Result<()> {
-        let per_sample: usize = self.shapes()?.iter().map(|s| s.iter().product::<usize>()).sum();
+        let per_sample: usize = self
+            .shapes()?
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum();
         match per_sample.checked_mul(batch) {
             Some(n) if n <= MAX_BATCH_ACTIVATIONS => Ok(()),
             _ => Err(Error::Spec(format!(
