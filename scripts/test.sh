@@ -90,7 +90,10 @@ run_wasm() {
   # nothing). Extra arguments after `--` go to `cargo test`, which then runs only the browser files.
   banner "wasm: wasm-bindgen tests in headless Chromium (WebGPU on SwiftShader)"
   local targets=()
+  # Files named *_bench.rs print timings and assert nothing about speed: scripts/bench_wasm.sh
+  # runs them, not the test suite.
   for f in tests/*.rs; do
+    case "$f" in *_bench.rs) continue ;; esac
     grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$f" && targets+=(--test "$(basename "$f" .rs)")
   done
   if [ "${#targets[@]}" -eq 0 ]; then

@@ -3,8 +3,8 @@
 //! register-only f32x4 mul+add peak. Prints GFLOP/s; speed is never asserted, only that every
 //! variant computes the same product.
 //!
-//! `wasm-pack test --release --headless --chrome -- --test wasm_gemm_bench` (release: the dev
-//! profile builds this crate at opt-level 1). Native `cargo test` compiles this file to nothing;
+//! `scripts/bench_wasm.sh wasm_gemm_bench` (in release: the dev profile builds this crate at
+//! opt-level 1); `scripts/test.sh` leaves `*_bench.rs` files out. Native `cargo test` compiles this file to nothing;
 //! the native numbers come from `cargo run --release --example gemm_bench`.
 #![cfg(target_arch = "wasm32")]
 
