@@ -21,4 +21,4 @@ WASM_BINDGEN_TEST_ONLY_WEB=1 \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}" \
   wasm-pack --log-level warn test --release --headless --chrome --chromedriver /usr/bin/chromedriver \
-  --mode no-install -- "${targets[@]}" --nocapture
+  --mode no-install -- "${targets[@]}" -- --nocapture
