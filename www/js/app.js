@@ -106,8 +106,9 @@ export class App {
       const res = await this.engine.call("step", { steps: n });
       this.store.update("weightsVersion", res.weightsVersion);
     } catch (e) {
-      // A non-finite or diverged loss has its own message (the fault event).
-      if (!/finite|diverged/i.test(e.message)) this.message(`Step failed: ${e.message}`);
+      // A non-finite or diverged loss and a GPU failure have their own message (the fault event
+      // says what happened and which weights training goes on with).
+      if (!/finite|diverged|GPU error|device/i.test(e.message)) this.message(`Step failed: ${e.message}`);
     }
     return this.state();
   }
