@@ -21,10 +21,20 @@ test("a width sweep plots each run as it finishes and fits the power law", async
         attributes: true,
         attributeFilter: ["data-points"],
       });
+      // Every progress text shown, from the mutation records themselves: a 20-step run can pass
+      // between two polls, so polling for "run k of 3" could miss it.
+      window.seenProgress = [];
+      new MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) window.seenProgress.push(n.textContent);
+      }).observe(document.getElementById("scaling-progress"), { childList: true, subtree: true, characterData: true });
     });
     await page.click("#scaling-start");
-    await until(page, () => /run \d of 3: MLP, width \d+ \([\d,]+ parameters\), 20 steps/.test(document.getElementById("scaling-progress").textContent));
     await until(page, () => /^Done/.test(document.getElementById("scaling-progress").textContent));
+    const shown = await page.evaluate(() => window.seenProgress);
+    assert.ok(
+      shown.some((t) => /run \d of 3: MLP, width \d+ \([\d,]+ parameters\), 20 steps/.test(t)),
+      `the progress named each run: ${JSON.stringify(shown.slice(0, 5))}`,
+    );
 
     const seen = await page.evaluate(() => [...new Set(window.seenCounts)]);
     for (const n of [1, 2, 3]) assert.ok(seen.includes(n), `the plot showed ${n} point(s) at some time: ${seen}`);
