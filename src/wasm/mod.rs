@@ -9,6 +9,7 @@
 //! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
 //! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
+//! | `plane.rs` | `Plane` (the 2-D points page: data, training, grid predictions) |
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use js_sys::{Array, Float32Array, Object, Promise, Reflect};
@@ -21,6 +22,7 @@ mod dataset;
 mod labs;
 mod model;
 mod parallel;
+mod plane;
 mod session;
 
 pub use dataset::Dataset;
@@ -28,6 +30,7 @@ pub use labs::{
     compress, fit_loglog_js, fit_power_law_js, pruned_safetensors, QuantizedModel, ScalingSweep,
 };
 pub use model::{check_spec, inspect_weights, preset_spec, Model};
+pub use plane::Plane;
 pub use session::Session;
 
 #[wasm_bindgen(start)]

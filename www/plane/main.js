@@ -1,0 +1,294 @@
+// The plane page: wiring only. One worker (www/workers/plane.js) owns the trainer; each animation
+// frame asks it for one epoch of steps (while playing) and the grid outputs, then redraws the
+// heatmap, the network and the charts. The settings live in the address (state.js).
+import { connect } from "../js/rpc.js";
+import { LineChart } from "../js/chart.js";
+import { Controls } from "./controls.js";
+import { NetworkView } from "./network.js";
+import { PlotView, drawPreview } from "./view.js";
+import { DATASETS, defaults, engineConfig, fromHash, merge, needsRebuild, problemOf, toHash } from "./state.js";
+import { installApi } from "./api.js";
+
+/** Grid cells per side of every heatmap (the output and each neuron). */
+export const GRID = 48;
+/** Loss points kept per curve; beyond it every other one is dropped (the curve keeps its shape). */
+const CURVE_KEEP = 1200;
+
+const $ = (id) => document.getElementById(id);
+const worker = new Worker(new URL("../workers/plane.js", import.meta.url), { type: "module" });
+const engine = connect(worker, { name: "plane worker" });
+
+const app = {
+  settings: defaults(),
+  playing: false,
+  inFlight: null, // the frame call in progress
+  last: null, // the last frame's answer
+  points: null,
+  curves: { train: [], test: [] },
+  flow: [], // per weight tensor: [[step, grad norm]]
+  frameTimes: [], // when each of the recent frames was drawn (ms)
+  intervals: [], // ms between consecutive drawn frames while playing
+  generation: 0, // bumps on every rebuild, so a stale frame is dropped
+};
+
+function message(text, kind = "error") {
+  $("message-text").textContent = text;
+  $("message").className = kind === "info" ? "info" : "";
+  $("message").hidden = !text;
+}
+$("message-close").addEventListener("click", () => message(""));
+
+const lossChart = new LineChart($("loss-chart"), { xLabel: "step", yMin: 0 });
+const flowChart = new LineChart($("flow"), { xLabel: "step", logY: true, emptyText: "gradient norms appear once it trains" });
+const plot = new PlotView($("heatmap"), $("points"), { onClick: (x, y) => addPoint(x, y) });
+const network = new NetworkView($("network"), $("neuron-buttons"), {
+  onWidth: (h, delta) => {
+    const layers = [...app.settings.layers];
+    layers[h] = Math.max(1, Math.min(8, layers[h] + delta));
+    change({ layers });
+  },
+});
+const controls = new Controls({
+  onChange: (c) => change(c),
+  onPreview: (name, canvas) => preview(name, canvas),
+});
+$("show-test").addEventListener("change", (e) => plot.setShowTest(e.target.checked));
+$("play").addEventListener("click", () => (app.playing ? pause() : start()));
+$("step").addEventListener("click", () => step(1));
+$("reset").addEventListener("click", () => reset());
+$("add-layer").addEventListener("click", () => change({ layers: [...app.settings.layers, 2] }));
+$("remove-layer").addEventListener("click", () => change({ layers: app.settings.layers.slice(0, -1) }));
+
+async function preview(name, canvas) {
+  const d = DATASETS[name];
+  const config = { ...engineConfig({ ...defaults(), dataset: name }), points: 200 };
+  try {
+    drawPreview(canvas, await engine.call("preview", { config }), d.problem);
+  } catch (e) {
+    message(`preview of ${name}: ${e.message}`);
+  }
+}
+
+/** Wait for the frame in flight (if any); frames never overlap. */
+async function settle() {
+  while (app.inFlight) await app.inFlight.catch(() => {});
+}
+
+/** A new trainer for `app.settings` (new data, fresh weights); the curves restart. */
+async function rebuild() {
+  app.generation++;
+  await settle();
+  app.points = await engine.call("build", { config: engineConfig(app.settings) });
+  app.curves = { train: [], test: [] };
+  app.flow = [];
+  network.setShape(app.settings.features, app.settings.layers);
+  plot.setPoints(app.points, problemOf(app.settings));
+  await frame(0);
+}
+
+/**
+ * Merge `change` into the settings, apply it (live or by a rebuild) and keep the address. A
+ * refused change (here or by the engine) shows its reason, keeps the settings before it, and
+ * rejects (for `configure`).
+ */
+async function apply(opts) {
+  const before = app.settings;
+  try {
+    const next = merge(before, opts);
+    app.settings = next;
+    controls.show(next);
+    history.replaceState(null, "", toHash(next));
+    if (needsRebuild(before, next)) {
+      await rebuild();
+    } else {
+      await settle();
+      await engine.call("setOptimizer", {
+        changes: { kind: next.optimizer, lr: next.lr, l1: next.l1, weight_decay: next.l2 },
+      });
+    }
+    message("");
+  } catch (e) {
+    message(e.message);
+    if (app.settings !== before) {
+      app.settings = before;
+      controls.show(before);
+      history.replaceState(null, "", toHash(before));
+    }
+    throw e;
+  }
+}
+
+/** For the controls: the message is already shown. */
+const change = (c) => apply(c).catch(() => {});
+
+/** Ask the worker for `steps` steps and a picture; draw it. */
+function frame(steps) {
+  const generation = app.generation;
+  const call = engine.call("frame", { steps, n: GRID }).then((f) => {
+    if (generation === app.generation) draw(f);
+    return f;
+  });
+  const tracked = call.finally(() => {
+    if (app.inFlight === tracked) app.inFlight = null;
+  });
+  tracked.catch(() => {}); // the caller handles `call`'s failure
+  app.inFlight = tracked;
+  return call;
+}
+
+function pushCurve(list, point) {
+  list.push(point);
+  if (list.length > CURVE_KEEP) {
+    const kept = list.filter((_, i) => i % 2 === 0 || i === list.length - 1);
+    list.length = 0;
+    list.push(...kept);
+  }
+}
+
+function draw(f) {
+  app.last = f;
+  const m = f.metrics;
+  if (f.error) {
+    app.playing = false;
+    message(f.error);
+  }
+  const now = performance.now();
+  if (app.playing && app.frameTimes.length) {
+    app.intervals.push(now - app.frameTimes[app.frameTimes.length - 1]);
+    if (app.intervals.length > 2000) app.intervals.shift();
+  }
+  app.frameTimes.push(now);
+  if (app.frameTimes.length > 60) app.frameTimes.shift();
+  const lastStep = app.curves.train.at(-1)?.[0];
+  if (lastStep !== m.step) {
+    pushCurve(app.curves.train, [m.step, m.trainLoss]);
+    pushCurve(app.curves.test, [m.step, m.testLoss]);
+    f.weights.forEach((w, i) => {
+      if (!w.name.endsWith(".weight")) return;
+      app.flow[i] ??= [];
+      if (m.step > 0) pushCurve(app.flow[i], [m.step, f.gradNorms[i]]);
+    });
+  }
+  plot.drawHeatmap(f.grid);
+  network.draw(f.grid, f.weights);
+  lossChart.setSeries([
+    { name: "test", color: "#222", points: app.curves.test },
+    { name: "training", color: "#999", points: app.curves.train },
+  ]);
+  const names = app.settings.layers.map((_, h) => `layer ${h + 1}`).concat("output");
+  flowChart.setSeries(
+    app.flow.map((pts, i) => (pts ? { name: names[i / 2] ?? `tensor ${i}`, color: `hsl(${(i / 2) * 67} 60% 42%)`, points: pts } : null)).filter(Boolean),
+  );
+  $("step-count").textContent = String(m.step);
+  $("train-loss").textContent = m.trainLoss.toFixed(3);
+  $("test-loss").textContent = m.testLoss.toFixed(3);
+  $("test-acc").textContent = m.testAccuracy === null ? "–" : `${(m.testAccuracy * 100).toFixed(1)}%`;
+  $("fps-line").textContent = app.playing ? `${fps().toFixed(0)} fps while training` : "paused";
+  $("play").textContent = app.playing ? "⏸" : "▶";
+  $("play").setAttribute("aria-label", app.playing ? "pause" : "train");
+}
+
+/** Frames drawn per second over the recent ones. */
+function fps() {
+  const t = app.frameTimes;
+  if (t.length < 2) return 0;
+  return ((t.length - 1) * 1000) / (t[t.length - 1] - t[0]);
+}
+
+function loop() {
+  requestAnimationFrame(loop);
+  if (!app.playing || app.inFlight || !app.last) return;
+  frame(app.last.stepsPerEpoch).catch((e) => {
+    app.playing = false;
+    message(e.message);
+  });
+}
+
+function start() {
+  app.playing = true;
+  app.frameTimes = [];
+  $("play").textContent = "⏸";
+}
+
+async function pause() {
+  app.playing = false;
+  await settle();
+  await frame(0);
+}
+
+async function step(n = 1) {
+  app.playing = false;
+  await settle();
+  await frame(n);
+}
+
+async function reset() {
+  app.playing = false;
+  await rebuild();
+}
+
+async function addPoint(x, y) {
+  try {
+    await settle();
+    app.points = await engine.call("addPoint", { x, y, target: controls.clickTarget() });
+    plot.setPoints(app.points, problemOf(app.settings));
+  } catch (e) {
+    message(e.message);
+  }
+}
+
+async function predictGrid(n = GRID) {
+  await settle();
+  const f = await engine.call("frame", { steps: 0, n });
+  return { n: f.grid.n, outputs: f.grid.outputs, values: Array.from(f.grid.output) };
+}
+
+function state() {
+  const m = app.last?.metrics;
+  return {
+    ready: !!app.last,
+    training: app.playing,
+    step: m?.step ?? 0,
+    trainLoss: m?.trainLoss ?? null,
+    testLoss: m?.testLoss ?? null,
+    trainAccuracy: m?.trainAccuracy ?? null,
+    testAccuracy: m?.testAccuracy ?? null,
+    fps: app.playing ? fps() : 0,
+    settings: JSON.parse(JSON.stringify(app.settings)),
+    points: app.points ? app.points.train.target.length + app.points.test.target.length : 0,
+  };
+}
+
+async function boot() {
+  let initial = defaults();
+  try {
+    initial = fromHash(location.hash);
+  } catch (e) {
+    message(`${e.message}; starting from the defaults`);
+  }
+  app.settings = initial;
+  controls.show(initial);
+  history.replaceState(null, "", toHash(initial));
+  await rebuild();
+  $("status").textContent = "Engine ready (CPU, wasm): press ▶ to train";
+  requestAnimationFrame(loop);
+  return state();
+}
+
+window.addEventListener("hashchange", () => {
+  let next;
+  try {
+    next = fromHash(location.hash);
+  } catch (e) {
+    message(e.message);
+    return;
+  }
+  change(next);
+});
+
+const ready = boot();
+ready.catch((e) => {
+  $("status").textContent = "The engine could not start";
+  message(e.message);
+});
+installApi({ ready, state, apply, start, pause, step, reset, predictGrid, intervals: () => [...app.intervals], grid: GRID });
