@@ -9,8 +9,9 @@ export const DATASETS = Object.freeze({
   xor: { kind: "xor", classes: 2, problem: "classification", label: "exclusive or" },
   gauss: { kind: "gauss", classes: 2, problem: "classification", label: "two gaussians" },
   spiral: { kind: "spiral", classes: 2, problem: "classification", label: "spiral" },
-  spiral3: { kind: "spiral", classes: 3, problem: "classification", label: "spiral, 3 classes" },
-  spiral4: { kind: "spiral", classes: 4, problem: "classification", label: "spiral, 4 classes" },
+  // Thinner arms need more points to be learnable (tests/plane_learning.rs).
+  spiral3: { kind: "spiral", classes: 3, problem: "classification", label: "spiral, 3 classes", points: 1000 },
+  spiral4: { kind: "spiral", classes: 4, problem: "classification", label: "spiral, 4 classes", points: 1000 },
   plane: { kind: "plane", classes: 1, problem: "regression", label: "plane" },
   multigauss: { kind: "multigauss", classes: 1, problem: "regression", label: "multi-gaussian" },
 });
@@ -101,6 +102,7 @@ export function engineConfig(s) {
   return {
     dataset: d.kind,
     classes: Math.max(2, d.classes),
+    points: d.points ?? 500,
     noise: s.noise,
     ratio: s.ratio,
     seed: s.seed,

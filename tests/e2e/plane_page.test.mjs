@@ -1,0 +1,145 @@
+// The plane page (www/plane.html) in headless Chromium, one browser for the file: it starts
+// with no console or CSP errors, learns XOR and the circle through window.plane, its heatmap's
+// pixels are the model's outputs at the grid points, the address round-trips every setting,
+// and bad settings are refused without changing anything.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { openPlane } from "./plane_helpers.mjs";
+
+let app;
+before(async () => {
+  app = await openPlane();
+});
+after(async () => {
+  await app?.close();
+});
+
+/** Train in steps of `chunk` until the test accuracy reaches `target` or `budget` steps pass. */
+async function learn(page, opts, target, budget, chunk = 100) {
+  await page.evaluate((o) => window.plane.configure(o), opts);
+  let s = await page.evaluate(() => window.plane.state());
+  assert.equal(s.step, 0, "a new dataset or network starts at step 0");
+  while (s.step < budget && !(s.testAccuracy >= target)) {
+    s = await page.evaluate((n) => window.plane.step(n), chunk);
+  }
+  return s;
+}
+
+test("the page starts clean and links back to the playground", async () => {
+  const { page } = app;
+  const s = await page.evaluate(() => window.plane.state());
+  assert.equal(s.ready, true);
+  assert.equal(s.step, 0);
+  assert.equal(s.points, 500);
+  assert.ok(s.trainLoss > 0.3, `an untrained model's loss is ${s.trainLoss}`);
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.ok(await page.locator('a[href="index.html"]').count());
+  app.check();
+});
+
+test("a 2-4-1 ReLU net learns the XOR dataset through window.plane", async () => {
+  const s = await learn(
+    app.page,
+    { dataset: "xor", seed: 2, features: ["x1", "x2"], layers: [4], activation: "relu", optimizer: "adam", lr: 0.03 },
+    0.95,
+    1500,
+  );
+  assert.ok(s.testAccuracy >= 0.95, `XOR test accuracy ${s.testAccuracy} after ${s.step} steps`);
+  app.check();
+});
+
+test("a tanh net on x1^2 and x2^2 learns the circle", async () => {
+  const s = await learn(
+    app.page,
+    { dataset: "circle", seed: 1, features: ["x1^2", "x2^2"], layers: [2], activation: "tanh", optimizer: "adam", lr: 0.03 },
+    0.95,
+    600,
+  );
+  assert.ok(s.testAccuracy >= 0.95, `circle test accuracy ${s.testAccuracy} after ${s.step} steps`);
+  app.check();
+});
+
+test("the heatmap's pixels are the model's outputs at the grid points", async () => {
+  const { page } = app;
+  for (const opts of [
+    { dataset: "gauss", layers: [3, 2], features: ["x1", "x2", "x1*x2"] },
+    { dataset: "spiral3", layers: [6, 6], features: ["x1", "x2", "sin(x1)", "sin(x2)"] },
+    { dataset: "multigauss", layers: [5], features: ["x1", "x2"] },
+  ]) {
+    await page.evaluate((o) => window.plane.configure(o), opts);
+    await page.evaluate(() => window.plane.step(40));
+    const result = await page.evaluate(async () => {
+      const { paintGrid } = await import("./plane/colors.js");
+      const grid = await window.plane.predictGrid(window.plane.grid);
+      const canvas = document.getElementById("heatmap");
+      const shown = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      const want = paintGrid(new Uint8ClampedArray(grid.n * grid.n * 4), grid.values, grid.n, grid.outputs);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - shown[i]));
+      const distinct = new Set();
+      for (let i = 0; i < want.length; i += 4) distinct.add(`${want[i]},${want[i + 1]},${want[i + 2]}`);
+      return { n: grid.n, outputs: grid.outputs, width: canvas.width, worst, distinct: distinct.size };
+    });
+    assert.equal(result.width, result.n, "one heatmap pixel per grid cell");
+    assert.equal(result.outputs, opts.dataset === "spiral3" ? 3 : opts.dataset === "multigauss" ? 1 : 2);
+    assert.ok(result.distinct > 20, `the map has only ${result.distinct} colours: not a real picture`);
+    assert.equal(result.worst, 0, `${opts.dataset}: a pixel differs from the model's output by ${result.worst}`);
+  }
+  app.check();
+});
+
+test("every setting round-trips through the address, and a bad one is refused", async () => {
+  const { page } = app;
+  const settings = {
+    dataset: "spiral4", noise: 0.15, ratio: 0.6, seed: 77, features: ["x1", "x2", "x1^2", "sin(x2)"],
+    layers: [8, 5, 3], activation: "sigmoid", lr: 0.01, batch: 20, l1: 0.001, l2: 0.003, optimizer: "momentum",
+  };
+  await page.evaluate((o) => window.plane.configure(o), settings);
+  const hash = await page.evaluate(() => location.hash);
+  const before = await page.evaluate(() => window.plane.state().settings);
+  assert.deepEqual(before, settings);
+
+  const err = await page.evaluate(() => window.plane.configure({ layers: [9] }).then(() => null, (e) => e.message));
+  assert.match(err, /width 9 is not in \[1, 8\]/);
+  assert.equal(await page.evaluate(() => location.hash), hash, "a refused change leaves the address");
+  assert.deepEqual(await page.evaluate(() => window.plane.state().settings), settings);
+  // The refusal was shown, as a message, not as a console error.
+  assert.match(await page.locator("#message-text").textContent(), /width 9/);
+
+  const again = await app.page.context().newPage();
+  await again.goto(app.site.url + "plane.html" + hash);
+  await again.waitForFunction(() => window.plane && window.plane.ready);
+  await again.evaluate(() => window.plane.ready);
+  assert.deepEqual(await again.evaluate(() => window.plane.state().settings), settings);
+  assert.equal(await again.evaluate(() => location.hash), hash);
+  assert.equal(await again.inputValue("#lr"), "0.01");
+  assert.equal(await again.isChecked("#feature-sin\\(x2\\)"), true);
+  await again.close();
+  app.check();
+});
+
+test("play trains live, pause stops, a click adds a point, reset starts over", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "sgd", lr: 0.03 }));
+  await page.evaluate(() => window.plane.start());
+  await page.waitForFunction(() => window.plane.state().step > 200 && window.plane.state().fps > 0);
+  const paused = await page.evaluate(() => window.plane.pause());
+  assert.equal(paused.training, false);
+  const still = await page.evaluate(async () => {
+    const a = window.plane.state().step;
+    await new Promise((r) => setTimeout(r, 300));
+    return [a, window.plane.state().step];
+  });
+  assert.equal(still[0], still[1], "paused means no more steps");
+
+  const points = paused.points;
+  await page.locator("#points").click({ position: { x: 150, y: 150 } });
+  await page.waitForFunction((n) => window.plane.state().points === n + 1, points);
+
+  await page.click("#step");
+  await page.waitForFunction((s) => window.plane.state().step === s + 1, still[1]);
+  const fresh = await page.evaluate(() => window.plane.reset());
+  assert.equal(fresh.step, 0);
+  app.check();
+});
