@@ -35,7 +35,11 @@ export function mountApi(store, app, explainer) {
       return app.call("injectFault", { text, where });
     },
     curvesCsv: () => curvesCsv(store.state),
-    /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
+    /**
+     * 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted), by
+     * `method` ('gradient' | 'smoothgrad' | 'integrated'); `on: 'engine'` computes it on the
+     * training backend (CPU or GPU) instead of the pad's predictor.
+     */
     saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
     /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
     unitWants: async (opts) => {
