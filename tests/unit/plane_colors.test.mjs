@@ -2,7 +2,7 @@
 // heatmaps, points and links use, and the grid order shared with the engine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BLUE, CLASS_COLORS, NEUTRAL, ORANGE, cellColor, diverging, linkStyle, paintGrid } from "../../www/plane/colors.js";
+import { BLUE, CLASS_COLORS, NEUTRAL, ORANGE, cellColor, diverging, linkBin, linkStyle, paintCells, paintGrid } from "../../www/plane/colors.js";
 import { cellCentre, featureGrid, toPixel, toPlane } from "../../www/plane/features.js";
 
 test("the diverging scale runs orange - grey - blue and clamps", () => {
@@ -32,11 +32,28 @@ test("paintGrid writes opaque RGBA per cell in grid order", () => {
   assert.deepEqual([...px.slice(8, 12)], [...NEUTRAL, 255]);
 });
 
+test("paintCells samples grid cells: a neuron's column or the output's classes", () => {
+  const hidden = [-1, 1, 0, 0.5]; // 2 cells x 2 units
+  const px = paintCells(new Uint8ClampedArray(3 * 4), Int32Array.from([1, 0, 1]), hidden, 2, 1, 1);
+  assert.deepEqual([...px.slice(0, 4)], [...diverging(0.5), 255]);
+  assert.deepEqual([...px.slice(4, 8)], [...BLUE, 255]);
+  const out = paintCells(new Uint8ClampedArray(4), Int32Array.from([1]), [1, 0, 0, 1], 2, 0, 2);
+  assert.deepEqual([...out], [...BLUE, 255]);
+});
+
 test("links: colour by sign, width by size", () => {
   assert.match(linkStyle(0.5).color, new RegExp(BLUE.join(",")));
   assert.match(linkStyle(-0.5).color, new RegExp(ORANGE.join(",")));
   assert.ok(linkStyle(2).width > linkStyle(0.1).width);
   assert.ok(linkStyle(1e6).width <= 8);
+  // Binned links draw with their bin's style: never far from their own.
+  for (const w of [-5, -1.1, -0.3, 0, 0.05, 0.6, 2.2, 3.7, 40]) {
+    const own = linkStyle(w);
+    const binned = linkStyle(linkBin(w) / 4);
+    assert.equal(binned.color, w < -0.125 ? own.color : binned.color, String(w));
+    assert.ok(Math.abs(own.width - binned.width) <= 0.26, `${w}: width ${own.width} vs ${binned.width}`);
+  }
+  assert.equal(linkBin(NaN), 0);
 });
 
 test("the grid runs from the top left like the engine's, and pixels map to the plane and back", () => {

@@ -10,13 +10,38 @@ export const NEUTRAL = [232, 234, 235];
 /** Class colours: class 0 orange, 1 blue, then green and purple. */
 export const CLASS_COLORS = [ORANGE, BLUE, [46, 160, 67], [142, 68, 173]];
 
-const mix = (a, b, t) => [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
+/** Write `mix(a, b, t)` as opaque RGBA at `out[o..o+4]` (no allocation: it runs per pixel). */
+function mixInto(out, o, a, b, t) {
+  out[o] = Math.round(a[0] + (b[0] - a[0]) * t);
+  out[o + 1] = Math.round(a[1] + (b[1] - a[1]) * t);
+  out[o + 2] = Math.round(a[2] + (b[2] - a[2]) * t);
+  out[o + 3] = 255;
+}
+
+/** [`diverging`] written as RGBA at `out[o..o+4]`. */
+function divergingInto(out, o, v) {
+  if (!Number.isFinite(v)) return mixInto(out, o, NEUTRAL, NEUTRAL, 0);
+  const t = v < -1 ? -1 : v > 1 ? 1 : v;
+  if (t < 0) mixInto(out, o, NEUTRAL, ORANGE, -t);
+  else mixInto(out, o, NEUTRAL, BLUE, t);
+}
 
 /** `v` in [-1, 1] (clamped) on the orange-grey-blue scale; NaN is neutral. */
 export function diverging(v) {
-  if (!Number.isFinite(v)) return [...NEUTRAL];
-  const t = Math.max(-1, Math.min(1, v));
-  return t < 0 ? mix(NEUTRAL, ORANGE, -t) : mix(NEUTRAL, BLUE, t);
+  const out = [0, 0, 0, 0];
+  divergingInto(out, 0, v);
+  return out.slice(0, 3);
+}
+
+/** [`cellColor`] of the `outputs` values at `values[i*outputs..]`, written as RGBA at `out[o..]`. */
+function cellInto(out, o, values, i, outputs) {
+  const at = i * outputs;
+  if (outputs === 1) return divergingInto(out, o, values[at]);
+  if (outputs === 2) return divergingInto(out, o, values[at + 1] - values[at]);
+  let best = 0;
+  for (let k = 1; k < outputs; k++) if (values[at + k] > values[at + best]) best = k;
+  const sure = (values[at + best] - 1 / outputs) / (1 - 1 / outputs);
+  mixInto(out, o, NEUTRAL, CLASS_COLORS[best], Math.max(0, Math.min(1, sure)));
 }
 
 /**
@@ -26,36 +51,32 @@ export function diverging(v) {
  * stronger the surer the model is.
  */
 export function cellColor(row, outputs) {
-  if (outputs === 1) return diverging(row[0]);
-  if (outputs === 2) return diverging(row[1] - row[0]);
-  let best = 0;
-  for (let k = 1; k < outputs; k++) if (row[k] > row[best]) best = k;
-  const sure = (row[best] - 1 / outputs) / (1 - 1 / outputs);
-  return mix(NEUTRAL, CLASS_COLORS[best], Math.max(0, Math.min(1, sure)));
+  const out = [0, 0, 0, 0];
+  cellInto(out, 0, row, 0, outputs);
+  return out.slice(0, 3);
 }
 
 /** Fill RGBA `pixels` (n*n*4, e.g. an ImageData's data) from `output` ([n*n, outputs]). */
 export function paintGrid(pixels, output, n, outputs) {
-  const row = new Float32Array(outputs);
-  for (let i = 0; i < n * n; i++) {
-    for (let k = 0; k < outputs; k++) row[k] = output[i * outputs + k];
-    const [r, g, b] = cellColor(row, outputs);
-    pixels[4 * i] = r;
-    pixels[4 * i + 1] = g;
-    pixels[4 * i + 2] = b;
-    pixels[4 * i + 3] = 255;
-  }
+  for (let i = 0; i < n * n; i++) cellInto(pixels, 4 * i, output, i, outputs);
   return pixels;
 }
 
 /** Fill RGBA `pixels` with neuron `unit` of a hidden layer's `[n*n, width]` outputs. */
 export function paintNeuron(pixels, hidden, n, width, unit) {
-  for (let i = 0; i < n * n; i++) {
-    const [r, g, b] = diverging(hidden[i * width + unit]);
-    pixels[4 * i] = r;
-    pixels[4 * i + 1] = g;
-    pixels[4 * i + 2] = b;
-    pixels[4 * i + 3] = 255;
+  for (let i = 0; i < n * n; i++) divergingInto(pixels, 4 * i, hidden[i * width + unit]);
+  return pixels;
+}
+
+/**
+ * Fill RGBA `pixels`, pixel p showing grid cell `cells[p]`: with `outputs` 1, the diverging colour
+ * of `values[cell * stride + unit]` (a neuron or feature); else the cell's `cellColor` over its
+ * `outputs` values (the output node).
+ */
+export function paintCells(pixels, cells, values, stride, unit, outputs) {
+  for (let p = 0; p < cells.length; p++) {
+    if (outputs === 1) divergingInto(pixels, 4 * p, values[cells[p] * stride + unit]);
+    else cellInto(pixels, 4 * p, values, cells[p], outputs);
   }
   return pixels;
 }
@@ -73,6 +94,15 @@ export function linkStyle(w) {
     width: Math.min(8, 0.5 + 2 * a),
     alpha: Math.min(1, 0.25 + a),
   };
+}
+
+/**
+ * A weight's bin for drawing links in batches: a signed count of quarter units of |w|, capped
+ * where `linkStyle` stops changing (width 8 at |w| = 3.75); `linkStyle(bin / 4)` draws it.
+ */
+export function linkBin(w) {
+  if (!Number.isFinite(w)) return 0;
+  return Math.sign(w) * Math.min(15, Math.round(Math.abs(w) * 4));
 }
 
 export const css = (rgb) => `rgb(${rgb.join(",")})`;

@@ -22,6 +22,7 @@ const app = {
   settings: defaults(),
   playing: false,
   inFlight: null, // the frame call in progress
+  pending: null, // a live frame that arrived, to draw at the next animation frame
   last: null, // the last frame's answer
   points: null,
   curves: { train: [], test: [] },
@@ -29,6 +30,7 @@ const app = {
   frameTimes: [], // when each of the recent frames was drawn (ms)
   intervals: [], // ms between consecutive drawn frames while playing
   generation: 0, // bumps on every rebuild, so a stale frame is dropped
+  chartSkip: 0,
 };
 
 function message(text, kind = "error") {
@@ -72,6 +74,7 @@ async function preview(name, canvas) {
 /** Wait for the frame in flight (if any); frames never overlap. */
 async function settle() {
   while (app.inFlight) await app.inFlight.catch(() => {});
+  app.pending = null;
 }
 
 /** A new trainer for `app.settings` (new data, fresh weights); the curves restart. */
@@ -121,11 +124,25 @@ async function apply(opts) {
 /** For the controls: the message is already shown. */
 const change = (c) => apply(c).catch(() => {});
 
-/** Ask the worker for `steps` steps and a picture; draw it. */
-function frame(steps) {
+/**
+ * Ask the worker for `steps` steps and a picture. `live` frames (the training loop) ask for the
+ * next one as soon as this one arrives, so the worker trains while the page draws, and leave
+ * the picture for the next animation frame (at most one drawing per display frame); the others
+ * (pause, step, a rebuild) draw it before they resolve.
+ */
+function frame(steps, { live = false } = {}) {
   const generation = app.generation;
   const call = engine.call("frame", { steps, n: GRID }).then((f) => {
-    if (generation === app.generation) draw(f);
+    if (app.inFlight === tracked) app.inFlight = null;
+    if (generation !== app.generation) return f;
+    if (live) {
+      app.pending = f;
+      if (f.error) app.playing = false;
+      kick();
+    } else {
+      app.pending = null;
+      draw(f);
+    }
     return f;
   });
   const tracked = call.finally(() => {
@@ -134,6 +151,15 @@ function frame(steps) {
   tracked.catch(() => {}); // the caller handles `call`'s failure
   app.inFlight = tracked;
   return call;
+}
+
+/** While playing, keep one live frame in flight. */
+function kick() {
+  if (!app.playing || app.inFlight || !app.last) return;
+  frame(app.last.stepsPerEpoch, { live: true }).catch((e) => {
+    app.playing = false;
+    message(e.message);
+  });
 }
 
 function pushCurve(list, point) {
@@ -169,8 +195,14 @@ function draw(f) {
       if (m.step > 0) pushCurve(app.flow[i], [m.step, f.gradNorms[i]]);
     });
   }
+  const t0 = performance.now();
   plot.drawHeatmap(f.grid);
+  const t1 = performance.now();
   network.draw(f.grid, f.weights);
+  const t2 = performance.now();
+  app.timing = { engineMs: f.engineMs, heatmapMs: t1 - t0, networkMs: t2 - t1 };
+  // The curves change little between two frames: redrawn on every third one while playing.
+  if (app.playing && ++app.chartSkip % 3 !== 0) return updateNumbers(m);
   lossChart.setSeries([
     { name: "test", color: "#222", points: app.curves.test },
     { name: "training", color: "#999", points: app.curves.train },
@@ -179,6 +211,10 @@ function draw(f) {
   flowChart.setSeries(
     app.flow.map((pts, i) => (pts ? { name: names[i / 2] ?? `tensor ${i}`, color: `hsl(${(i / 2) * 67} 60% 42%)`, points: pts } : null)).filter(Boolean),
   );
+  updateNumbers(m);
+}
+
+function updateNumbers(m) {
   $("step-count").textContent = String(m.step);
   $("train-loss").textContent = m.trainLoss.toFixed(3);
   $("test-loss").textContent = m.testLoss.toFixed(3);
@@ -197,11 +233,12 @@ function fps() {
 
 function loop() {
   requestAnimationFrame(loop);
-  if (!app.playing || app.inFlight || !app.last) return;
-  frame(app.last.stepsPerEpoch).catch((e) => {
-    app.playing = false;
-    message(e.message);
-  });
+  if (app.pending) {
+    const f = app.pending;
+    app.pending = null;
+    draw(f);
+  }
+  kick();
 }
 
 function start() {
@@ -256,6 +293,8 @@ function state() {
     fps: app.playing ? fps() : 0,
     settings: JSON.parse(JSON.stringify(app.settings)),
     points: app.points ? app.points.train.target.length + app.points.test.target.length : 0,
+    /** Where the last frame's time went: the worker's (steps + metrics + grid) and the redraws'. */
+    timing: app.timing ?? null,
   };
 }
 

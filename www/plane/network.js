@@ -4,34 +4,48 @@
 // from the worker's grid outputs and weights; the +/- buttons per layer are DOM, placed over
 // their column.
 import { prepareCanvas } from "../js/plot/canvas.js";
-import { linkStyle, paintGrid, paintNeuron } from "./colors.js";
+import { linkBin, linkStyle, paintCells } from "./colors.js";
 import { featureGrid } from "./features.js";
 
 const NODE = 30; // px, a neuron's heatmap
 const GAP = 12; // px between neurons of a column
 const PAD = { left: 60, right: 24, top: 10 };
 
-/** A reusable n x n offscreen canvas per node, so a frame allocates nothing. */
+/**
+ * The nodes' pixels, written straight into the network canvas with putImageData at device
+ * resolution, each pixel coloured from its nearest grid cell: drawing 56 small offscreen
+ * canvases with drawImage cost ~22 ms a frame in headless Chromium (each draw flushes its
+ * source). One reused buffer per size, so a frame allocates nothing.
+ */
 class Tiles {
   constructor() {
-    this.tiles = new Map();
+    this.images = new Map();
+    this.cells = new Int32Array(0);
+    this.n = 0;
   }
-  get(key, n) {
-    let t = this.tiles.get(key);
-    if (!t || t.canvas.width !== n) {
-      const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = n;
-      const ctx = canvas.getContext("2d");
-      t = { canvas, ctx, image: ctx.createImageData(n, n) };
-      this.tiles.set(key, t);
+  /** A size x size ImageData and, for each of its pixels, the grid cell (of n x n) it shows. */
+  get(ctx, n, size) {
+    let image = this.images.get(size);
+    if (!image) {
+      image = ctx.createImageData(size, size);
+      this.images.set(size, image);
     }
-    return t;
+    if (this.cells.length !== size * size || this.n !== n) {
+      this.n = n;
+      this.cells = new Int32Array(size * size);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) this.cells[y * size + x] = Math.floor((y * n) / size) * n + Math.floor((x * n) / size);
+      }
+    }
+    return { image, cells: this.cells };
   }
 }
 
 export class NetworkView {
   constructor(canvas, buttonsRow, { onWidth }) {
     this.canvas = canvas;
+    // CPU-backed: the nodes are written with putImageData (a GPU-backed canvas uploads per call).
+    canvas.getContext("2d", { willReadFrequently: true });
     this.buttonsRow = buttonsRow;
     this.onWidth = onWidth; // (layer, +1 | -1)
     this.tiles = new Tiles();
@@ -94,55 +108,68 @@ export class NetworkView {
     const counts = [this.features.length, ...this.layers, 1];
     const centre = (col, j) => [xs[col] + NODE / 2, this.nodeY(j, counts[col], height) + NODE / 2];
 
-    // Links under the nodes: dense layer `col` has weight [out, in] at weights[2 * col].
+    // Links under the nodes: dense layer `col` has weight [out, in] at weights[2 * col]. Weights
+    // are binned (a quarter unit of |w| per bin, by sign) and each bin is one path and one
+    // stroke: ~400 separate strokes were a large part of a frame.
+    const bins = new Map();
     for (let col = 0; col + 1 < counts.length; col++) {
       const w = weights[2 * col];
       if (!w) continue;
       const nIn = counts[col];
       for (let o = 0; o < counts[col + 1] && o < w.shape[0]; o++) {
         for (let i = 0; i < nIn; i++) {
-          const style = linkStyle(w.data[o * nIn + i]);
-          const [x0, y0] = centre(col, i);
-          const [x1, y1] = centre(col + 1, o);
-          ctx.globalAlpha = style.alpha;
-          ctx.strokeStyle = style.color;
-          ctx.lineWidth = style.width;
-          ctx.beginPath();
-          ctx.moveTo(x0 + NODE / 2, y0);
-          ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - NODE / 2, y1);
-          ctx.stroke();
+          const key = linkBin(w.data[o * nIn + i]);
+          if (!bins.has(key)) bins.set(key, []);
+          bins.get(key).push(centre(col, i), centre(col + 1, o));
         }
       }
+    }
+    for (const [key, ends] of bins) {
+      const style = linkStyle(key / 4);
+      ctx.globalAlpha = style.alpha;
+      ctx.strokeStyle = style.color;
+      ctx.lineWidth = style.width;
+      ctx.beginPath();
+      for (let k = 0; k < ends.length; k += 2) {
+        const [x0, y0] = ends[k];
+        const [x1, y1] = ends[k + 1];
+        ctx.moveTo(x0 + NODE / 2, y0);
+        ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - NODE / 2, y1);
+      }
+      ctx.stroke();
     }
     ctx.globalAlpha = 1;
 
     const n = grid.n;
-    const tile = (key, paint, col, j) => {
-      const t = this.tiles.get(key, n);
-      paint(t.image.data);
-      t.ctx.putImageData(t.image, 0, 0);
-      const y = this.nodeY(j, counts[col], height);
-      ctx.drawImage(t.canvas, xs[col], y, NODE, NODE);
+    const dpr = this.canvas.width / width;
+    const size = Math.round(NODE * dpr);
+    const { image, cells } = this.tiles.get(ctx, n, size);
+    /** Node `j` of column `col`: `values` ([n*n, stride], column `unit`) through `outputs` colours. */
+    const tile = (values, stride, unit, outputs, col, j) => {
+      paintCells(image.data, cells, values, stride, unit, outputs);
+      const x = Math.round(xs[col] * dpr);
+      const y = Math.round(this.nodeY(j, counts[col], height) * dpr);
+      // putImageData takes device pixels and ignores the context's transform.
+      ctx.putImageData(image, x, y);
       ctx.strokeStyle = "rgba(0,0,0,0.35)";
       ctx.lineWidth = 1;
-      ctx.strokeRect(xs[col] + 0.5, y + 0.5, NODE - 1, NODE - 1);
-      return y;
+      ctx.strokeRect(x / dpr + 0.5, y / dpr + 0.5, size / dpr - 1, size / dpr - 1);
+      return y / dpr;
     };
     ctx.fillStyle = fg;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     this.features.forEach((name, j) => {
-      const map = this.featureMap(name, n);
-      const y = tile(`f:${name}`, (px) => paintNeuron(px, map, n, 1, 0), 0, j);
+      const y = tile(this.featureMap(name, n), 1, 0, 1, 0, j);
       ctx.fillText(name, xs[0] - 6, y + NODE / 2);
     });
     this.layers.forEach((width, h) => {
       const hidden = grid.hidden[h];
       if (!hidden) return;
-      for (let u = 0; u < width; u++) tile(`h:${h}:${u}`, (px) => paintNeuron(px, hidden, n, width, u), h + 1, u);
+      for (let u = 0; u < width; u++) tile(hidden, width, u, 1, h + 1, u);
     });
     const last = counts.length - 1;
-    tile("out", (px) => paintGrid(px, grid.output, n, grid.outputs), last, 0);
+    tile(grid.output, grid.outputs, 0, grid.outputs, last, 0);
     ctx.textAlign = "left";
     ctx.fillText("output", xs[last], this.nodeY(0, 1, height) - 8);
   }

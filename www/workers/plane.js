@@ -69,7 +69,8 @@ const ops = {
     const weights = p.weights().map(({ name, shape, data }) => ({ name, shape, data }));
     const gradNorms = p.gradNorms();
     const buffers = [grid.output.buffer, ...grid.hidden.map((h) => h.buffer), gradNorms.buffer];
-    return transfer({ metrics, grid, weights, gradNorms, error, trainMs, stepsPerEpoch: p.stepsPerEpoch() }, buffers);
+    const engineMs = performance.now() - t0;
+    return transfer({ metrics, grid, weights, gradNorms, error, trainMs, engineMs, stepsPerEpoch: p.stepsPerEpoch() }, buffers);
   },
 };
 
