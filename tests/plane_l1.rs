@@ -76,10 +76,10 @@ fn the_l1_step_follows_the_finite_difference_gradient() {
     state.begin_step(&cfg);
     let eps = 1e-3f32;
     let mut checked = 0;
-    for t in 0..model.params.len() {
+    for (t, grad) in grads.iter().enumerate() {
         let w0 = model.params[t].tensor.data.clone();
         let mut w1 = w0.clone();
-        state.update(t, &mut w1, &grads[t], &cfg);
+        state.update(t, &mut w1, grad, &cfg);
         for i in 0..w0.len() {
             if w0[i].abs() < 2.0 * eps {
                 continue; // |w| has a kink at 0: central differences straddling it say nothing

@@ -314,6 +314,19 @@ async function boot() {
   return state();
 }
 
+// A new width moves the network's columns and the +/- buttons over them: redraw at once, even paused.
+let resizeQueued = false;
+window.addEventListener("resize", () => {
+  if (resizeQueued || !app.last) return;
+  resizeQueued = true;
+  requestAnimationFrame(() => {
+    resizeQueued = false;
+    network.setShape(app.settings.features, app.settings.layers);
+    draw(app.last);
+    plot.drawPoints();
+  });
+});
+
 window.addEventListener("hashchange", () => {
   let next;
   try {
