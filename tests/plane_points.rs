@@ -291,3 +291,33 @@ fn grid_probabilities_sum_to_one_and_regression_gives_one_value() {
         after.loss
     );
 }
+
+#[test]
+fn a_rate_that_blows_up_stops_with_finite_weights() {
+    // A linear net on a regression is a quadratic bowl: past a rate of 2 / curvature, plain
+    // gradient descent grows geometrically, and x1^2 (up to 36) makes the curvature large.
+    let mut config = PlaneConfig {
+        dataset: DatasetKind::Plane,
+        features: vec![Feature::X1Squared, Feature::X2Squared],
+        layers: vec![4],
+        activation: HiddenActivation::Linear,
+        ..PlaneConfig::default()
+    };
+    config.optimizer.lr = 10.0;
+    let mut t = PlaneTrainer::new(config).unwrap();
+    let mut failed = None;
+    for _ in 0..200 {
+        if let Err(e) = t.step(10) {
+            failed = Some(e.to_string());
+            break;
+        }
+    }
+    let message = failed.expect("SGD at rate 10 on a linear regression overflows");
+    assert!(message.contains("learning rate"), "{message}");
+    assert!(t
+        .model()
+        .params
+        .iter()
+        .all(|p| p.tensor.data.iter().all(|v| v.is_finite())));
+    assert!(t.grid(4).unwrap().output.iter().all(|v| v.is_finite()));
+}

@@ -154,8 +154,9 @@ impl PlaneTrainer {
         Ok(())
     }
 
-    /// `n` optimizer steps; returns the last batch's loss. A non-finite loss undoes the step that
-    /// produced it and stops with `Error::NonFinite` (the weights stay the last finite ones).
+    /// `n` optimizer steps; returns the last batch's loss. A non-finite loss, or an update that
+    /// makes a weight non-finite (undone), stops with `Error::NonFinite`: the weights are always
+    /// finite, the last ones before the failure.
     pub fn step(&mut self, n: usize) -> Result<f32> {
         let width = self.config.features.len();
         let mut last = f32::NAN;
@@ -188,10 +189,34 @@ impl PlaneTrainer {
             }
             self.model.backward(&mut self.ws, &mut self.grads, None);
             let cfg = self.config.optimizer;
+            // A few hundred weights: keeping the step's starting point costs nothing, and an update
+            // that overflows is undone instead of leaving NaN weights behind.
+            let before: Vec<Vec<f32>> = self
+                .model
+                .params
+                .iter()
+                .map(|p| p.tensor.data.clone())
+                .collect();
+            let opt_before = self.opt.clone();
             self.opt.begin_step(&cfg);
             for (i, (param, grad)) in self.model.params.iter_mut().zip(&self.grads).enumerate() {
                 self.grad_norms[i] = grad.iter().map(|g| g * g).sum::<f32>().sqrt();
                 self.opt.update(i, &mut param.tensor.data, grad, &cfg);
+            }
+            let finite = self
+                .model
+                .params
+                .iter()
+                .all(|p| p.tensor.data.iter().all(|v| v.is_finite()));
+            if !finite {
+                for (param, old) in self.model.params.iter_mut().zip(before) {
+                    param.tensor.data = old;
+                }
+                self.opt = opt_before;
+                return Err(Error::NonFinite(format!(
+                    "weights at step {}; the step was undone: lower the learning rate",
+                    self.steps
+                )));
             }
             self.steps += 1;
             last = loss;

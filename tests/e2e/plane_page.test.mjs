@@ -143,3 +143,83 @@ test("play trains live, pause stops, a click adds a point, reset starts over", a
   assert.equal(fresh.step, 0);
   app.check();
 });
+
+test("every control is labelled, and random settings are applied or refused with a message", async () => {
+  const { page } = app;
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, button, canvas")]
+      .filter((el) => !el.closest("[hidden], [aria-hidden=true]"))
+      .filter((el) => {
+        const labelled = el.labels && el.labels.length > 0;
+        const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+        const text = el.tagName === "BUTTON" && el.textContent.trim();
+        return !(labelled || aria || text);
+      })
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], "controls without an accessible name");
+
+  // Seeded random configure calls: each resolves (and the page shows it) or rejects with a
+  // message; nothing hangs and nothing reaches the console.
+  const outcomes = await page.evaluate(async () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const values = {
+      dataset: ["circle", "xor", "spiral4", "plane", "moons", 3],
+      noise: [0, 0.5, 0.7, -1, "x"],
+      ratio: [0.1, 0.9, 0, 1.5],
+      seed: [0, 2 ** 32 - 1, 1.5, -3],
+      features: [["x1"], ["x1", "x1"], [], ["sin(x2)", "x1*x2"], ["x9"]],
+      layers: [[], [8, 8, 8, 8, 8, 8], [0], [9], [1, 2, 3, 4, 5, 6, 7], [3]],
+      activation: ["relu", "linear", "softplus"],
+      lr: [1e-5, 10, 0, 11, NaN],
+      batch: [1, 256, 0, 300],
+      l1: [0, 1, 2],
+      l2: [0, 0.5, -0.1],
+      optimizer: ["sgd", "adam", "rmsprop"],
+      problem: ["classification", "regression", "ranking"],
+      bogus: [1],
+    };
+    const keys = Object.keys(values);
+    const out = { ok: 0, refused: 0, silent: 0 };
+    for (let i = 0; i < 40; i++) {
+      const opts = {};
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+        const key = pick(keys);
+        opts[key] = pick(values[key]);
+      }
+      try {
+        await window.plane.configure(opts);
+        await window.plane.step(3);
+        out.ok++;
+      } catch (e) {
+        if (e && typeof e.message === "string" && e.message.length > 5) out.refused++;
+        else out.silent++;
+      }
+    }
+    return out;
+  });
+  assert.equal(outcomes.silent, 0, JSON.stringify(outcomes));
+  assert.ok(outcomes.ok > 3 && outcomes.refused > 3, JSON.stringify(outcomes));
+  // Whatever the storm left (a huge but finite loss at rate 10 is allowed), sane settings train.
+  const s = await page.evaluate(async () => {
+    await window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", lr: 0.03, optimizer: "sgd", l1: 0, l2: 0, batch: 10, noise: 0, ratio: 0.5, seed: 1 });
+    return window.plane.step(50);
+  });
+  assert.ok(Number.isFinite(s.trainLoss) && s.step === 50, `the page trains after the storm: ${JSON.stringify(s)}`);
+  app.check();
+});
+
+test("a rate that blows up pauses with a message and finite weights", async () => {
+  const { page } = app;
+  await page.evaluate(() =>
+    window.plane.configure({ dataset: "plane", features: ["x1^2", "x2^2"], layers: [4], activation: "linear", optimizer: "sgd", lr: 10 }),
+  );
+  await page.evaluate(() => window.plane.start());
+  await page.waitForFunction(() => !window.plane.state().training);
+  assert.match(await page.locator("#message-text").textContent(), /learning rate/);
+  const grid = await page.evaluate(() => window.plane.predictGrid(8));
+  assert.ok(grid.values.every(Number.isFinite), "the model still predicts numbers");
+  app.check();
+});

@@ -48,6 +48,7 @@ export class Controls {
       b.dataset.problem = d.problem;
       const c = document.createElement("canvas");
       c.width = c.height = 40;
+      c.setAttribute("aria-hidden", "true"); // the button is named; the preview is decoration
       b.append(c);
       b.addEventListener("click", () => onChange({ dataset: name }));
       $("datasets").append(b);
@@ -68,6 +69,7 @@ export class Controls {
       });
       const c = document.createElement("canvas");
       c.width = c.height = 24;
+      c.setAttribute("aria-hidden", "true");
       const ctx = c.getContext("2d");
       const image = ctx.createImageData(24, 24);
       paintNeuron(image.data, featureGrid(name, 24), 24, 1, 0);
