@@ -5,7 +5,8 @@
 // For each setup: configure, press play, let it warm up for 2 s, then record the time between
 // consecutive drawn frames (each frame = one epoch of steps in the worker + the grid outputs for
 // every heatmap + the redraw) for `seconds`. Prints the median and the slowest 5 % as frames per
-// second, and the optimizer steps per second.
+// second, the optimizer steps per second, and the median cost of a frame's parts. Run it on a
+// quiet machine: on a shared 2-core one the slowest frames are other processes' time slices.
 import { openPlane } from "./plane_helpers.mjs";
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -34,7 +35,12 @@ try {
     await page.evaluate(() => window.plane.start());
     await page.waitForTimeout(2000);
     const [skip, step0] = await page.evaluate(() => [window.plane.frameIntervals().length, window.plane.state().step]);
-    await page.waitForTimeout(seconds * 1000);
+    const timings = [];
+    for (let t = 0; t < seconds * 10; t++) {
+      await page.waitForTimeout(100);
+      timings.push(await page.evaluate(() => window.plane.state().timing));
+    }
+    const med = (k) => +quantile(timings.filter(Boolean).map((x) => x[k]).sort((a, b) => a - b), 0.5).toFixed(2);
     const [all, step1, acc] = await page.evaluate(() => [window.plane.frameIntervals(), window.plane.state().step, window.plane.state().testAccuracy]);
     await page.evaluate(() => window.plane.pause());
     const ms = all.slice(skip).sort((a, b) => a - b);
@@ -49,6 +55,11 @@ try {
         medianFrameMs: +median.toFixed(2),
         p95FrameMs: +slow.toFixed(2),
         stepsPerSecond: Math.round((step1 - step0) / seconds),
+        // Median cost of one frame's parts: the worker (an epoch of steps, metrics, grid
+        // outputs), and on the page the output heatmap and the network diagram.
+        workerMs: med("engineMs"),
+        heatmapMs: med("heatmapMs"),
+        networkMs: med("networkMs"),
         testAccuracyAtEnd: acc,
       }),
     );
