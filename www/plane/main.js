@@ -222,6 +222,7 @@ function updateNumbers(m) {
   $("fps-line").textContent = app.playing ? `${fps().toFixed(0)} fps while training` : "paused";
   $("play").textContent = app.playing ? "⏸" : "▶";
   $("play").setAttribute("aria-label", app.playing ? "pause" : "train");
+  $("status").textContent = `CPU (wasm) · ${app.playing ? "training" : "paused: ▶ trains"}`;
 }
 
 /** Frames drawn per second over the recent ones. */
@@ -309,7 +310,7 @@ async function boot() {
   controls.show(initial);
   history.replaceState(null, "", toHash(initial));
   await rebuild();
-  $("status").textContent = "Engine ready (CPU, wasm): press ▶ to train";
+  $("status").textContent = "CPU (wasm) · paused: ▶ trains";
   requestAnimationFrame(loop);
   return state();
 }
