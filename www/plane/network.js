@@ -21,32 +21,50 @@ const PAD = { left: 60, right: 24, top: 10 };
 class NodePixels {
   constructor() {
     this.frame = null;
+    this.words = null; // the frame's pixels as 32-bit words
     this.tile = null;
     this.cells = new Int32Array(0);
-    this.n = 0;
+    this.key = "";
   }
-  /** A cleared canvas-sized ImageData, a size x size scratch tile and its pixels' grid cells. */
-  begin(ctx, w, h, n, size) {
-    if (!this.frame || this.frame.width !== w || this.frame.height !== h) this.frame = ctx.createImageData(w, h);
-    else this.frame.data.fill(0);
-    if (!this.tile || this.tile.length !== size * size * 4) this.tile = new Uint8ClampedArray(size * size * 4);
-    if (this.cells.length !== size * size || this.n !== n) {
-      this.n = n;
-      this.cells = new Int32Array(size * size);
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) this.cells[y * size + x] = Math.floor((y * n) / size) * n + Math.floor((x * n) / size);
+  /**
+   * A cleared canvas-sized ImageData, and a scratch tile of `res` x `res` pixels with the grid
+   * cell (of n x n) each shows. A node is `res` pixels painted at half its device size and
+   * doubled on placing (TensorFlow Playground's node maps are coarser still): a quarter of the
+   * colour look-ups, which were most of a frame's main-thread time.
+   */
+  begin(ctx, w, h, n, res) {
+    if (!this.frame || this.frame.width !== w || this.frame.height !== h) {
+      this.frame = ctx.createImageData(w, h);
+      this.words = new Uint32Array(this.frame.data.buffer);
+    } else {
+      this.words.fill(0);
+    }
+    const key = `${n}/${res}`;
+    if (this.key !== key) {
+      this.key = key;
+      this.tile = new Uint8ClampedArray(res * res * 4);
+      this.tileWords = new Uint32Array(this.tile.buffer);
+      this.cells = new Int32Array(res * res);
+      for (let y = 0; y < res; y++) {
+        for (let x = 0; x < res; x++) this.cells[y * res + x] = Math.floor((y * n) / res) * n + Math.floor((x * n) / res);
       }
     }
     return this.cells;
   }
-  /** Copy the scratch tile (size x size) to device pixel (x, y) of the frame, clipped. */
-  place(x, y, size) {
-    const { data, width, height } = this.frame;
-    const w = Math.min(size, width - x);
-    if (w <= 0 || x < 0) return;
-    for (let row = 0; row < size && y + row < height; row++) {
-      if (y + row < 0) continue;
-      data.set(this.tile.subarray(row * size * 4, (row * size + w) * 4), ((y + row) * width + x) * 4);
+  /** Copy the scratch tile, each pixel doubled, to a size x size box at device pixel (x, y), clipped. */
+  place(x, y, size, res) {
+    const { width, height } = this.frame;
+    const words = this.words;
+    const tile = this.tileWords;
+    for (let row = 0; row < size; row++) {
+      const fy = y + row;
+      if (fy < 0 || fy >= height) continue;
+      const src = Math.min(res - 1, row >> 1) * res;
+      const dst = fy * width;
+      for (let col = 0; col < size; col++) {
+        const fx = x + col;
+        if (fx >= 0 && fx < width) words[dst + fx] = tile[src + Math.min(res - 1, col >> 1)];
+      }
     }
   }
 }
@@ -123,14 +141,15 @@ export class NetworkView {
     const n = grid.n;
     const dpr = this.canvas.width / width;
     const size = Math.round(NODE * dpr);
-    const cells = this.pixels.begin(ctx, this.canvas.width, this.canvas.height, n, size);
+    const res = Math.ceil(size / 2);
+    const cells = this.pixels.begin(ctx, this.canvas.width, this.canvas.height, n, res);
     const boxes = [];
     /** Node `j` of column `col` shows `values` ([n*n, stride], column `unit`) in `outputs` colours. */
     const tile = (values, stride, unit, outputs, col, j) => {
       paintCells(this.pixels.tile, cells, values, stride, unit, outputs);
       const x = Math.round(xs[col] * dpr);
       const y = Math.round(nodeTop(col, j) * dpr);
-      this.pixels.place(x, y, size);
+      this.pixels.place(x, y, size, res);
       boxes.push([x / dpr, y / dpr]);
     };
     this.features.forEach((name, j) => tile(this.featureMap(name, n), 1, 0, 1, 0, j));
