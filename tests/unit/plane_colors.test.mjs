@@ -41,6 +41,18 @@ test("paintCells samples grid cells: a neuron's column or the output's classes",
   assert.deepEqual([...out], [...BLUE, 255]);
 });
 
+test("discretized, a cell shows only the decision", () => {
+  const px = paintGrid(new Uint8ClampedArray(4 * 4), [0.45, 0.55, 0.9, 0.1, 0.5, 0.5, 0, 1], 2, 2, { discretize: true });
+  assert.deepEqual([...px.slice(0, 4)], [...BLUE, 255]);
+  assert.deepEqual([...px.slice(4, 8)], [...ORANGE, 255]);
+  assert.deepEqual([...px.slice(8, 12)], [...ORANGE, 255], "a tie goes to the first class");
+  assert.deepEqual([...px.slice(12, 16)], [...BLUE, 255]);
+  const three = paintGrid(new Uint8ClampedArray(4), [0.3, 0.3, 0.4], 1, 3, { discretize: true });
+  assert.deepEqual([...three], [...CLASS_COLORS[2], 255]);
+  const value = paintGrid(new Uint8ClampedArray(16), [-0.01, 0.2, 0, 3], 2, 1, { discretize: true });
+  assert.deepEqual([...value], [...ORANGE, 255, ...BLUE, 255, ...BLUE, 255, ...BLUE, 255]);
+});
+
 test("links: colour by sign, width by size", () => {
   assert.match(linkStyle(0.5).color, new RegExp(BLUE.join(",")));
   assert.match(linkStyle(-0.5).color, new RegExp(ORANGE.join(",")));

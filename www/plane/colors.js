@@ -76,10 +76,25 @@ export function cellColor(row, outputs) {
   return out.slice(0, 3);
 }
 
-/** Fill RGBA `pixels` (n*n*4, e.g. an ImageData's data) from `output` ([n*n, outputs]). */
-export function paintGrid(pixels, output, n, outputs) {
-  for (let i = 0; i < n * n; i++) cellInto(pixels, 4 * i, output, i, outputs);
+/**
+ * Fill RGBA `pixels` (n*n*4, e.g. an ImageData's data) from `output` ([n*n, outputs]).
+ * `discretize` (TensorFlow Playground's "discretize output") shows only the decision: the
+ * likeliest class's full colour, or the sign of a value.
+ */
+export function paintGrid(pixels, output, n, outputs, { discretize = false } = {}) {
+  for (let i = 0; i < n * n; i++) {
+    if (discretize) decisionInto(pixels, 4 * i, output, i, outputs);
+    else cellInto(pixels, 4 * i, output, i, outputs);
+  }
   return pixels;
+}
+
+function decisionInto(out, o, values, i, outputs) {
+  const at = i * outputs;
+  if (outputs === 1) return mixInto(out, o, values[at] < 0 ? ORANGE : BLUE, NEUTRAL, 0);
+  let best = 0;
+  for (let k = 1; k < outputs; k++) if (values[at + k] > values[at + best]) best = k;
+  mixInto(out, o, CLASS_COLORS[best], NEUTRAL, 0);
 }
 
 /** Fill RGBA `pixels` with neuron `unit` of a hidden layer's `[n*n, width]` outputs. */

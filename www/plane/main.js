@@ -55,6 +55,10 @@ const controls = new Controls({
   onPreview: (name, canvas) => preview(name, canvas),
 });
 $("show-test").addEventListener("change", (e) => plot.setShowTest(e.target.checked));
+$("discretize").addEventListener("change", (e) => {
+  plot.discretize = e.target.checked;
+  if (app.last) plot.drawHeatmap(app.last.grid);
+});
 $("play").addEventListener("click", () => (app.playing ? pause() : start()));
 $("step").addEventListener("click", () => step(1));
 $("reset").addEventListener("click", () => reset());

@@ -12,6 +12,7 @@ export class PlotView {
     this.points = null;
     this.problem = "classification";
     this.showTest = false;
+    this.discretize = false;
     overlay.addEventListener("click", (e) => {
       const size = overlay.clientWidth || 300;
       const [x, y] = toPlane(e.offsetX, e.offsetY, size);
@@ -25,7 +26,7 @@ export class PlotView {
     if (c.width !== grid.n) c.width = c.height = grid.n;
     const ctx = c.getContext("2d");
     const image = ctx.createImageData(grid.n, grid.n);
-    paintGrid(image.data, grid.output, grid.n, grid.outputs);
+    paintGrid(image.data, grid.output, grid.n, grid.outputs, { discretize: this.discretize });
     ctx.putImageData(image, 0, 0);
   }
 
