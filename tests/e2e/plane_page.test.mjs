@@ -223,3 +223,15 @@ test("a rate that blows up pauses with a message and finite weights", async () =
   assert.ok(grid.values.every(Number.isFinite), "the model still predicts numbers");
   app.check();
 });
+
+test("at phone width the columns stack with no horizontal scroll", async () => {
+  const { page } = app;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300); // the resize redraw runs on the next animation frame
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+  const [data, out] = await page.evaluate(() => ["data-col", "out-col"].map((id) => document.getElementById(id).getBoundingClientRect().top));
+  assert.ok(out > data, "the output column comes below the data column");
+  await page.setViewportSize({ width: 1400, height: 900 });
+  app.check();
+});
