@@ -14,6 +14,7 @@ use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 mod divergence;
+mod early_stop;
 mod evaluate;
 mod parallel;
 mod snapshots;
@@ -97,6 +98,8 @@ pub struct Trainer {
     schedule: Schedule,
     /// Full resumable states along the run, dense early and sparse later (snapshots.rs).
     snapshots: SnapshotHistory,
+    /// Early stopping's best weights and their step (early_stop.rs).
+    best: Option<(u64, Vec<Param>)>,
 }
 
 /// Steps of metric history the trainer itself keeps; hours of training must not grow memory.
@@ -161,6 +164,7 @@ impl Trainer {
             watch: DivergenceWatch::default(),
             schedule: Schedule::default(),
             snapshots: SnapshotHistory::default(),
+            best: None,
         })
     }
 

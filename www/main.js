@@ -17,6 +17,8 @@ import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
 import { mountExplain } from "./js/panels/explain.js";
 import { mountUnitWants } from "./js/panels/unit_wants.js";
+import { mountScrubber } from "./js/panels/scrubber.js";
+import { mountScheduleControl } from "./js/panels/schedule_control.js";
 
 // The settings form never submits (the content security policy allows no inline handler).
 document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
@@ -29,7 +31,9 @@ mountMessage(store);
 mountStatus(store);
 mountControls(store, app);
 const padView = mountPad(store, app);
-mountCharts(store);
+const charts = mountCharts(store);
+mountScrubber(store, app, charts.lossChart);
+mountScheduleControl(store, app);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);

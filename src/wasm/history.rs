@@ -1,5 +1,5 @@
 //! `Session`'s methods for the run through time: the learning-rate schedule, the kept snapshots
-//! (`history`, `snapshotWeights`, `resumeFrom`), early stopping's best weights. Conversions only;
+//! (`history`, `snapshotWeights`, `resumeFrom`), early stopping's best weights (`keepBest`, `restoreBest`). Conversions only;
 //! the logic is in src/schedule.rs and src/trainer/snapshots.rs.
 use super::{from_js, to_js, Session};
 use crate::error::Error;
@@ -87,6 +87,24 @@ impl Session {
                 .resume_from(step.max(0.0) as u64)
                 .await?;
             to_js(&info).map_err(|_| Error::Config("snapshot".into()))
+        })
+    }
+
+    /// Early stopping: remember the current weights as the best; resolves to their step.
+    #[wasm_bindgen(js_name = keepBest)]
+    pub fn keep_best(&self) -> js_sys::Promise {
+        self.run(|inner| async move {
+            let step = inner.lock().await.trainer.keep_best().await?;
+            Ok(JsValue::from_f64(step as f64))
+        })
+    }
+
+    /// Early stopping: put the best weights back; resolves to their step.
+    #[wasm_bindgen(js_name = restoreBest)]
+    pub fn restore_best(&self) -> js_sys::Promise {
+        self.run(|inner| async move {
+            let step = inner.lock().await.trainer.restore_best()?;
+            Ok(JsValue::from_f64(step as f64))
         })
     }
 }

@@ -20,11 +20,13 @@ export function toHash(cfg, extra = {}) {
   p.set("shift", String(cfg.augment.shift));
   p.set("rotate", String(cfg.augment.rotate));
   p.set("val", String(cfg.validation));
+  // The schedule only when there is one: `schedule=<JSON>` (www/js/schedule.js).
+  if (cfg.schedule && cfg.schedule.kind !== "constant") p.set("schedule", JSON.stringify(cfg.schedule));
   if (extra.pretrained) p.set("init", "pretrained");
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule"]);
 
 function num(p, key) {
   const raw = p.get(key);
@@ -66,6 +68,13 @@ export function fromHash(hash) {
     if (p.has("rotate")) opts.rotate = num(p, "rotate");
     if (p.has("val")) opts.validation = num(p, "val");
     if (p.has("seed")) opts.seed = num(p, "seed");
+    if (p.has("schedule")) {
+      try {
+        opts.schedule = JSON.parse(p.get("schedule"));
+      } catch {
+        throw new Error("the schedule is not valid JSON");
+      }
+    }
     if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
     return {
       config: merge(DEFAULTS, opts),

@@ -22,6 +22,7 @@ import { serve } from "../js/rpc.js";
 import { loadDataset } from "./data.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
+import { historyOps } from "./engine_history.js";
 
 // Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
 const gpuWatch = installGpuWatch();
@@ -171,6 +172,9 @@ const server = serve(
       engine.requireSession();
       return { pixels: engine.dataset.testImage(index), label: engine.dataset.testLabel(index) };
     },
+
+    // history, viewStep, resumeFrom, setHistoryCap (engine_history.js).
+    ...historyOps(() => engine),
   },
   { serial: false },
 );

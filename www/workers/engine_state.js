@@ -100,6 +100,7 @@ export class Engine {
     this.config = cfg;
     this.stepsEnqueued = 0;
     this.loop.reset();
+    this.feed.viewing = false; // a new session: the predictor shows its live weights
     this.workers.engage(this.info, cfg);
     this.info = this.withWorkers(this.info);
     if (old) this.serial(() => old.free());
@@ -134,9 +135,13 @@ export class Engine {
     if (!plan.rebuild) {
       const lrChange = plan.optimizer ? await this.setOptimizer(plan.optimizer) : null;
       if (plan.augment) await this.withSession((s) => s.setAugment(plan.augment));
+      // A new learning-rate schedule is live too; `step`: the first step that follows it.
+      const scheduleChange = plan.schedule
+        ? { step: await this.withSession((s) => s.setSchedule(plan.schedule)), schedule: plan.schedule }
+        : null;
       this.config = plan.next;
       this.status();
-      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange };
+      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange, scheduleChange };
     }
     this.post("building");
     const wasTraining = this.loop.training;

@@ -7,6 +7,7 @@
 //                  saliency {pixels, method, target?} -> {values: Float32Array(784), target, probabilities}
 //                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
 //                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
+//                  activations {pixels} -> [{name, shape, data}] (the look-inside view of a past step)
 //                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
@@ -84,4 +85,6 @@ const toPage = serve({
   adversarial: (args) => predictor.adversarial(args),
   unitWants: (args) => predictor.unitWants(args),
   layers: () => predictor.layers(),
+  // Every layer's output for `pixels` from the weights held (a past step's while one is viewed).
+  activations: ({ pixels }) => predictor.held().activations(pixels),
 });

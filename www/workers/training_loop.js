@@ -37,6 +37,14 @@ export class TrainingLoop {
     this.evalBudgetMs = 0; // training time to accumulate before the next periodic validation
   }
 
+  /** The session went back to a snapshot (`{step, epoch}`): count on from there. */
+  resumedAt({ step, epoch }) {
+    this.lastStep = step - 1;
+    this.lastEpoch = epoch;
+    this.epochEvalDue = null;
+    this.lastStatsStep = -Infinity;
+  }
+
   start() {
     if (this.training || !this.engine.session) return;
     this.training = true;

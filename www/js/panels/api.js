@@ -35,6 +35,14 @@ export function mountApi(store, app, explainer) {
       return app.call("injectFault", { text, where });
     },
     curvesCsv: () => curvesCsv(store.state),
+    /** The kept snapshots of the run: `[{step, epoch, loss}]` (src/trainer/snapshots.rs). */
+    history: () => app.timeline.history(),
+    /** Show the kept snapshot nearest `step` in the whole view (null: live); resolves to state().view. */
+    viewStep: (step) => app.timeline.viewStep(step),
+    /** Branch the run at the kept snapshot nearest `step`; resolves to state(). */
+    resumeFrom: (step) => app.timeline.resumeFrom(step),
+    /** The snapshots' memory cap in bytes (default 64 MB; 0 keeps none). */
+    setHistoryCap: (bytes) => app.timeline.setCap(bytes),
     /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
     saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
     /** `{eps, pixels, probabilities, success}`: the smallest nudge within `maxEps` to `target`. */
