@@ -18,7 +18,7 @@ import { mountApi } from "./js/panels/api.js";
 import { mountExplain } from "./js/panels/explain.js";
 import { mountUnitWants } from "./js/panels/unit_wants.js";
 import { mountScrubber } from "./js/panels/scrubber.js";
-import { mountScheduleControl } from "./js/panels/schedule_control.js";
+import { mountScheduleControl, mountEarlyStopControl } from "./js/panels/schedule_control.js";
 
 // The settings form never submits (the content security policy allows no inline handler).
 document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
@@ -34,6 +34,7 @@ const padView = mountPad(store, app);
 const charts = mountCharts(store);
 mountScrubber(store, app, charts.lossChart);
 mountScheduleControl(store, app);
+mountEarlyStopControl(store, app);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);

@@ -22,11 +22,13 @@ export function toHash(cfg, extra = {}) {
   p.set("val", String(cfg.validation));
   // The schedule only when there is one: `schedule=<JSON>` (www/js/schedule.js).
   if (cfg.schedule && cfg.schedule.kind !== "constant") p.set("schedule", JSON.stringify(cfg.schedule));
+  // Early stopping as `earlystop=<patience>`, `:last` when the best weights are not restored.
+  if (cfg.earlyStop) p.set("earlystop", `${cfg.earlyStop.patience}${cfg.earlyStop.restore ? "" : ":last"}`);
   if (extra.pretrained) p.set("init", "pretrained");
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop"]);
 
 function num(p, key) {
   const raw = p.get(key);
@@ -68,6 +70,11 @@ export function fromHash(hash) {
     if (p.has("rotate")) opts.rotate = num(p, "rotate");
     if (p.has("val")) opts.validation = num(p, "val");
     if (p.has("seed")) opts.seed = num(p, "seed");
+    if (p.has("earlystop")) {
+      const m = /^(\d+)(:last)?$/.exec(p.get("earlystop"));
+      if (!m) throw new Error(`'earlystop=${p.get("earlystop")}' is not a patience like 5 or 5:last`);
+      opts.earlyStop = { patience: Number(m[1]), restore: !m[2] };
+    }
     if (p.has("schedule")) {
       try {
         opts.schedule = JSON.parse(p.get("schedule"));

@@ -47,6 +47,7 @@ export function initialState(config) {
     input: null, // the 784 floats the model sees (the preprocessed drawing or a test image)
     inputSource: { kind: "draw" }, // or {kind: 'test', index, label}
     probs: null, // the probabilities shown for `input`
+    stoppedEarly: null, // {step, bestStep, bestLoss, restored} when early stopping ended the run
     view: null, // a past step shown instead of the live weights: {step, epoch, loss, first}
     snapshots: null, // the engine's kept snapshots: {list: [{step, epoch, loss}], bytes, capBytes}
     branches: [], // abandoned branches' loss curves ([[step, loss]]), drawn dimmed
@@ -215,6 +216,17 @@ export const updates = {
     s.view = null;
     if (s.snapshots) s.snapshots = { ...s.snapshots, list: s.snapshots.list.filter((p) => p.step <= at) };
   },
+  /** Early stopping ended the run (www/workers/early_stop.js). */
+  earlyStop(s, { step, bestStep, bestLoss, patience, restored }) {
+    s.training = false;
+    const at = (x) => x + s.stepOffset;
+    s.stoppedEarly = { step: at(step), bestStep: at(bestStep), bestLoss, restored };
+    s.marks.push({ step: at(step), label: "early stop" });
+    s.message = {
+      text: `Stopped early at step ${at(step)}: the validation loss has not improved for ${patience} checks since step ${at(bestStep)} (${bestLoss.toFixed(4)}).${restored ? ` The weights of step ${at(bestStep)} are back.` : ""}`,
+      kind: "info",
+    };
+  },
   building(s) {
     s.busy = "Building the model…";
   },
@@ -295,6 +307,8 @@ export function snapshot(s, { predictionPending = false } = {}) {
     epoch: s.epoch,
     lr: c.optimizer.lr,
     schedule: { ...(c.schedule ?? { kind: "constant" }) },
+    earlyStop: c.earlyStop ? { ...c.earlyStop } : null,
+    stoppedEarly: s.stoppedEarly ? { ...s.stoppedEarly } : null,
     view: s.view ? { step: s.view.step, epoch: s.view.epoch, loss: s.view.loss } : null,
     branches: s.branches.length, // abandoned branches drawn dimmed (resumeFrom)
     snapshots: s.snapshots ? { count: s.snapshots.list.length, bytes: s.snapshots.bytes, capBytes: s.snapshots.capBytes } : null,

@@ -9,6 +9,22 @@
 // learning-rate schedule over `optimizer.lr`, a live setting like the rate.
 import { validateSchedule } from "./schedule.js";
 
+/** Early stopping (www/workers/early_stop.js): `null` (off) or `{patience, restore}`. */
+export function validateEarlyStop(v) {
+  if (v === undefined || v === null || v === false) return null;
+  if (typeof v === "number") v = { patience: v };
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw new Error(`earlyStop must be null or {patience, restore}, got ${JSON.stringify(v)}`);
+  }
+  knownKeys(v, ["patience", "restore"], "earlyStop setting");
+  const out = { patience: v.patience ?? 5, restore: v.restore ?? true };
+  if (!(Number.isInteger(out.patience) && out.patience >= 1 && out.patience <= 1000)) {
+    throw new Error(`earlyStop patience ${out.patience} is not a whole number in 1..1000`);
+  }
+  if (typeof out.restore !== "boolean") throw new Error(`earlyStop restore must be true or false, got ${JSON.stringify(out.restore)}`);
+  return out;
+}
+
 export const DEFAULTS = Object.freeze({
   model: "mlp",
   backend: "auto",
@@ -46,7 +62,7 @@ export const LIMITS = Object.freeze({
 // and the keys of its `optimizer` and `augment` objects.
 export const OPTION_KEYS = Object.freeze([
   "model", "spec", "backend", "optimizer", "lr", "l2", "weightDecay", "batch", "validation",
-  "shift", "rotate", "augment", "seed", "workers", "schedule",
+  "shift", "rotate", "augment", "seed", "workers", "schedule", "earlyStop",
 ]);
 const OPTIMIZER_KEYS = ["kind", "lr", "weight_decay", "momentum"];
 const AUGMENT_KEYS = ["shift", "rotate"];
@@ -91,6 +107,7 @@ export function validate(cfg) {
     throw new Error(`seed ${cfg.seed} is not a whole number in ${L.seed.min}..${L.seed.max}`);
   }
   validateSchedule(cfg.schedule);
+  validateEarlyStop(cfg.earlyStop);
   return cfg;
 }
 
@@ -150,6 +167,7 @@ export function merge(base, opts = {}) {
   if (opts.rotate !== undefined) cfg.augment.rotate = number("rotation", opts.rotate);
   // Settings from before schedules have none: constant.
   cfg.schedule = validateSchedule(opts.schedule !== undefined ? opts.schedule : cfg.schedule);
+  cfg.earlyStop = validateEarlyStop(opts.earlyStop !== undefined ? opts.earlyStop : cfg.earlyStop);
   return validate(cfg);
 }
 

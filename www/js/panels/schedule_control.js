@@ -1,4 +1,7 @@
-// The learning-rate schedule control (#schedule, #schedule-steps): a kind and its length in
+// The learning-rate schedule control (#schedule, #schedule-steps) and early stopping's
+// (#early-stop, #early-patience; the page always restores the best weights).
+//
+// The schedule control (#schedule, #schedule-steps): a kind and its length in
 // steps (the steps between decays for step decay); other parameters take their defaults
 // (www/js/schedule.js), configure({schedule}) sets any of them. A change is live, like the rate.
 import { describeSchedule } from "../schedule.js";
@@ -38,6 +41,24 @@ export function mountScheduleControl(store, app) {
     if (n !== undefined && document.activeElement !== steps) steps.value = String(n);
     steps.disabled = sc.kind === "constant";
     $("schedule-info").textContent = sc.kind === "constant" ? "" : `${describeSchedule(sc)}; the slider sets its peak (base) rate`;
+  }
+  store.subscribe(render, ["started", "settings", "loaded", "rebuilt"]);
+  render(store.state);
+}
+
+export function mountEarlyStopControl(store, app) {
+  const on = $("early-stop");
+  const patience = $("early-patience");
+  function apply() {
+    const p = Math.max(1, Math.min(1000, Math.round(Number(patience.value) || 5)));
+    app.configure({ earlyStop: on.checked ? { patience: p, restore: true } : null }).catch((e) => app.message(`Early stopping not changed: ${e.message}`));
+  }
+  on.addEventListener("change", apply);
+  patience.addEventListener("change", () => on.checked && apply());
+  function render(s) {
+    const es = s.config?.earlyStop;
+    on.checked = !!es;
+    if (es && document.activeElement !== patience) patience.value = String(es.patience);
   }
   store.subscribe(render, ["started", "settings", "loaded", "rebuilt"]);
   render(store.state);
