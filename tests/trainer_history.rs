@@ -251,3 +251,17 @@ fn resuming_without_snapshots_is_refused_and_changes_nothing() {
     assert_eq!(t.steps_enqueued(), 3);
     let _unused: Option<Param> = None;
 }
+
+#[test]
+fn early_stopping_keeps_and_restores_the_best_weights() {
+    let data = data();
+    let mut t = trainer(OptimizerKind::Adam, &data);
+    assert!(t.restore_best().is_err(), "nothing kept yet");
+    run(&mut t, 5, &mut HashMap::new());
+    let best = weights(&mut t);
+    assert_eq!(block_on(t.keep_best()).unwrap(), 5);
+    run(&mut t, 5, &mut HashMap::new());
+    assert_ne!(weights(&mut t), best);
+    assert_eq!(t.restore_best().unwrap(), 5);
+    assert_eq!(weights(&mut t), best);
+}
