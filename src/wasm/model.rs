@@ -13,7 +13,7 @@ use super::{js_err, to_js};
 use crate::backend::softmax_rows;
 use crate::cpu::Inference;
 use crate::error::Error;
-use crate::explain::{nudge, saliency, unit_wants, Method, NudgeConfig, UnitConfig};
+use crate::explain::{nudge, saliency, unit_values, unit_wants, Method, NudgeConfig, UnitConfig};
 use crate::spec::ModelSpec;
 use crate::weights;
 use js_sys::{Array, Float32Array, Object, Reflect};
@@ -140,6 +140,14 @@ impl Model {
         set(&obj, "value", &wants.value.into());
         set(&obj, "startValue", &wants.start_value.into());
         Ok(obj)
+    }
+
+    /// Unit (or conv channel) `index` of layer `layer` on each of `n` images (`[n, 784]`):
+    /// forward passes only, so the page can rank test images by what excites the unit.
+    #[wasm_bindgen(js_name = unitValues)]
+    pub fn unit_values(&mut self, images: &[f32], layer: usize, index: usize) -> JsResult<Float32Array> {
+        let values = unit_values(&mut self.inner, images, layer, index).map_err(js_err)?;
+        Ok(Float32Array::from(&values[..]))
     }
 
     pub fn spec(&self) -> JsResult<JsValue> {

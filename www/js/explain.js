@@ -32,6 +32,13 @@ export class Explainer {
     return this.app.predictor.call("unitWants", { layer, unit });
   }
 
+  /** `{top: [{index, label, value, pixels}], n}`: the test images that excite the unit most. */
+  async topImages({ layer, unit = 0, k = 8 }) {
+    await this.app.ready;
+    await this.predictorCurrent();
+    return this.app.predictor.call("topImages", { layer, unit, k });
+  }
+
   /** `[{name, shape}]` of the current model's layers. */
   async layers() {
     await this.app.ready;
