@@ -3,6 +3,7 @@
 // architecture travels as `model=custom&spec=<JSON>`). Only parsing: the defaults and the one
 // validation are www/js/settings.js's, and the engine worker owns the settings in use.
 import { DEFAULTS, defaults, merge } from "./settings.js";
+import { parseRaceSetup } from "./race.js";
 
 /** `extra.pretrained`: the weights came from the shipped pretrained model (kept on reload). */
 export function toHash(cfg, extra = {}) {
@@ -25,10 +26,12 @@ export function toHash(cfg, extra = {}) {
   // Early stopping as `earlystop=<patience>`, `:last` when the best weights are not restored.
   if (cfg.earlyStop) p.set("earlystop", `${cfg.earlyStop.patience}${cfg.earlyStop.restore ? "" : ":last"}`);
   if (extra.pretrained) p.set("init", "pretrained");
+  // A race's setup (www/js/race.js): `race={"preset":"optimizers","steps":300,"target":0.9}`.
+  if (extra.race) p.set("race", JSON.stringify(extra.race));
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop", "race"]);
 
 function num(p, key) {
   const raw = p.get(key);
@@ -83,8 +86,17 @@ export function fromHash(hash) {
       }
     }
     if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
+    let race = null;
+    if (p.has("race")) {
+      try {
+        race = parseRaceSetup(p.get("race"));
+      } catch (e) {
+        throw new Error(`the race could not be read: ${e.message}`);
+      }
+    }
     return {
       config: merge(DEFAULTS, opts),
+      race,
       fromHash: true,
       modelFromHash: p.has("model"),
       pretrained: p.get("init") === "pretrained",

@@ -2,6 +2,7 @@
 // tests and the console. Every method that talks to the engine returns a promise and waits for
 // start-up itself.
 import { curvesCsv } from "../run.js";
+import { adoptRace, runRace } from "../race.js";
 
 export function mountApi(store, app, explainer) {
   window.playground = {
@@ -43,6 +44,16 @@ export function mountApi(store, app, explainer) {
     resumeFrom: (step) => app.timeline.resumeFrom(step),
     /** The snapshots' memory cap in bytes (default 64 MB; 0 keeps none). */
     setHistoryCap: (bytes) => app.timeline.setCap(bytes),
+    /**
+     * Race 2-4 runs (each an object of configure options, plus `name`) from the same initial
+     * weights and batch order: `opts` {steps, target, evalEvery, testLimit}. Resolves to the
+     * table's rows {name, stepsToTarget, secondsToTarget, bestValLoss, finalTestAccuracy, ...}.
+     */
+    race: (configs, opts) => runRace(store, app, configs, opts),
+    /** The race's curves: `[{name, loss: [[step, loss]], val: [[step, loss, accuracy]]}]`. */
+    raceCurves: () => (store.state.race ? store.state.race.runs.map((r, i) => ({ name: store.state.race.names[i], loss: r.loss.map((p) => [...p]), val: r.val.map((p) => [...p]) })) : null),
+    /** Make row `index` of the last race the main run (its settings and final weights). */
+    raceAdopt: (index) => adoptRace(store, app, index),
     /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
     saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
     /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
