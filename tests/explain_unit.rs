@@ -79,7 +79,11 @@ fn batched_layer_outputs_equal_one_image_passes() {
         for (i, image) in images.chunks(IMAGE_PIXELS).enumerate() {
             let one = &model.activations(image).unwrap()[layer].data;
             let row = &batched[i * width..(i + 1) * width];
-            let worst = one.iter().zip(row).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let worst = one
+                .iter()
+                .zip(row)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
             assert!(worst <= 1e-4, "layer {layer} image {i}: off by {worst}");
         }
     }

@@ -202,7 +202,11 @@ fn batch_workspace<'a>(
     m: usize,
 ) -> (&'a mut Workspace, &'a mut Vec<Vec<f32>>) {
     if !matches!(slot, Some((ws, _)) if ws.n == m) {
-        let grads = model.params.iter().map(|p| vec![0.0; p.tensor.len()]).collect();
+        let grads = model
+            .params
+            .iter()
+            .map(|p| vec![0.0; p.tensor.len()])
+            .collect();
         *slot = Some((model.workspace(m), grads));
     }
     let (ws, grads) = slot.as_mut().expect("filled above");

@@ -145,7 +145,12 @@ impl Model {
     /// Unit (or conv channel) `index` of layer `layer` on each of `n` images (`[n, 784]`):
     /// forward passes only, so the page can rank test images by what excites the unit.
     #[wasm_bindgen(js_name = unitValues)]
-    pub fn unit_values(&mut self, images: &[f32], layer: usize, index: usize) -> JsResult<Float32Array> {
+    pub fn unit_values(
+        &mut self,
+        images: &[f32],
+        layer: usize,
+        index: usize,
+    ) -> JsResult<Float32Array> {
         let values = unit_values(&mut self.inner, images, layer, index).map_err(js_err)?;
         Ok(Float32Array::from(&values[..]))
     }
