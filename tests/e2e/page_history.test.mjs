@@ -34,6 +34,11 @@ test("a schedule sets each step's rate and travels in the address", async () => 
     const last = await page.evaluate(async () => (await window.playground.step(1)).lastMetrics);
     assert.ok(Math.abs(last.lr - 0.1 * 0.5 ** 2) < 1e-8, `step 12 at 0.1 x 0.25, got ${last.lr}`);
     await assert.rejects(page.evaluate(() => window.playground.configure({ schedule: { kind: "cosine", steps: 0 } })), /steps 0/);
+    // Early stopping is a live setting, shown by its control and kept in the address.
+    const es = await page.evaluate(async () => (await window.playground.configure({ earlyStop: { patience: 2 } })).earlyStop);
+    assert.deepEqual(es, { patience: 2, restore: true });
+    assert.equal(await page.isChecked("#early-stop"), true);
+    assert.match(await page.evaluate(() => location.hash), /earlystop=2/);
     app.check();
   } finally {
     await app.close();
