@@ -53,9 +53,9 @@ fn gpu_resume_retakes_the_original_steps() {
     let mut t = Trainer::new(Engine::Gpu(Box::new(gpu)), spec, config, &data).unwrap();
     t.set_rollback_point(params);
     block_on(t.snapshot_start()).unwrap();
-    let mut weights = |t: &mut Trainer| flatten(&block_on(t.engine().read_params()).unwrap());
+    let weights = |t: &mut Trainer| flatten(&block_on(t.engine().read_params()).unwrap());
     let mut seen = HashMap::new();
-    let mut run = |t: &mut Trainer, n: usize, seen: &mut HashMap<u64, Vec<f32>>| {
+    let run = |t: &mut Trainer, n: usize, seen: &mut HashMap<u64, Vec<f32>>| {
         let mut records: Vec<StepRecord> = Vec::new();
         for _ in 0..n {
             t.step().unwrap();

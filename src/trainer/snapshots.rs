@@ -247,8 +247,10 @@ mod tests {
     use super::*;
 
     fn history_of(steps: &[u64], each: usize, cap: usize) -> SnapshotHistory {
-        let mut h = SnapshotHistory::default();
-        h.cap = cap;
+        let mut h = SnapshotHistory {
+            cap,
+            ..Default::default()
+        };
         for &step in steps {
             h.bytes += each;
             h.kept.push(Snapshot {

@@ -26,7 +26,7 @@ test("defaults fill in, and bad schedules are refused with the engine's words", 
   const bad = [
     [{ kind: "exp" }, /kind must be one of/],
     [{ kind: "cosine", steps: 10, flor: 0 }, /unknown cosine parameter 'flor'; known: steps, floor/],
-    [{ kind: "step", every: 0 }, /every 0 is not a whole number/],
+    [{ kind: "step", every: 0 }, /every 0 is not in 1..1000000000/],
     [{ kind: "step", every: 5, gamma: 2 }, /gamma 2 is not in \(0, 1\]/],
     [{ kind: "warmup_cosine", warmup: 10, steps: 10 }, /warmup 10 is not in 1..9/],
     [{ kind: "onecycle", steps: 3 }, /leaves a phase without steps/],

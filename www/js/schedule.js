@@ -1,6 +1,7 @@
 // Learning-rate schedules on the page side: their kinds, defaults and limits (the same numbers
-// and words as src/schedule.rs, which the engine checks again), and the factor each step's rate
-// is the base rate times (the same formulas, for the curve drawn before the steps have run).
+// and words as src/schedule.rs, which the engine checks again; step counts are whole numbers),
+// and the factor each step's rate is the base rate times (the same formulas, for the curve drawn
+// ahead of the steps that have run).
 // Pure: no DOM, no workers (tests/unit/schedule.test.mjs).
 //
 // A live rate change (the slider, setLearningRate) sets the schedule's base rate: the schedule
@@ -42,7 +43,7 @@ export function validateSchedule(s) {
   };
   for (const key of ["every", "steps", "warmup"]) {
     if (key in out && !whole(out[key], key === "steps" && out.kind === "onecycle" ? 2 : 1, STEPS_MAX)) {
-      refuse(`${key} ${out[key]} is not a whole number in ${key === "steps" && out.kind === "onecycle" ? 2 : 1}..${STEPS_MAX}`);
+      refuse(`${key} ${out[key]} is not in ${key === "steps" && out.kind === "onecycle" ? 2 : 1}..${STEPS_MAX}`);
     }
   }
   if ("gamma" in out && !(isNum(out.gamma) && out.gamma > 0 && out.gamma <= 1)) refuse(`gamma ${out.gamma} is not in (0, 1]`);
