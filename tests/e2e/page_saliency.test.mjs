@@ -46,6 +46,14 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
       api.forEach((v, i) => assert.ok(Math.abs(v - shown.values[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${method}[${i}]: ${shown.values[i]} vs ${v}`));
     }
 
+    // The training engine's backend computes the same map (its own backward pass).
+    for (const method of ["gradient", "integrated"]) {
+      const [mine, engines] = await page.evaluate((m) => Promise.all(
+        [undefined, "engine"].map((on) => window.playground.saliency({ method: m, on }))), method);
+      const scale = Math.max(...mine.map(Math.abs));
+      mine.forEach((v, i) => assert.ok(Math.abs(v - engines[i]) <= 1e-3 * scale, `${method} on the engine [${i}]: ${engines[i]} vs ${v}`));
+    }
+
     // What a unit wants (Look inside): the page's picture is the API's, and it climbed.
     await page.click("#inside-box summary");
     await until(page, () => document.getElementById("unit-layer").options.length >= 2);

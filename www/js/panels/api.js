@@ -54,7 +54,11 @@ export function mountApi(store, app, explainer) {
     raceCurves: () => (store.state.race ? store.state.race.runs.map((r, i) => ({ name: store.state.race.names[i], loss: r.loss.map((p) => [...p]), val: r.val.map((p) => [...p]) })) : null),
     /** Make row `index` of the last race the main run (its settings and final weights). */
     raceAdopt: (index) => adoptRace(store, app, index),
-    /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
+    /**
+     * 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted), by
+     * `method` ('gradient' | 'smoothgrad' | 'integrated'); `on: 'engine'` computes it on the
+     * training backend (CPU or GPU) instead of the pad's predictor.
+     */
     saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
     /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
     unitWants: async (opts) => {
