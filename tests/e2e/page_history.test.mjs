@@ -88,6 +88,22 @@ test("snapshots: view a past step exactly, resume from it, scrub with the keyboa
     assert.equal(await page.getAttribute("#loss-chart", "aria-valuenow"), String(before));
     await page.keyboard.press("End");
     await until(page, () => window.playground.state().view === null);
+
+    // Pointer: pressing on the chart's left edge shows the first kept step; a drag moves on.
+    const box = await page.locator("#loss-chart").boundingBox();
+    await page.mouse.move(box.x + 47, box.y + box.height / 2);
+    await page.mouse.down();
+    await until(page, () => window.playground.state().view?.step === 0);
+    await page.mouse.move(box.x + box.width - 11, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    // The right edge is the chart's last step (23, or 24 when a validation point sits there).
+    await until(page, (s) => window.playground.state().view?.step >= s - 1, newest);
+    await page.click("#view-live");
+    await until(page, () => window.playground.state().view === null);
+    // With no snapshots kept, resuming is refused and nothing moves.
+    await page.evaluate(() => window.playground.setHistoryCap(0));
+    await assert.rejects(page.evaluate(() => window.playground.resumeFrom(3)), /no snapshots are kept/);
+    assert.equal(await page.evaluate(() => window.playground.state().step), 24);
     app.check();
   } finally {
     await app.close();

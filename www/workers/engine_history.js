@@ -43,11 +43,18 @@ export function historyOps(engine) {
       if (!Number.isFinite(step)) throw new Error(`resumeFrom needs a step number, got ${JSON.stringify(step)}`);
       const wasTraining = e.loop.training;
       await e.loop.stop();
-      const info = await e.serial(async () => {
-        const info = await e.session.resumeFrom(Math.max(0, Math.round(step)));
-        e.stepsEnqueued = info.step;
-        return info;
-      });
+      let info;
+      try {
+        info = await e.serial(async () => {
+          const info = await e.session.resumeFrom(Math.max(0, Math.round(step)));
+          e.stepsEnqueued = info.step;
+          return info;
+        });
+      } catch (err) {
+        // Refused (no snapshot kept): nothing changed, training goes on as it was.
+        if (wasTraining) e.loop.start();
+        throw err;
+      }
       e.loop.resumedAt(info);
       e.feed.endView();
       e.weightsChanged();

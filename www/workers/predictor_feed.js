@@ -37,12 +37,17 @@ export class PredictorFeed {
    */
   async showView(weights) {
     this.viewing = true;
-    await this.inflight;
-    if (!this.client || this.broken) throw new Error("the predictor is not running, so past steps cannot be shown");
-    this.version += 1;
-    const version = this.version;
-    await this.client.call("setWeights", transfer({ version, weights }, [weights.buffer]));
-    return version;
+    try {
+      await this.inflight;
+      if (!this.client || this.broken) throw new Error("the predictor is not running, so past steps cannot be shown");
+      this.version += 1;
+      const version = this.version;
+      await this.client.call("setWeights", transfer({ version, weights }, [weights.buffer]));
+      return version;
+    } catch (e) {
+      this.endView(); // live weights again: a failed view must not stop the live updates
+      throw e;
+    }
   }
 
   /** Back to the live weights (sent at once). */
