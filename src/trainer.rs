@@ -259,6 +259,7 @@ impl Trainer {
         let optimizer = self.step_optimizer();
         self.engine.train_step(&plan.batch(), &optimizer)?;
         self.record_step(optimizer.lr);
+        self.snapshot_cpu_if_due();
         Ok(())
     }
 
@@ -305,6 +306,7 @@ impl Trainer {
                 self.history.pop_front();
             }
             self.history.push_back(record);
+            self.settle_snapshot(step, loss);
             fresh.push(record);
         }
         if let Some(last) = fresh.last() {

@@ -265,3 +265,37 @@ fn early_stopping_keeps_and_restores_the_best_weights() {
     assert_eq!(t.restore_best().unwrap(), 5);
     assert_eq!(weights(&mut t), best);
 }
+
+#[test]
+fn on_the_cpu_snapshots_are_taken_between_metric_reads() {
+    let data = data();
+    let mut reference = trainer(OptimizerKind::Adam, &data);
+    let mut seen = HashMap::new();
+    let original = run(&mut reference, 30, &mut seen);
+    // The same run, its metrics read only every 10 steps (the page's cycles).
+    let mut t = trainer(OptimizerKind::Adam, &data);
+    let mut records = Vec::new();
+    for _ in 0..3 {
+        for _ in 0..10 {
+            t.step().unwrap();
+        }
+        records.extend(block_on(t.poll()).unwrap());
+    }
+    assert_eq!(records, original);
+    let kept = t.snapshots().list();
+    assert_eq!(
+        kept.iter().map(|s| s.step).collect::<Vec<_>>(),
+        (0..=30).collect::<Vec<_>>(),
+        "every early step"
+    );
+    for info in &kept[1..] {
+        assert_eq!(info.loss, Some(original[info.step as usize - 1].loss));
+        assert_eq!(
+            flatten(t.snapshot_params(info.step).unwrap().1),
+            seen[&info.step]
+        );
+    }
+    block_on(t.resume_from(15)).unwrap();
+    let replay = run(&mut t, 15, &mut HashMap::new());
+    assert_eq!(replay, original[15..].to_vec());
+}

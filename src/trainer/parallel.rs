@@ -95,6 +95,7 @@ impl Trainer {
         let optimizer = self.step_optimizer();
         self.cpu()?.apply_gradients(grads, metrics, &optimizer)?;
         self.record_step(optimizer.lr);
+        self.snapshot_cpu_if_due();
         Ok(())
     }
 

@@ -5,7 +5,10 @@
 //! original run took, when nothing else changed).
 //!
 //! **Which steps are kept.** A snapshot is due once the run has moved `max(1, step / DENSITY)`
-//! steps past the last one (taken at a metrics read, so at most one per training cycle). Over the
+//! steps past the last one. On the CPU it is taken right after the step that makes it due (the
+//! weights are at hand; its loss and divergence watch are filled in when that step's metrics are
+//! read); on the GPU at the next metrics read (reading weights back is asynchronous there), so
+//! at most one per training cycle. Over the
 //! memory cap (64 MB by default) or [`MAX_SNAPSHOTS`], the interior snapshot whose removal leaves
 //! the smallest gap *relative to its step* goes, so the kept steps thin out roughly
 //! geometrically: the early run stays dense (where the weights change fastest), the late run
@@ -16,6 +19,7 @@
 use super::{DivergenceWatch, Trainer};
 use crate::backend::Backend;
 use crate::data::batches::BatchPlan;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerMoments;
 use crate::tensor::Param;
@@ -103,6 +107,17 @@ impl SnapshotHistory {
             .min_by_key(|s| (s.info.step.abs_diff(step), s.info.step))
     }
 
+    /// The metrics of step `step - 1` are in: the snapshot at `step` (taken before they were)
+    /// gets that step's loss and the divergence watch as it stands after it.
+    fn settle(&mut self, step: u64, loss: f32, watch: &DivergenceWatch) {
+        if let Some(s) = self.kept.iter_mut().rev().find(|s| s.info.step == step) {
+            if s.info.loss.is_none() {
+                s.info.loss = Some(loss);
+                s.watch = watch.clone();
+            }
+        }
+    }
+
     fn push(&mut self, snapshot: Snapshot) {
         // A state at or before the newest one starts a new branch: what followed is gone.
         self.truncate_after(snapshot.info.step.saturating_sub(1));
@@ -152,6 +167,24 @@ impl Trainer {
         self.snapshots.set_cap(bytes);
     }
 
+    /// On the CPU, a snapshot after the step just enqueued when one is due (called from `step`
+    /// and `finish_step`, when the batch order and generator are exactly at `steps_enqueued`).
+    pub(super) fn snapshot_cpu_if_due(&mut self) {
+        let Engine::Cpu(cpu) = &self.engine else {
+            return;
+        };
+        if !self.snapshots.due(self.steps_enqueued) {
+            return;
+        }
+        let (params, moments) = (cpu.params().to_vec(), cpu.moments());
+        self.push_snapshot(params, moments, None);
+    }
+
+    /// Step `step`'s metrics were read (`poll`): settle the snapshot taken after it.
+    pub(super) fn settle_snapshot(&mut self, step: u64, loss: f32) {
+        self.snapshots.settle(step + 1, loss, &self.watch);
+    }
+
     /// Take a snapshot now if one is due (called from `poll` once the steps' metrics are in).
     pub(super) async fn snapshot_if_due(&mut self, loss: Option<f32>) -> Result<()> {
         if self.snapshots.due(self.steps_enqueued) {
@@ -176,6 +209,14 @@ impl Trainer {
             return Ok(());
         }
         let moments = self.engine.read_moments().await?;
+        self.push_snapshot(params, moments, loss);
+        Ok(())
+    }
+
+    fn push_snapshot(&mut self, params: Vec<Param>, moments: OptimizerMoments, loss: Option<f32>) {
+        if self.snapshots.cap == 0 {
+            return;
+        }
         let step = self.steps_enqueued;
         let bytes = params.iter().map(|p| 4 * p.tensor.len()).sum::<usize>()
             + moments.bytes()
@@ -190,7 +231,6 @@ impl Trainer {
             watch: self.watch.clone(),
             bytes,
         });
-        Ok(())
     }
 
     /// The weights of the kept snapshot at `step`, if one is kept there exactly.

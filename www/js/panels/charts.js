@@ -34,7 +34,7 @@ function scheduledAhead(s) {
 export function mountCharts(store) {
   const lossChart = new LineChart($("loss-chart"), { yMin: 0, emptyText: "press Train to see the loss" });
   const accChart = new LineChart($("acc-chart"), { yMin: 0, yMax: 1, emptyText: "accuracy appears here" });
-  const lrChart = new LineChart($("lr-chart"), { logY: true, emptyText: "learning rate per step" });
+  const lrChart = new LineChart($("lr-chart"), { yMin: 0, emptyText: "learning rate per step" });
 
   function draw(s) {
     // Bounded however long the run (history.js): bucket means, then the recent steps.
