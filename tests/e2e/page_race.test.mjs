@@ -37,6 +37,15 @@ test("identical race runs give identical curves; a row becomes the main run", as
     await assert.rejects(page.evaluate(() => window.playground.race([{ lr: 0.1 }], { steps: 8 })), /2 to 4 configurations/);
     await assert.rejects(page.evaluate(() => window.playground.race([{ lr: 0.1 }, { lr: -1 }], { steps: 8 })), /learning rate -1/);
 
+    // A long race stops on request, with rows for the steps it trained.
+    const stopped = await page.evaluate(async () => {
+      const racing = window.playground.race([{ lr: 0.01 }, { lr: 0.001 }], { steps: 100000, testLimit: 100 });
+      await new Promise((r) => setTimeout(r, 500));
+      await window.playground.raceStop();
+      return await racing;
+    });
+    assert.ok(stopped[0].steps < 100000 && stopped[0].steps === stopped[1].steps, JSON.stringify(stopped));
+
     await page.selectOption("#race-preset", "rates");
     await until(page, () => decodeURIComponent(location.hash).includes('race={"preset":"rates"'));
     app.check();

@@ -22,6 +22,13 @@ export class Race {
     this.engine = engine;
     this.runs = []; // {name, cfg, weights} of the last race, for adopt
     this.running = false;
+    this.stopping = false;
+  }
+
+  /** End the running race after the current round; its rows cover the steps trained. */
+  stop() {
+    if (this.running) this.stopping = true;
+    return this.running;
   }
 
   /**
@@ -51,6 +58,7 @@ export class Race {
       return { name: typeof name === "string" && name ? name : describe(options, i), cfg };
     });
     this.running = true;
+    this.stopping = false;
     await e.loop.stop();
     const runs = [];
     try {
@@ -58,7 +66,7 @@ export class Race {
         const session = await e.serial(() => e.factory.make(p.cfg, p.cfg.backend));
         runs.push({ ...p, session, step: 0, ms: 0, reached: null, bestValLoss: Infinity, val: [], loss: [] });
       }
-      while (runs.some((r) => r.step < steps)) {
+      while (!this.stopping && runs.some((r) => r.step < steps)) {
         const update = [];
         for (const [i, r] of runs.entries()) {
           if (r.step >= steps) continue;
@@ -71,7 +79,7 @@ export class Race {
           const loss = records.map((m) => [m.step, m.loss]);
           r.loss.push(...loss);
           let val = null;
-          if (r.step % evalEvery === 0 || r.step === steps) {
+          if (r.step % evalEvery === 0 || r.step === steps || this.stopping) {
             const v = await e.serial(() => r.session.evaluate("validation", VAL_LIMIT));
             val = [r.step, v.loss, v.accuracy];
             r.val.push(val);
@@ -89,7 +97,7 @@ export class Race {
         rows.push({
           name: r.name,
           config: r.cfg,
-          steps,
+          steps: r.step,
           stepsToTarget: r.reached?.step ?? null,
           secondsToTarget: r.reached ? +r.reached.seconds.toFixed(3) : null,
           bestValLoss: Number.isFinite(r.bestValLoss) ? r.bestValLoss : null,
@@ -134,7 +142,10 @@ function describe(options, i) {
   return parts.length ? parts.join(" ") : `run ${i + 1}`;
 }
 
-/** The engine worker's ops: race {configs, opts} -> rows (events: raceProgress), raceAdopt {index}. */
+/**
+ * The engine worker's ops: race {configs, opts} -> rows (events: raceProgress), raceStop -> whether
+ * a race was running (it ends after the current round), raceAdopt {index}.
+ */
 export function raceOps(engine) {
   let race = null;
   const get = () => (race ??= new Race(engine()));
@@ -142,6 +153,9 @@ export function raceOps(engine) {
     async race({ configs, opts }) {
       const e = engine();
       return await get().run(configs, opts, (update) => e.post("raceProgress", update));
+    },
+    async raceStop() {
+      return get().stop();
     },
     async raceAdopt({ index }) {
       const result = await get().adopt(index);

@@ -54,6 +54,11 @@ export function mountApi(store, app, explainer) {
     raceCurves: () => (store.state.race ? store.state.race.runs.map((r, i) => ({ name: store.state.race.names[i], loss: r.loss.map((p) => [...p]), val: r.val.map((p) => [...p]) })) : null),
     /** Make row `index` of the last race the main run (its settings and final weights). */
     raceAdopt: (index) => adoptRace(store, app, index),
+    /** End the running race after its current round (its rows cover the steps trained). */
+    raceStop: async () => {
+      await app.ready;
+      return app.call("raceStop");
+    },
     /**
      * 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted), by
      * `method` ('gradient' | 'smoothgrad' | 'integrated'); `on: 'engine'` computes it on the

@@ -26,6 +26,8 @@ export function mountRace(store, app) {
     runRace(store, app, setupConfigs(setup), { steps: setup.steps, target: setup.target }).catch(() => {});
   });
 
+  $("race-stop").addEventListener("click", () => app.call("raceStop").catch(() => {}));
+
   function draw(s) {
     const r = s.race;
     const setup = s.raceSetup;
@@ -35,6 +37,7 @@ export function mountRace(store, app) {
       $("race-target").value = String(setup.target);
     }
     $("race-run").disabled = !!r?.running;
+    $("race-stop").disabled = !r?.running;
     if (!r) return;
     const name = (i) => r.names[i] ?? `run ${i + 1}`;
     lossChart.setSeries(r.runs.map((run, i) => ({ name: name(i), color: RACE_COLORS[i], points: smooth(run.loss, 0.9), width: 2 })));
