@@ -109,3 +109,22 @@ test("snapshots: view a past step exactly, resume from it, scrub with the keyboa
     await app.close();
   }
 });
+
+test("on the GPU backend too, resuming retakes the original steps", async () => {
+  const app = await openPlayground("#model=mlp&backend=gpu&lr=0.003");
+  try {
+    const { page } = app;
+    assert.equal(await page.evaluate(() => window.playground.state().backend), "gpu");
+    for (let i = 0; i < 12; i++) await page.evaluate(() => window.playground.step(1));
+    const original = await page.evaluate(() => window.playground.state().loss);
+    const kept = await page.evaluate(() => window.playground.history());
+    assert.ok(kept.some((p) => p.step === 5), JSON.stringify(kept));
+    await page.evaluate(() => window.playground.viewStep(5));
+    await page.evaluate(() => window.playground.resumeFrom(5));
+    const again = await page.evaluate(async () => (await window.playground.step(7)).loss);
+    assert.deepEqual(again, original);
+    app.check();
+  } finally {
+    await app.close();
+  }
+});
