@@ -16,6 +16,7 @@ pub mod limits;
 pub mod onnx;
 pub mod optim;
 pub mod points;
+pub mod schedule;
 pub mod spec;
 pub mod tensor;
 pub mod trainer;
