@@ -321,3 +321,27 @@ fn a_rate_that_blows_up_stops_with_finite_weights() {
         .all(|p| p.tensor.data.iter().all(|v| v.is_finite())));
     assert!(t.grid(4).unwrap().output.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn a_snapshot_of_the_weights_comes_back_exactly_and_bad_ones_are_refused() {
+    let mut t = PlaneTrainer::new(PlaneConfig::default()).unwrap();
+    t.step(20).unwrap();
+    let early = t.params_flat();
+    let early_grid = t.grid(6).unwrap();
+    t.step(200).unwrap();
+    let live = t.params_flat();
+    assert_ne!(early, live);
+    t.set_params_flat(&early).unwrap();
+    assert_eq!(t.grid(6).unwrap(), early_grid);
+    t.set_params_flat(&live).unwrap();
+    assert_eq!(t.params_flat(), live);
+    assert!(t.set_params_flat(&live[1..]).is_err());
+    let mut nan = live.clone();
+    nan[3] = f32::NAN;
+    assert!(t
+        .set_params_flat(&nan)
+        .unwrap_err()
+        .to_string()
+        .contains("parameter 3"));
+    assert_eq!(t.params_flat(), live, "a refused list changes nothing");
+}

@@ -125,6 +125,38 @@ impl PlaneTrainer {
         &self.grad_norms
     }
 
+    /// Every weight and bias, in state_dict order, one flat list (a history snapshot).
+    pub fn params_flat(&self) -> Vec<f32> {
+        self.model
+            .params
+            .iter()
+            .flat_map(|p| p.tensor.data.iter().copied())
+            .collect()
+    }
+
+    /// Replace the weights with a [`PlaneTrainer::params_flat`] list (to show or restore a
+    /// snapshot). The optimizer state is kept: writing back the live weights after a look at
+    /// an old snapshot leaves training exactly where it was.
+    pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
+        let total: usize = self.model.params.iter().map(|p| p.tensor.data.len()).sum();
+        if flat.len() != total {
+            return Err(Error::Shape(format!(
+                "{} values for a model of {total} parameters",
+                flat.len()
+            )));
+        }
+        if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Shape(format!("parameter {i} is {}", flat[i])));
+        }
+        let mut rest = flat;
+        for p in &mut self.model.params {
+            let (head, tail) = rest.split_at(p.tensor.data.len());
+            p.tensor.data.copy_from_slice(head);
+            rest = tail;
+        }
+        Ok(())
+    }
+
     /// Steps that make one pass over the training points (TensorFlow Playground's "epoch").
     pub fn steps_per_epoch(&self) -> usize {
         self.plan.steps_per_epoch()

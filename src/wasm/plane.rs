@@ -147,6 +147,18 @@ impl Plane {
             .collect()
     }
 
+    /// Every weight and bias as one flat list (a history snapshot), in `weights()` order.
+    #[wasm_bindgen(js_name = paramsFlat)]
+    pub fn params_flat(&self) -> Float32Array {
+        Float32Array::from(&self.inner.params_flat()[..])
+    }
+
+    /// Put back a `paramsFlat()` list (the optimizer state is kept).
+    #[wasm_bindgen(js_name = setParamsFlat)]
+    pub fn set_params_flat(&mut self, flat: &[f32]) -> JsResult<()> {
+        self.inner.set_params_flat(flat).map_err(js_err)
+    }
+
     /// The L2 norm of each parameter tensor's gradient at the last step, in `weights()` order.
     #[wasm_bindgen(js_name = gradNorms)]
     pub fn grad_norms(&self) -> Float32Array {

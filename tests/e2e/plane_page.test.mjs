@@ -224,6 +224,42 @@ test("a rate that blows up pauses with a message and finite weights", async () =
   app.check();
 });
 
+test("the history slider shows a kept step everywhere, and live again at its end", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "adam", lr: 0.03, seed: 3 }));
+  for (let i = 0; i < 4; i++) await page.evaluate(() => window.plane.step(100));
+  const kept = await page.evaluate(() => window.plane.history());
+  assert.deepEqual(kept.map((k) => k.step), [0, 100, 200, 300, 400], "one kept step per call while the run is short");
+  const heat = () =>
+    page.evaluate(() => {
+      const c = document.getElementById("heatmap");
+      return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+    });
+  const live = await heat();
+
+  const early = await page.evaluate(() => window.plane.view(0));
+  assert.equal(early.viewing, 0);
+  assert.equal(early.testLoss, kept[0].testLoss, "the numbers are the kept step's");
+  assert.notDeepEqual(await heat(), live, "the heatmap shows the untrained model");
+  assert.equal(await page.inputValue("#history"), "0");
+  assert.match(await page.locator("#history-out").textContent(), /step 0/);
+  // Looking back changes nothing: predictions and training go on from the live weights.
+  const grid = await page.evaluate(() => window.plane.predictGrid(8));
+  const back = await page.evaluate(() => window.plane.view(null));
+  assert.equal(back.viewing, null);
+  assert.equal(back.step, 400);
+  assert.deepEqual(await heat(), live, "live again: the same picture as before the look back");
+  assert.deepEqual(await page.evaluate(() => window.plane.predictGrid(8)), grid);
+
+  // The slider by keyboard: Home goes to the first kept step.
+  await page.focus("#history");
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => window.plane.state().viewing === 0);
+  await page.keyboard.press("End");
+  await page.waitForFunction(() => window.plane.state().viewing === null);
+  app.check();
+});
+
 test("at phone width the columns stack with no horizontal scroll", async () => {
   const { page } = app;
   await page.setViewportSize({ width: 390, height: 844 });

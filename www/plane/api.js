@@ -29,6 +29,17 @@ export function installApi(app) {
       await app.ready;
       return app.predictGrid(n);
     },
+    /** The run's kept steps `[{step, trainLoss, testLoss, testAccuracy}]` (at most 256, spread over the run). */
+    history: async () => {
+      await app.ready;
+      return app.history();
+    },
+    /**
+     * Show the kept step nearest `step` in every view (heatmap, neurons, links, numbers);
+     * training pauses, and `start()` trains on from the live weights. `null`: the live model.
+     * `predictGrid` always answers for the live model.
+     */
+    view: after((step) => app.viewStep(step)),
     /** Milliseconds between the frames drawn while training (the most recent 2,000), for benchmarks. */
     frameIntervals: () => app.intervals(),
     /** Cells per side of the heatmap the page draws. */

@@ -134,16 +134,16 @@ const change = (c) => apply(c).catch(() => {});
  * the picture for the next animation frame (at most one drawing per display frame); the others
  * (pause, step, a rebuild) draw it before they resolve.
  */
-function frame(steps, { live = false } = {}) {
+function frame(steps, { live = false, view = null } = {}) {
   const generation = app.generation;
-  const call = engine.call("frame", { steps, n: GRID }).then((f) => {
+  const call = engine.call("frame", { steps, n: GRID, view }).then((f) => {
     if (app.inFlight === tracked) app.inFlight = null;
     if (generation !== app.generation) return f;
-    if (live) {
+    if (live && !f.error) {
       app.pending = f;
-      if (f.error) app.playing = false;
       kick();
     } else {
+      // A failed step is drawn at once: it pauses and shows its message together.
       app.pending = null;
       draw(f);
     }
@@ -189,8 +189,10 @@ function draw(f) {
   }
   app.frameTimes.push(now);
   if (app.frameTimes.length > 60) app.frameTimes.shift();
+  app.viewing = f.view;
+  showHistory(f);
   const lastStep = app.curves.train.at(-1)?.[0];
-  if (lastStep !== m.step) {
+  if (!f.view && lastStep !== m.step) {
     pushCurve(app.curves.train, [m.step, m.trainLoss]);
     pushCurve(app.curves.test, [m.step, m.testLoss]);
     f.weights.forEach((w, i) => {
@@ -226,8 +228,30 @@ function updateNumbers(m) {
   $("fps-line").textContent = app.playing ? `${fps().toFixed(0)} fps while training` : "paused";
   $("play").textContent = app.playing ? "⏸" : "▶";
   $("play").setAttribute("aria-label", app.playing ? "pause" : "train");
-  $("status").textContent = `CPU (wasm) · ${app.playing ? "training" : "paused: ▶ trains"}`;
+  $("status").textContent = `CPU (wasm) · ${app.playing ? "training" : app.viewing ? `showing step ${app.viewing.step} of the history` : "paused: ▶ trains"}`;
 }
+
+/** The history slider: one position per kept step, the last one is the live model. */
+function showHistory(f) {
+  const slider = $("history");
+  slider.max = String(f.kept);
+  slider.value = String(f.view ? f.view.index : f.kept);
+  $("history-out").textContent = f.view ? `step ${f.view.step} (kept ${f.view.index + 1} of ${f.kept})` : `live (step ${f.metrics.step})`;
+}
+
+/**
+ * Show kept snapshot `index` of the run (training pauses; the live weights stay as they are and
+ * ▶ trains on from them); an index past the last kept one shows the live model again.
+ */
+async function view(index) {
+  app.playing = false;
+  await settle();
+  const kept = app.last?.kept ?? 0;
+  await frame(0, index >= kept ? {} : { view: index });
+}
+$("history").addEventListener("input", (e) => {
+  view(Number(e.target.value)).catch((err) => message(err.message));
+});
 
 /** Frames drawn per second over the recent ones. */
 function fps() {
@@ -298,6 +322,8 @@ function state() {
     fps: app.playing ? fps() : 0,
     settings: JSON.parse(JSON.stringify(app.settings)),
     points: app.points ? app.points.train.target.length + app.points.test.target.length : 0,
+    /** The kept step the view shows (the history slider), or null for the live model. */
+    viewing: app.viewing ? app.viewing.step : null,
     /** Where the last frame's time went: the worker's (steps + metrics + grid) and the redraws'. */
     timing: app.timing ?? null,
   };
@@ -348,4 +374,22 @@ ready.catch((e) => {
   $("status").textContent = "The engine could not start";
   message(e.message);
 });
-installApi({ ready, state, apply, start, pause, step, reset, predictGrid, intervals: () => [...app.intervals], grid: GRID });
+/** The kept steps, `[{step, trainLoss, testLoss, testAccuracy}]`. */
+async function keptSteps() {
+  await settle();
+  return engine.call("history");
+}
+
+/** Show the kept step nearest `step` (null: live again). */
+async function viewStep(step) {
+  if (step === null || step === undefined) return view(Infinity);
+  if (!Number.isFinite(step)) throw new Error(`view needs a step number or null, got ${JSON.stringify(step)}`);
+  const kept = await keptSteps();
+  let best = 0;
+  kept.forEach((k, i) => {
+    if (Math.abs(k.step - step) < Math.abs(kept[best].step - step)) best = i;
+  });
+  return view(best);
+}
+
+installApi({ ready, state, apply, start, pause, step, reset, predictGrid, history: keptSteps, viewStep, intervals: () => [...app.intervals], grid: GRID });
