@@ -11,8 +11,10 @@
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
 // Events to the page: weights {version} (the copy it now holds), broken {message}.
-import init, { Model } from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
+import { loadWasm } from "../js/wasm_build.js";
+
+let Model = null; // the wasm Model class, once init has loaded the build (js/wasm_build.js)
 
 class Predictor {
   constructor() {
@@ -75,7 +77,7 @@ const engineOps = {
 
 const toPage = serve({
   async init({ enginePort }) {
-    await init();
+    ({ Model } = (await loadWasm()).wasm);
     serve(engineOps, { port: enginePort });
     return true;
   },
