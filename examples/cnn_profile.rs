@@ -251,17 +251,17 @@ fn main() {
 
     // ---- update: Adam over every parameter
     let cfg = OptimizerConfig::default();
-    let mut params: Vec<(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)> =
-        [c1.w.len(), 32, c2.w.len(), 64, 64 * 1600, 64, 640, 10]
-            .iter()
-            .map(|&n| (values(n, 0.1), vec![0.0; n], vec![0.0; n], values(n, 0.2)))
-            .collect();
+    // (weights, first moment, second moment, gradient) per parameter tensor.
+    let mut params: Vec<[Vec<f32>; 4]> = [c1.w.len(), 32, c2.w.len(), 64, 64 * 1600, 64, 640, 10]
+        .iter()
+        .map(|&n| [values(n, 0.1), vec![0.0; n], vec![0.0; n], values(n, 0.2)])
+        .collect();
     let mut t = 0;
     rows.push((
         "update (Adam, all parameters)",
         time(|| {
             t += 1;
-            for (w, m, v, g) in params.iter_mut() {
+            for [w, m, v, g] in params.iter_mut() {
                 adam_update(w, m, v, g, t, &cfg);
             }
         }),
