@@ -10,8 +10,8 @@
 use gradient_garden::cpu::gemm::sgemm;
 use gradient_garden::cpu::{
     activation_backward, activation_forward, adam_update, conv2d_backward, conv2d_forward,
-    dense_backward, dense_forward, maxpool2d_backward, maxpool2d_forward, softmax_cross_entropy,
-    Conv2dDims,
+    dense_backward, dense_forward, maxpool2d_forward, maxpool2d_relu_backward,
+    softmax_cross_entropy, Conv2dDims,
 };
 use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::Activation;
@@ -183,15 +183,11 @@ fn main() {
             )
         }),
     ));
-    let mut dr2 = vec![0.0; r2.len()];
-    rows.push((
-        "bwd pool2",
-        time(|| maxpool2d_backward(&mut dr2, &dp2, &arg2)),
-    ));
+    // The backend runs a pool's backward and the ReLU's below it as one pass.
     let mut da2 = vec![0.0; r2.len()];
     rows.push((
-        "bwd relu2",
-        time(|| activation_backward(relu, &mut da2, &r2, &dr2)),
+        "bwd pool2 + relu2 (one pass)",
+        time(|| maxpool2d_relu_backward(&mut da2, &dp2, &arg2, &r2)),
     ));
     let (mut gw2, mut gb2, mut dp1) = (vec![0.0; c2.w.len()], vec![0.0; 64], vec![0.0; p1.len()]);
     c2.x = p1.clone();
@@ -226,15 +222,10 @@ fn main() {
         "bwd conv2 im2col + col2im + bias",
         conv2_bwd - dw_mm - dx_mm,
     ));
-    let mut dr1 = vec![0.0; r1.len()];
-    rows.push((
-        "bwd pool1",
-        time(|| maxpool2d_backward(&mut dr1, &dp1, &arg1)),
-    ));
     let mut da1 = vec![0.0; r1.len()];
     rows.push((
-        "bwd relu1",
-        time(|| activation_backward(relu, &mut da1, &r1, &dr1)),
+        "bwd pool1 + relu1 (one pass)",
+        time(|| maxpool2d_relu_backward(&mut da1, &dp1, &arg1, &r1)),
     ));
     let (mut gw1, mut gb1) = (vec![0.0; c1.w.len()], vec![0.0; 32]);
     let conv1_bwd = time(|| conv2d_backward(None, &mut gw1, &mut gb1, &da1, &c1.x, &c1.w, &c1.d));
