@@ -10,7 +10,7 @@
 use gradient_garden::cpu::gemm::sgemm;
 use gradient_garden::cpu::{
     activation_backward, activation_forward, adam_update, conv2d_backward, conv2d_forward,
-    dense_backward, dense_forward, maxpool2d_forward, maxpool2d_relu_backward,
+    dense_backward, dense_forward, maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward,
     softmax_cross_entropy, Conv2dDims,
 };
 use gradient_garden::optim::OptimizerConfig;
@@ -227,6 +227,12 @@ fn main() {
         "bwd pool1 + relu1 (one pass)",
         time(|| maxpool2d_relu_backward(&mut da1, &dp1, &arg1, &r1)),
     ));
+    // What the backend ran before the two were fused, for comparison (not in the sum).
+    let mut dr1 = vec![0.0; r1.len()];
+    let two_passes = time(|| {
+        maxpool2d_backward(&mut dr1, &dp1, &arg1);
+        activation_backward(relu, &mut da1, &r1, &dr1);
+    });
     let (mut gw1, mut gb1) = (vec![0.0; c1.w.len()], vec![0.0; 32]);
     let conv1_bwd = time(|| conv2d_backward(None, &mut gw1, &mut gb1, &da1, &c1.x, &c1.w, &c1.d));
     let (f, p, s) = (32, c1.patch(), c1.spatial());
@@ -274,6 +280,7 @@ fn main() {
         println!("| {name} | {ms:.2} | {:.0}% |", 100.0 * ms / total);
     }
     println!("| **sum** | {total:.2} | 100% |");
+    println!("bwd pool1 then relu1 as two passes (before the fusion): {two_passes:.2} ms");
     println!(
         "matmuls (convolutions' and dense layers'): {:.0}% of the step",
         100.0 * matmul / total
