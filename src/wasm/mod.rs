@@ -7,6 +7,7 @@
 //! | `dataset.rs` | `Dataset` (MNIST from IDX bytes, for sessions and labs) |
 //! | `session.rs` | `Session` (create, train, metrics, evaluate, predict, weights...) |
 //! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
+//! | `history.rs` | `Session`'s schedule and snapshots (setSchedule, history, snapshotWeights, resumeFrom) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
 //! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
 use crate::error::{Error, Result};
@@ -18,6 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 mod dataset;
+mod history;
 mod labs;
 mod model;
 mod parallel;

@@ -64,7 +64,20 @@ export function workerUrl(url, search = globalThis.location?.search) {
  */
 export async function loadWasm(search) {
   const chosen = chooseWasmBuild(search);
-  const wasm = await import(new URL(`${PKG_DIRS[chosen]}gradient_garden.js`, import.meta.url).href);
+  let wasm;
+  try {
+    wasm = await instantiate(chosen);
+  } catch (e) {
+    // A site that serves only www/pkg (built before the relaxed build existed) still runs.
+    if (chosen === "simd128") throw e;
+    console.warn(`the relaxed-SIMD build did not load (${e?.message ?? e}); running the simd128 build`);
+    wasm = await instantiate("simd128");
+  }
+  return { wasm, build: typeof wasm.wasmBuild === "function" ? wasm.wasmBuild() : "simd128" };
+}
+
+async function instantiate(build) {
+  const wasm = await import(new URL(`${PKG_DIRS[build]}gradient_garden.js`, import.meta.url).href);
   await wasm.default();
-  return { wasm, build: typeof wasm.wasmBuild === "function" ? wasm.wasmBuild() : chosen };
+  return wasm;
 }

@@ -15,6 +15,8 @@
 //   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
 //   probe {key, result}                     a new 'auto' backend decision, for the page to keep
+//   earlyStop {step, bestStep, bestLoss, patience, restored}   early stopping ended the run
+//   raceProgress {names, update: [{run, loss, val}]}             a race's new points (race.js)
 //
 // On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every
 // batch where the machine has two cores or more.
@@ -23,6 +25,8 @@ import { loadWasm } from "../js/wasm_build.js";
 import { loadDataset } from "./data.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
+import { historyOps } from "./engine_history.js";
+import { raceOps } from "./race.js";
 
 // Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
 const gpuWatch = installGpuWatch();
@@ -191,6 +195,11 @@ const server = serve(
       engine.requireSession();
       return { pixels: engine.dataset.testImage(index), label: engine.dataset.testLabel(index) };
     },
+
+    // history, viewStep, resumeFrom, setHistoryCap (engine_history.js).
+    ...historyOps(() => engine),
+    // race, raceAdopt (race.js).
+    ...raceOps(() => engine),
   },
   { serial: false },
 );

@@ -7,6 +7,7 @@ import { SessionFactory } from "./backend_probe.js";
 import { Workers } from "./parallel.js";
 import { PredictorFeed } from "./predictor_feed.js";
 import { TrainingLoop } from "./training_loop.js";
+import { EarlyStop } from "./early_stop.js";
 
 const errorText = (e) => (e && e.message ? e.message : String(e));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -25,6 +26,7 @@ export class Engine {
     this.chain = Promise.resolve();
     this.loop = new TrainingLoop(this);
     this.feed = new PredictorFeed();
+    this.earlyStop = new EarlyStop();
     this.workers = new Workers((note) => {
       if (this.info) this.info = this.withWorkers(this.info);
       this.status(note ? { note } : {});
@@ -104,6 +106,9 @@ export class Engine {
     this.config = cfg;
     this.stepsEnqueued = 0;
     this.loop.reset();
+    this.earlyStop.configure(cfg.earlyStop);
+    this.earlyStop.reset();
+    this.feed.viewing = false; // a new session: the predictor shows its live weights
     this.workers.engage(this.info, cfg);
     this.info = this.withWorkers(this.info);
     if (old) this.serial(() => old.free());
@@ -138,9 +143,14 @@ export class Engine {
     if (!plan.rebuild) {
       const lrChange = plan.optimizer ? await this.setOptimizer(plan.optimizer) : null;
       if (plan.augment) await this.withSession((s) => s.setAugment(plan.augment));
+      this.earlyStop.configure(plan.next.earlyStop);
+      // A new learning-rate schedule is live too; `step`: the first step that follows it.
+      const scheduleChange = plan.schedule
+        ? { step: await this.withSession((s) => s.setSchedule(plan.schedule)), schedule: plan.schedule }
+        : null;
       this.config = plan.next;
       this.status();
-      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange };
+      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange, scheduleChange };
     }
     this.post("building");
     const wasTraining = this.loop.training;
@@ -173,6 +183,18 @@ export class Engine {
     });
     this.config = { ...this.config, optimizer: { ...this.config.optimizer, ...changes } };
     return changes.lr !== before ? { step, lr: changes.lr } : null;
+  }
+
+  /**
+   * An automatic validation `result` after `step` session steps: early stopping may stop the
+   * loop here (and put the best weights back); the page gets an `earlyStop` event.
+   */
+  async validated(result, step) {
+    const verdict = await this.serial(() => this.earlyStop.observe(this.session, result.loss, step));
+    if (!verdict) return;
+    this.loop.training = false;
+    if (verdict.restored) this.weightsChanged();
+    this.post("earlyStop", verdict);
   }
 
   /**
