@@ -14,15 +14,26 @@ import {
 
 const MODULE = new URL("../../www/js/wasm_build.js", import.meta.url).href;
 
-/** detectWasmBuild() in a child node started with `flags`. */
+/** detectWasmBuild() in a child node started with `flags`; null if this node lacks the flag. */
 function detectIn(flags) {
   const src = `import(${JSON.stringify(MODULE)}).then((m) => console.log(m.detectWasmBuild()))`;
-  return execFileSync(process.execPath, [...flags, "--input-type=module", "-e", src], { encoding: "utf8" }).trim();
+  try {
+    const args = [...flags, "--input-type=module", "-e", src];
+    return execFileSync(process.execPath, args, { encoding: "utf8", stdio: "pipe" }).trim();
+  } catch (e) {
+    if (/bad option/.test(String(e.stderr))) return null;
+    throw e;
+  }
 }
 
-test("the probe validates where relaxed SIMD is on, and only there", () => {
-  assert.equal(detectIn(["--experimental-wasm-relaxed-simd"]), "relaxed-simd");
-  assert.equal(detectIn(["--no-experimental-wasm-relaxed-simd"]), "simd128");
+test("the probe validates where relaxed SIMD is on, and only there", (t) => {
+  const on = detectIn(["--experimental-wasm-relaxed-simd"]);
+  const off = detectIn(["--no-experimental-wasm-relaxed-simd"]);
+  // V8 drops an experimental flag once the feature ships (node 22+): then only "on" is testable.
+  if (on === null) return t.skip("SKIP: this node has no --experimental-wasm-relaxed-simd flag");
+  assert.equal(on, "relaxed-simd");
+  if (off === null) return t.skip("SKIP: this node cannot turn relaxed SIMD off");
+  assert.equal(off, "simd128");
 });
 
 test("the probe is a well-formed module whose only doubtful part is the relaxed opcode", () => {
