@@ -4,10 +4,12 @@
 #   native  `cargo test`: CPU reference, gradient checks, and the GPU backend on Mesa lavapipe
 #           (a CPU Vulkan), so GPU kernels are checked against the CPU without a GPU.
 #   wasm    wasm-bindgen tests in headless Chromium (webdriver.json, /usr/bin/chromedriver):
-#           wgpu reaches a real WebGPU adapter (SwiftShader) and its kernels match ndarray.
+#           wgpu reaches a real WebGPU adapter (SwiftShader) and its kernels match ndarray; the
+#           CPU files run again on the relaxed-SIMD build (scripts/wasm_builds.sh).
 #   unit    `node --test tests/unit/`: the page's pure modules (worker protocol, store, plot ticks)
 #           in Node, no browser.
-#   e2e     `node --test tests/e2e/`: the real page (www/ + www/pkg) in headless Chromium.
+#   e2e     `node --test tests/e2e/`: the real page (www/ + www/pkg, www/pkg-relaxed) in headless
+#           Chromium.
 #
 # Every layer runs even when an earlier one fails; the script exits non-zero if any failed and
 # ends with a summary of the layers and a `total: N passed, N failed` line.
@@ -26,6 +28,8 @@ for layer in "${LAYERS[@]}"; do
 done
 
 bash scripts/setup.sh || { echo "[test] setup failed" >&2; exit 1; }
+# shellcheck source=wasm_builds.sh
+source scripts/wasm_builds.sh
 
 # CI must never skip a GPU test for want of an adapter (the flag is for local machines only).
 if [ "${CI:-}" = "true" ]; then unset GARDEN_ALLOW_NO_GPU; fi
@@ -103,13 +107,30 @@ run_wasm() {
     return
   fi
   echo "[test] browser test files: ${targets[*]}"
+  wasm_browser_tests simd128 "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
+  local rc=${PIPESTATUS[0]}
+  # The relaxed-SIMD build (www/pkg-relaxed) differs only in the CPU code, so it runs only the
+  # CPU files: the matmul against the f64 reference, and whole sessions (one and two workers,
+  # the inference Model) that must learn and agree within float tolerance.
+  banner "wasm: the CPU tests again on the relaxed-SIMD build"
+  wasm_browser_tests relaxed-simd --test gemm --test wasm_model --test wasm_parallel 2>&1 |
+    tee -a "$LOG_DIR/wasm.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  count_cargo wasm "$LOG_DIR/wasm.log" "$rc"
+}
+
+# `wasm_browser_tests simd128|relaxed-simd --test NAME...`: wasm-bindgen tests in headless
+# Chromium, built as that wasm build (scripts/wasm_builds.sh).
+wasm_browser_tests() {
+  local build=$1 prefix=()
+  shift
+  [ "$build" = relaxed-simd ] && prefix=(with_relaxed_simd)
   WASM_BINDGEN_TEST_ONLY_WEB=1 \
     CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json" \
     WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
-    wasm-pack --log-level warn test --headless --chrome --chromedriver /usr/bin/chromedriver --mode no-install \
-    -- "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
-  count_cargo wasm "$LOG_DIR/wasm.log" "${PIPESTATUS[0]}"
+    "${prefix[@]}" wasm-pack --log-level warn test --headless --chrome --chromedriver /usr/bin/chromedriver \
+    --mode no-install -- "$@"
 }
 
 run_unit() {
@@ -123,9 +144,8 @@ run_unit() {
 }
 
 run_e2e() {
-  banner "e2e: wasm-pack build --release --target web --out-dir www/pkg"
-  if ! wasm-pack build --release --target web --out-dir www/pkg --mode no-install --no-pack 2>&1 |
-    tee "$LOG_DIR/e2e-build.log"; then
+  banner "e2e: wasm-pack build --release --target web, www/pkg and www/pkg-relaxed"
+  if ! build_wasm_pkgs --release 2>&1 | tee "$LOG_DIR/e2e-build.log"; then
     record e2e 1 0 0 0
     STATUS[e2e]="FAILED (wasm-pack build: see $LOG_DIR/e2e-build.log)"
     return

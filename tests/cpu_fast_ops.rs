@@ -149,3 +149,37 @@ fn conv2d_matches_reference() {
         assert_close(&format!("dw without dx {what}"), &got.1, &want.1, scale);
     }
 }
+
+/// The pool backward that also does the ReLU below it (what the CNN's backward runs) against the
+/// two passes it replaces: equal bit for bit, clamped winners (x <= 0, zeros included) get 0.
+#[test]
+fn pool_relu_backward_equals_pool_then_relu() {
+    let (planes, h, w, size) = (6, 9, 8, 2);
+    let pre: Vec<f32> = random(planes * h * w, 7)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if i % 11 == 0 { 0.0 } else { *v })
+        .collect();
+    let mut x = vec![0.0; pre.len()];
+    activation_forward(gradient_garden::spec::Activation::Relu, &mut x, &pre);
+    let (oh, ow) = (h / size, w / size);
+    let (mut y, mut argmax) = (vec![0.0; planes * oh * ow], vec![0u32; planes * oh * ow]);
+    maxpool2d_forward(&mut y, &mut argmax, &x, planes, h, w, size);
+    let dy = random(y.len(), 8);
+    let (mut pooled, mut two_passes) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    maxpool2d_backward(&mut pooled, &dy, &argmax);
+    activation_backward(
+        gradient_garden::spec::Activation::Relu,
+        &mut two_passes,
+        &x,
+        &pooled,
+    );
+    let mut fused = vec![f32::NAN; x.len()];
+    maxpool2d_relu_backward(&mut fused, &dy, &argmax, &x);
+    assert_eq!(fused, two_passes);
+    assert!(
+        argmax.iter().any(|&i| x[i as usize] == 0.0),
+        "some window's winner is a clamped 0"
+    );
+    assert!(fused.iter().any(|&g| g != 0.0));
+}

@@ -5,7 +5,8 @@
 //! driver.
 //!
 //! Runs natively (`cargo test --test gemm`) and in Chromium, where the simd128 micro-kernel is
-//! the dispatched one (`wasm-pack test --headless --chrome -- --test gemm`).
+//! the dispatched one (`wasm-pack test --headless --chrome -- --test gemm`), or its fused
+//! relaxed-SIMD form in the second build (`scripts/test.sh wasm` runs both).
 use gradient_garden::cpu::gemm::{sgemm, sgemm_epilogue, sgemm_portable, Bias, Epilogue};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -129,7 +130,16 @@ fn dispatched(
     sgemm_epilogue(m, k, n, a, at, b, bt, c, acc, e)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 const KERNELS: [(&str, Gemm); 2] = [("dispatched", dispatched), ("portable", sgemm_portable)];
+/// In wasm also the unfused simd128 kernel: in the relaxed-SIMD build (scripts/wasm_builds.sh)
+/// the dispatched one fuses its multiply-adds, and both must hold to the reference.
+#[cfg(target_arch = "wasm32")]
+const KERNELS: [(&str, Gemm); 3] = [
+    ("dispatched", dispatched),
+    ("portable", sgemm_portable),
+    ("unfused", gradient_garden::cpu::gemm::sgemm_unfused),
+];
 
 /// Shapes chosen to hit every edge: 1x1x1, m/n not multiples of the 4x8 / 6x16 tiles, k past
 /// one and two KC=256 blocks, m past two MC=96 blocks, n past two NC=2048 blocks, the training
@@ -323,10 +333,17 @@ fn rejects_wrong_lengths() {
 
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen_test]
-fn wasm_dispatches_to_simd128() {
-    // .cargo/config.toml turns on simd128; without it sgemm would silently fall back to the
-    // portable kernel and every browser test above would test the wrong micro-kernel.
-    assert!(gradient_garden::cpu::gemm::kernel_name().starts_with("wasm-simd128"));
+fn wasm_dispatches_to_the_builds_simd_kernel() {
+    // .cargo/config.toml turns on simd128 (scripts/wasm_builds.sh adds relaxed-simd for the
+    // second build); without it sgemm would silently fall back to the portable kernel and every
+    // browser test above would test the wrong micro-kernel.
+    let want = if cfg!(target_feature = "relaxed-simd") {
+        "wasm-relaxed-simd"
+    } else {
+        "wasm-simd128"
+    };
+    let name = gradient_garden::cpu::gemm::kernel_name();
+    assert!(name.starts_with(want), "{name}, expected {want}");
 }
 
 /// Counts heap allocations made by the current thread, so the test below can check that a

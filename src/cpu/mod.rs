@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | dense | [`dense_forward`] | [`dense_backward`] |
 //! | conv2d | [`conv2d_forward`] | [`conv2d_backward`] |
-//! | max pool | [`maxpool2d_forward`] | [`maxpool2d_backward`] |
+//! | max pool | [`maxpool2d_forward`] | [`maxpool2d_backward`] (or [`maxpool2d_relu_backward`] over a ReLU) |
 //! | relu/sigmoid/tanh | [`activation_forward`] | [`activation_backward`] |
 //! | dropout | [`dropout_forward`] | [`dropout_backward`] |
 //! | losses | [`softmax_cross_entropy`], [`mse_one_hot`] (value + gradient + accuracy) | |
@@ -42,4 +42,4 @@ pub use model::{Model, Workspace};
 pub use optimizer::{
     adam_update, l1_penalty_gradient, momentum_update, sgd_update, OptimizerState,
 };
-pub use pool::{maxpool2d_backward, maxpool2d_forward};
+pub use pool::{maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward};

@@ -6,7 +6,7 @@ use super::conv::{conv2d_backward, conv2d_forward, Conv2dDims};
 use super::dense::{dense_backward, dense_forward};
 use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
-use super::pool::{maxpool2d_backward, maxpool2d_forward};
+use super::pool::{maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward};
 use crate::error::{Error, Result};
 use crate::spec::{Io, LayerSpec, Loss, ModelSpec};
 use crate::tensor::Param;
@@ -238,6 +238,11 @@ impl Model {
         self.backward_layers(ws, grads, None, 0, Some(top));
     }
 
+    /// Layer `i - 1` is a ReLU whose input gradient is wanted (layer 0's only for saliency).
+    fn relu_below_wants_grad(&self, i: usize, input_grad: bool) -> bool {
+        i >= 1 && matches!(self.spec.layers[i - 1], LayerSpec::Relu) && (i - 1 > 0 || input_grad)
+    }
+
     fn backward_layers(
         &self,
         ws: &mut Workspace,
@@ -249,7 +254,13 @@ impl Model {
         let n = ws.n;
         let input_grad = input_grad_from.is_some();
         let top = input_grad_from.unwrap_or(self.spec.layers.len() - 1);
+        // Set by a pool whose pass also did the ReLU below it: that ReLU's input gradient is
+        // already in grad_out, so its own step (and swap) is skipped.
+        let mut relu_done = false;
         for (i, layer) in self.spec.layers.iter().enumerate().take(top + 1).rev() {
+            if std::mem::take(&mut relu_done) {
+                continue;
+            }
             let out_len = ws.acts[i].len();
             let in_len = n * self.in_shape(i).iter().product::<usize>();
             let x: &[f32] = if i == 0 { &ws.input } else { &ws.acts[i - 1] };
@@ -271,6 +282,11 @@ impl Model {
                     conv2d_backward(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
                 }
                 _ if dx.is_none() => {}
+                LayerSpec::MaxPool2d { .. } if self.relu_below_wants_grad(i, input_grad) => {
+                    // x is the ReLU's output: its backward goes into the same pass.
+                    maxpool2d_relu_backward(dx.expect("dx is wanted"), dy, &ws.argmax[i], x);
+                    relu_done = true;
+                }
                 LayerSpec::MaxPool2d { .. } => {
                     maxpool2d_backward(dx.expect("dx is wanted"), dy, &ws.argmax[i])
                 }

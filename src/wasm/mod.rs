@@ -40,6 +40,17 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Which wasm build this is: `'relaxed-simd'` (compiled with `+relaxed-simd`, `www/pkg-relaxed/`)
+/// or `'simd128'` (`www/pkg/`); the page reports it as `state().wasmBuild`.
+#[wasm_bindgen(js_name = wasmBuild)]
+pub fn wasm_build() -> String {
+    if cfg!(target_feature = "relaxed-simd") {
+        "relaxed-simd".into()
+    } else {
+        "simd128".into()
+    }
+}
+
 pub(crate) fn js_err(e: Error) -> JsValue {
     JsError::new(&e.to_string()).into()
 }

@@ -41,14 +41,19 @@ export const CHROMIUM_ARGS = [
 /** Page, worker and wasm work on SwiftShader is slow on a 2-core machine: be generous. */
 export const PAGE_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 180_000);
 
-/** www/pkg is the output of `wasm-pack build --target web --out-dir www/pkg`. */
+/**
+ * www/pkg and www/pkg-relaxed are the two wasm builds the page picks from (scripts/wasm_builds.sh;
+ * Chromium gets the relaxed one, `?wasm=simd128` forces the other).
+ */
 export function requirePkg() {
-  const js = join(WWW_DIR, "pkg", "gradient_garden.js");
-  if (!existsSync(js)) {
-    throw new Error(
-      `${js} is missing: build it first with ` +
-        "`wasm-pack build --release --target web --out-dir www/pkg` (scripts/test.sh does)",
-    );
+  for (const dir of ["pkg", "pkg-relaxed"]) {
+    const js = join(WWW_DIR, dir, "gradient_garden.js");
+    if (!existsSync(js)) {
+      throw new Error(
+        `${js} is missing: build both wasm packages first with ` +
+          "`source scripts/wasm_builds.sh && build_wasm_pkgs --release` (scripts/test.sh and serve.sh do)",
+      );
+    }
   }
 }
 

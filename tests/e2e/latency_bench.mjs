@@ -1,5 +1,5 @@
 // Draw -> prediction latency in the page (not a test: speed is never asserted). For each
-// (model, backend) given, e.g. `node tests/e2e/latency_bench.mjs mlp:cpu cnn:cpu`, it trains in
+// (model, backend[, workers]) given, e.g. `node tests/e2e/latency_bench.mjs mlp:cpu cnn:cpu:2`, it trains in
 // the page and meanwhile draws strokes on #draw, then prints the page's own latency figures
 // (state().latency: time from a pen event to the bars showing its answer), median and p95.
 import { openPlayground, stroke } from "./page_helpers.mjs";
@@ -13,7 +13,9 @@ const shapes = [
 
 for (const run of process.argv.slice(2).length ? process.argv.slice(2) : ["mlp:cpu", "cnn:cpu"]) {
   const [model, backend] = run.split(":");
+  const [, , workers] = run.split(":");
   const pg = await openPlayground(`#model=${model}&backend=${backend}`);
+  if (workers) await pg.page.evaluate((n) => window.playground.configure({ workers: n }), workers === "auto" ? "auto" : Number(workers));
   try {
     const { page } = pg;
     await page.evaluate(() => window.playground.start());

@@ -1,8 +1,11 @@
 // Page throughput (not a test: speed is never asserted). Prints samples/s of the playground's
 // training loop for each (model, backend[, workers]) given on the command line, e.g.
 //   node tests/e2e/perf_bench.mjs mlp:cpu cnn:cpu cnn:gpu mlp:cpu:1 mlp:cpu:2
-// (workers: 1, 2 or auto training workers on the CPU backend; left out, the page's default).
-// The number is the median of the page's own samplesPerSec readings over ~8 s of training.
+// (workers: 1, 2 or auto training workers on the CPU backend; left out, the page's default; a
+// fourth field picks the wasm build, e.g. mlp:cpu:1:simd128 or mlp:cpu:2:relaxed-simd, left out
+// the one the browser gets: www/js/wasm_build.js).
+// The number is the median of the page's own samplesPerSec readings over ~8 s of training (its
+// training cycles only), then the wall-clock rate over the same time (evaluations included).
 // First it prints how much a second worker can get here at all: two busy JS workers against
 // one (on a machine shared with other programs, a second core may be mostly taken).
 import { openPlayground } from "./page_helpers.mjs";
@@ -49,14 +52,18 @@ const runs = process.argv.slice(2);
   }
 }
 for (const run of runs.length ? runs : ["mlp:cpu", "cnn:cpu"]) {
-  const [model, backend, workers] = run.split(":");
+  const [model, backend, workers, build] = run.split(":");
   const batch = model === "mlp" ? 128 : 64;
-  const pg = await openPlayground(`#model=${model}&backend=${backend}&batch=${batch}`);
+  const query = build ? `?wasm=${build}` : "";
+  const pg = await openPlayground(`${query}#model=${model}&backend=${backend}&batch=${batch}`);
   try {
     const n = workers === "auto" ? "auto" : Number(workers);
     if (workers) await pg.page.evaluate((n) => window.playground.configure({ workers: n }), n);
-    await pg.page.evaluate(() => window.playground.setAutoTest?.(false));
+    // DEFAULTS=1 keeps the page's automatic evaluations (validation, test at epoch ends) on.
+    if (!process.env.DEFAULTS) await pg.page.evaluate(() => window.playground.setAutoTest?.(false));
     await pg.page.evaluate(() => window.playground.start());
+    const t0 = performance.now();
+    const step0 = (await pg.page.evaluate(() => window.playground.state())).step;
     const seconds = model === "cnn" && backend === "gpu" ? 20 : 8;
     const readings = [];
     for (let i = 0; i < seconds * 2; i++) {
@@ -65,10 +72,12 @@ for (const run of runs.length ? runs : ["mlp:cpu", "cnn:cpu"]) {
       if (s.samplesPerSec) readings.push(s.samplesPerSec);
     }
     const s = await pg.page.evaluate(() => window.playground.state());
+    // Wall clock: every step over the whole time, evaluations and hand-overs included.
+    const wall = ((s.step - step0) * batch * 1000) / (performance.now() - t0);
     readings.sort((a, b) => a - b);
     const median = readings[Math.floor(readings.length / 2)] ?? 0;
     console.log(
-      `${run}: backend ${s.backend} (${s.adapter}), ${s.workers} worker(s), median ${Math.round(median)} samples/s over ${readings.length} readings, step ${s.step}, loss ${s.loss.at(-1)?.toFixed(3)}`,
+      `${run}: backend ${s.backend} (${s.adapter}), wasm ${s.wasmBuild}, ${s.workers} worker(s), median ${Math.round(median)} samples/s over ${readings.length} readings, wall clock ${Math.round(wall)} samples/s, step ${s.step}, loss ${s.loss.at(-1)?.toFixed(3)}`,
     );
   } finally {
     await pg.close();

@@ -102,3 +102,23 @@ test("a cleared pad asks nothing and drops an answer that arrives late", async (
   assert.equal(engine.calls.length, 1);
   assert.equal(predictions.pending, false);
 });
+
+test("while training, the pen tells the engine the pad is busy, at most every 500 ms", async () => {
+  const { store, engine, predictor, predictions, draw } = setup();
+  store.update("predictor", { version: 0 });
+  draw(0.4);
+  predictions.request(1000, true);
+  assert.equal(engine.calls.length, 0, "not training: nothing to free");
+  predictor.calls[0].resolve([1]);
+  await tick();
+  store.update("status", { training: true, info: {} });
+  for (const t of [2000, 2100, 2499, 2500, 2600]) {
+    draw(t / 1e4);
+    predictions.request(t, true);
+    predictor.calls.at(-1).resolve([1]);
+    await tick();
+  }
+  assert.deepEqual(engine.calls.map((c) => c.op), ["padBusy", "padBusy"], "at 2000 and 2500 ms");
+  predictions.request(3500, false);
+  assert.equal(engine.calls.length, 2, "a request not from the pen says nothing");
+});

@@ -3,8 +3,9 @@
 // scripting API's `state()`. Panels and `window.playground` both act through here, so a button
 // and a script do exactly the same thing.
 import { transfer } from "./rpc.js";
-import { snapshot, predictorSyncing } from "./run.js";
+import { snapshot, predictorSyncing, predictorUsable } from "./run.js";
 import { Predictions } from "./prediction.js";
+import { loadProbes } from "./probe_cache.js";
 import { checkPixels } from "./preprocess.js";
 import { Timeline } from "./timeline.js";
 
@@ -47,6 +48,7 @@ export class App {
         tryPretrained: !parsed.modelFromHash || parsed.pretrained,
         pretrainedMustMatch: parsed.modelFromHash,
         predictorPort: port,
+        probes: loadProbes(),
       };
       const res = await this.engine.call("init", transfer(args, [port]));
       this.store.update("weightsVersion", res.weightsVersion);
@@ -161,10 +163,22 @@ export class App {
     return await this.engine.call("evaluate", { which, limit });
   }
 
-  /** The engine's own answer (current weights, exact). */
+  /**
+   * Like the pad: the predictor's copy of the weights when it will do (while training, a copy up
+   * to ~1 s old, which never waits behind a training step; otherwise only the current weights),
+   * else the engine's own answer.
+   */
   async predict(pixels) {
     await this.ready;
-    return Array.from(await this.engine.call("predict", { pixels: checkPixels(pixels, "predict") }));
+    const checked = checkPixels(pixels, "predict");
+    if (predictorUsable(this.store.state)) {
+      try {
+        return Array.from(await this.predictor.call("predict", { pixels: checked }));
+      } catch {
+        this.store.update("predictor", { broken: true }); // retired: the engine answers
+      }
+    }
+    return Array.from(await this.engine.call("predict", { pixels: checked }));
   }
 
   /** Every layer's output for `pixels` (default: the model's current input). */

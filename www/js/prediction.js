@@ -3,6 +3,9 @@
 // by the engine otherwise. Records the latency from a pen event to the bars that include it.
 import { predictorUsable } from "./run.js";
 
+// The engine keeps a core free for ~1.5 s after each note (training_loop.js INTERACTIVE_FOR_MS).
+const PAD_BUSY_EVERY_MS = 500;
+
 export class Predictions {
   /** `workers`: {engine, predictor} rpc clients; results go to `store.update('prediction')`. */
   constructor(store, { engine, predictor }) {
@@ -12,6 +15,14 @@ export class Predictions {
     this.busy = false;
     this.waitingSince = null; // time stamp of the oldest input not yet reflected in the bars
     this.fromPen = false; // the waiting input follows a pen stroke (the engine favours those)
+    this.lastPadBusy = -Infinity;
+  }
+
+  /** Tell the engine the pen is busy (at most every PAD_BUSY_EVERY_MS): it frees a core for us. */
+  notePen(t) {
+    if (t - this.lastPadBusy < PAD_BUSY_EVERY_MS) return;
+    this.lastPadBusy = t;
+    this.engine.call("padBusy", {}).catch(() => {}); // an old engine without it: no harm
   }
 
   /** Is a prediction in flight or waiting? */
@@ -29,6 +40,7 @@ export class Predictions {
     }
     if (this.waitingSince === null) this.waitingSince = t;
     this.fromPen = this.fromPen || fromPen;
+    if (fromPen && s.training) this.notePen(t);
     if (this.busy || !s.ready) return;
     this.busy = true;
     const since = this.waitingSince;

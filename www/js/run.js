@@ -76,8 +76,8 @@ function markLr(s, step, lr) {
 }
 
 export const updates = {
-  started(s, { info, config, pretrained }) {
-    Object.assign(s, { ready: true, info, config, pretrained });
+  started(s, { info, config, pretrained, wasmBuild }) {
+    Object.assign(s, { ready: true, info, config, pretrained, wasmBuild: wasmBuild ?? null });
   },
   engineFailed(s, { message }) {
     s.engineError = message;
@@ -322,6 +322,7 @@ export function snapshot(s, { predictionPending = false } = {}) {
     lrChanges: s.lrMarks.map((m) => ({ ...m })),
     fault: s.fault,
     pretrained: s.pretrained,
+    wasmBuild: s.wasmBuild ?? null, // 'relaxed-simd' or 'simd128' (js/wasm_build.js)
     latency: latencyStats(s.latencies),
     predictionPending,
     /** The pad's model: the weights version it holds, the engine's, and whether it was retired. */

@@ -3,19 +3,24 @@
 // Both speak www/js/rpc.js. The page makes a MessageChannel and gives one end to each, so the
 // engine sends its weights straight to the predictor. Their events become store updates.
 import { connect, transfer } from "./rpc.js";
+import { workerUrl } from "./wasm_build.js";
+import { saveProbe } from "./probe_cache.js";
 
 /** Start both workers; resolves nothing, returns `{engine, predictor, predictorPort}`. */
 export function startWorkers(store) {
-  const engineWorker = new Worker(new URL("../workers/engine.js", import.meta.url), { type: "module" });
+  const engineWorker = new Worker(workerUrl(new URL("../workers/engine.js", import.meta.url)), { type: "module" });
   const engine = connect(engineWorker, {
     name: "engine worker",
     onEvent: (m) => {
+      if (m.event === "probe") return saveProbe(m.key, m.result); // for the next visit
       if (typeof m.weightsVersion === "number") store.update("weightsVersion", m.weightsVersion);
       store.update(m.event, m);
     },
   });
 
-  const predictorWorker = new Worker(new URL("../workers/predictor.js", import.meta.url), { type: "module" });
+  const predictorWorker = new Worker(workerUrl(new URL("../workers/predictor.js", import.meta.url)), {
+    type: "module",
+  });
   const retire = () => store.update("predictor", { broken: true });
   const predictor = connect(predictorWorker, {
     name: "predictor",

@@ -4,6 +4,7 @@
 // which the browser tests read as `window.labs.state`.
 import init from "../pkg/gradient_garden.js";
 import { connect } from "../js/rpc.js";
+import { workerUrl } from "../js/wasm_build.js";
 import { initCompressPanel } from "./compress_panel.js";
 import { initPadPanel } from "./pad_panel.js";
 import { initSweepPanel } from "./sweep_panel.js";
@@ -11,7 +12,7 @@ import { $, initMessageBar, showMessage } from "./ui.js";
 
 /** A labs engine worker named `name`, behind the shared call/reply protocol. */
 function startEngine(name) {
-  const worker = new Worker(new URL("../workers/labs.js", import.meta.url), { type: "module", name });
+  const worker = new Worker(workerUrl(new URL("../workers/labs.js", import.meta.url)), { type: "module", name });
   return connect(worker, { name: `${name} engine` });
 }
 

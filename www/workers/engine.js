@@ -14,13 +14,14 @@
 //   stats {step, stats}                     gradient-flow stats, every ~10 steps
 //   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
+//   probe {key, result}                     a new 'auto' backend decision, for the page to keep
 //   earlyStop {step, bestStep, bestLoss, patience, restored}   early stopping ended the run
 //   raceProgress {names, update: [{run, loss, val}]}             a race's new points (race.js)
 //
 // On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every
 // batch where the machine has two cores or more.
-import * as wasm from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
+import { loadWasm } from "../js/wasm_build.js";
 import { loadDataset } from "./data.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
@@ -31,6 +32,9 @@ import { raceOps } from "./race.js";
 const gpuWatch = installGpuWatch();
 
 const PRETRAINED = "../models/cnn.safetensors";
+// The wasm module's exports and which build they are (js/wasm_build.js), once `init` loaded them.
+let wasm = null;
+let wasmBuild = null;
 const errorText = (e) => (e && e.message ? e.message : String(e));
 
 /** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
@@ -48,11 +52,13 @@ const server = serve(
     /**
      * Load the engine and MNIST and build the first session from `config` (the URL's settings):
      * the pretrained model when asked for and, if `pretrainedMustMatch`, the same model.
-     * `predictorPort`: this worker's end of the channel to the predictor.
+     * `predictorPort`: this worker's end of the channel to the predictor; `probes`: the 'auto'
+     * backend decisions the page kept (js/probe_cache.js).
      */
-    async init({ config, tryPretrained, pretrainedMustMatch, predictorPort }) {
-      await wasm.default();
-      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort });
+    async init({ config, tryPretrained, pretrainedMustMatch, predictorPort, probes }) {
+      ({ wasm, build: wasmBuild } = await loadWasm());
+      engine.wasm = wasm;
+      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort, probes });
       const weights = tryPretrained ? await fetchPretrained() : null;
       let pretrained = false;
       if (weights) {
@@ -69,7 +75,7 @@ const server = serve(
       }
       if (!pretrained) await engine.rebuild(config, null);
       engine.status();
-      return { info: engine.info, config: engine.config, pretrained, weightsVersion: engine.feed.version };
+      return { info: engine.info, config: engine.config, pretrained, weightsVersion: engine.feed.version, wasmBuild };
     },
 
     /** `opts`: playground.configure's options; `fresh`: new weights (Reset). See Engine.configure. */
@@ -123,6 +129,15 @@ const server = serve(
         return await engine.workers.helper.call("injectFault", { text });
       }
       engine.loop.injected = String(text);
+      return true;
+    },
+
+    /**
+     * The pen is on the pad (the predictor answers it): for a while train in short cycles on one
+     * worker, so the helper's core is free for the drawing's predictions.
+     */
+    async padBusy() {
+      engine.loop.markInteractive();
       return true;
     },
 

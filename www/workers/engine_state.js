@@ -71,9 +71,11 @@ export class Engine {
   }
 
   /** Ready to build sessions: the dataset, the predictor's port, the URL's settings checked. */
-  async setUp({ config, dataset, predictorPort }) {
+  async setUp({ config, dataset, predictorPort, probes }) {
     this.dataset = dataset;
-    this.factory = new SessionFactory(this.wasm.Session, dataset);
+    // 'auto' decisions: kept ones from the page's storage, new ones reported to it.
+    const onProbe = (key, result) => this.post("probe", { key, result });
+    this.factory = new SessionFactory(this.wasm.Session, dataset, { kept: probes, onProbe });
     this.feed.attach(predictorPort, () =>
       this.serial(async () => ({ spec: this.info.spec, step: this.stepsEnqueued, weights: await this.session.paramsFlat() })),
     );
@@ -82,13 +84,15 @@ export class Engine {
 
   /** `steps` training steps in one or two workers (counted, for the step a change applies at). */
   async trainSteps(steps, timed) {
-    const count = this.workers.pick(this.info, timed);
+    // While the pad is in use the helper rests: its core answers the pen (the predictor, the page).
+    const padBusy = this.loop.interactive;
+    const count = padBusy ? 1 : this.workers.pick(this.info, timed);
     const ms = await this.serial(async () => {
       const ms = await this.workers.train(this.session, this.info, this.config, steps, count);
       this.stepsEnqueued += steps;
       return ms;
     });
-    if (timed) this.workers.record(this.info, count, ms / steps);
+    if (timed && !padBusy) this.workers.record(this.info, count, ms / steps);
   }
 
   /** Replace the session; the old one stays (and is returned to) if the new one fails. */

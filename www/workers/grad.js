@@ -10,8 +10,8 @@
 //   gradients {params, plan, start, end}   -> {grads (in params' buffer, transferred back),
 //                                              lossSum, correct, samples, sentAt}
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
-import init, { Dataset, Session } from "../pkg/gradient_garden.js";
 import { serve, transfer } from "../js/rpc.js";
+import { loadWasm } from "../js/wasm_build.js";
 import { loadDataset } from "./data.js";
 
 class GradWorker {
@@ -22,13 +22,15 @@ class GradWorker {
   }
 
   async init() {
-    await init();
-    this.dataset = await loadDataset(Dataset);
+    // The same build as the engine worker (it passed its `?wasm=` on), so the parts agree.
+    const { wasm } = await loadWasm();
+    this.Session = wasm.Session;
+    this.dataset = await loadDataset(wasm.Dataset);
     return true;
   }
 
   async configure({ config }) {
-    const next = await Session.create({ ...config, backend: "cpu" }, this.dataset);
+    const next = await this.Session.create({ ...config, backend: "cpu" }, this.dataset);
     this.session?.free();
     this.session = next;
     return true;

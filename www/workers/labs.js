@@ -3,16 +3,11 @@
 // drawing pad) so a long training run never holds up a prediction. Calls run one at a time in
 // arrival order; the page drives every loop one step per call (one sweep point, one compression
 // setting), so stopping is simply not asking for the next one.
-import init, {
-  Dataset,
-  Model,
-  QuantizedModel,
-  ScalingSweep,
-  compress,
-  inspectWeights,
-  prunedSafetensors,
-} from "../pkg/gradient_garden.js";
 import { serve, transfer } from "../js/rpc.js";
+import { loadWasm } from "../js/wasm_build.js";
+
+// The engine's classes and functions, from the wasm build this browser runs (js/wasm_build.js).
+let Dataset, Model, QuantizedModel, ScalingSweep, compress, inspectWeights, prunedSafetensors;
 
 const DATA = [
   "../data/train10k-images-idx3-ubyte.gz",
@@ -153,5 +148,8 @@ const ops = {
 // Every op waits for the wasm module, instantiated once, on the first call (so a failure to load
 // it is that call's error, not an unhandled rejection).
 let ready = null;
-const engineReady = () => (ready ??= init());
+const engineReady = () =>
+  (ready ??= loadWasm().then(({ wasm }) => {
+    ({ Dataset, Model, QuantizedModel, ScalingSweep, compress, inspectWeights, prunedSafetensors } = wasm);
+  }));
 serve(Object.fromEntries(Object.entries(ops).map(([op, run]) => [op, async (args) => (await engineReady(), run(args))])));

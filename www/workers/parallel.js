@@ -9,6 +9,7 @@
 // own optimizer in step (then the summed gradients would travel instead), saves it the update,
 // and leaves nothing to keep in sync on a rebuild, a load, a NaN rollback or a rate change.
 import { connect, transfer } from "../js/rpc.js";
+import { workerUrl } from "../js/wasm_build.js";
 import { validateWorkers } from "../js/settings.js";
 
 // Starting the helper (wasm, MNIST) and building its model; past this it counts as failed.
@@ -28,7 +29,7 @@ export class GradHelper {
     // takes ours.
     this.spare = undefined;
     this.own = undefined;
-    this.worker = new Worker(new URL("./grad.js", import.meta.url), { type: "module" });
+    this.worker = new Worker(workerUrl(new URL("./grad.js", import.meta.url)), { type: "module" });
     this.client = connect(this.worker, { name: "second training worker" });
     // The client rejects calls in flight when the worker dies; a helper that dies idle fails too.
     this.worker.addEventListener("error", (e) => this.fail(e.message || "the helper worker could not start"));

@@ -13,9 +13,11 @@
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
 // Events to the page: weights {version} (the copy it now holds), broken {message}.
-import init, { Model } from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
+import { loadWasm } from "../js/wasm_build.js";
 import { testSet } from "./test_set.js";
+
+let Model = null; // the wasm Model class, once init has loaded the build (js/wasm_build.js)
 
 // Test images ranked per pass: small enough that a prediction waits at most a few ms between two.
 const RANK_CHUNK = 256;
@@ -105,7 +107,7 @@ const engineOps = {
 
 const toPage = serve({
   async init({ enginePort }) {
-    await init();
+    ({ Model } = (await loadWasm()).wasm);
     serve(engineOps, { port: enginePort });
     return true;
   },
