@@ -7,7 +7,6 @@
 //!
 //! With no argument it runs all four.
 #[path = "../tests/gpu_support/mod.rs"]
-#[allow(dead_code)]
 mod gpu_support;
 
 use gpu_support::{or_skip, seeded};
