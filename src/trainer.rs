@@ -6,7 +6,7 @@ use crate::data::mnist::Mnist;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
-use crate::spec::{ModelSpec, IMAGE_PIXELS};
+use crate::spec::ModelSpec;
 use crate::tensor::Param;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 mod divergence;
 mod evaluate;
 mod parallel;
+mod train_data;
 pub use divergence::DivergenceWatch;
 pub use evaluate::{argmax, Evaluation};
 pub use parallel::{sum_parts, StepPlan};
+pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
 use std::collections::VecDeque;
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
@@ -90,6 +92,8 @@ pub struct Trainer {
     /// No step since `candidate` was taken was unhealthy (non-finite or above the limit).
     candidate_clean: bool,
     watch: DivergenceWatch,
+    /// Own examples, their share of each batch, and the epoch numbering (train_data.rs).
+    data: TrainData,
 }
 
 /// Steps of metric history the trainer itself keeps; hours of training must not grow memory.
@@ -109,8 +113,8 @@ impl Trainer {
         // The page's limits (src/limits.rs), then what only the data decides.
         crate::limits::check_trainer(&config)?;
         config.optimizer.validate()?;
-        let n_val = (data.len() as f32 * config.validation).round() as usize;
-        let n_train = data.len() - n_val;
+        let (train, validation) = split(data, config.validation);
+        let n_train = train.len();
         if config.batch == 0 || config.batch > n_train {
             return Err(Error::Config(format!(
                 "batch {} must be in 1..={n_train}",
@@ -122,11 +126,6 @@ impl Trainer {
                 "the backend was built for another batch size".into(),
             ));
         }
-        let train = data.take(n_train);
-        let validation = Mnist {
-            images: data.images[n_train * IMAGE_PIXELS..].to_vec(),
-            labels: data.labels[n_train..].to_vec(),
-        };
         engine.upload_train_set(&train.images, &train.labels)?;
         let plan = BatchPlan::new(n_train, config.batch, config.shuffle, config.seed);
         // The starting weights are the first rollback point (a rate that wrecks the very first
@@ -136,6 +135,7 @@ impl Trainer {
             Engine::Cpu(cpu) => Some((0, cpu.params().to_vec())),
             _ => None,
         };
+        let config_seed = config.seed;
         Ok(Self {
             engine,
             spec,
@@ -152,6 +152,7 @@ impl Trainer {
             candidate: None,
             candidate_clean: true,
             watch: DivergenceWatch::default(),
+            data: TrainData::new(config_seed),
         })
     }
 
@@ -226,7 +227,6 @@ impl Trainer {
     pub async fn poll(&mut self) -> Result<Vec<StepRecord>> {
         let metrics = self.engine.take_metrics().await?;
         let mut fresh = Vec::with_capacity(metrics.len());
-        let steps_per_epoch = self.plan.steps_per_epoch() as u64;
         for StepMetrics {
             step,
             loss,
@@ -248,7 +248,7 @@ impl Trainer {
             }
             let record = StepRecord {
                 step,
-                epoch: (step / steps_per_epoch) as usize,
+                epoch: self.epoch_of(step),
                 loss,
                 accuracy: correct as f32 / samples.max(1) as f32,
                 lr: self.lr_of(step),

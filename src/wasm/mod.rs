@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | `dataset.rs` | `Dataset` (MNIST from IDX bytes, for sessions and labs) |
 //! | `session.rs` | `Session` (create, train, metrics, evaluate, predict, weights...) |
+//! | `session_data.rs` | `Session`'s data methods (replaceData, setOwnExamples, setOwnShare, ownCounts) |
 //! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
 //! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
@@ -22,6 +23,7 @@ mod labs;
 mod model;
 mod parallel;
 mod session;
+mod session_data;
 
 pub use dataset::Dataset;
 pub use labs::{
