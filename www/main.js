@@ -8,6 +8,8 @@ import { startWorkers } from "./js/workers_client.js";
 import { App } from "./js/app.js";
 import { mountMessage } from "./js/panels/message.js";
 import { mountStatus } from "./js/panels/status.js";
+import { mountDataStatus } from "./js/panels/data_status.js";
+import { mountExamples } from "./js/panels/examples.js";
 import { mountControls } from "./js/panels/controls.js";
 import { mountPad } from "./js/panels/pad.js";
 import { mountCharts } from "./js/panels/charts.js";
@@ -27,15 +29,17 @@ const app = new App(store, startWorkers(store));
 
 mountMessage(store);
 mountStatus(store);
+mountDataStatus(store);
 mountControls(store, app);
 const padView = mountPad(store, app);
+const examples = mountExamples(store, app);
 mountCharts(store);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);
 const explain = mountExplain(store, app, padView.pad);
 mountUnitWants(store, explain.explainer);
-mountApi(store, app, explain.explainer);
+mountApi(store, app, explain.explainer, examples);
 
 if (parsed.error) app.message(parsed.error);
 app.boot(parsed);

@@ -32,6 +32,7 @@ export function initialState(config) {
     samplesPerSec: 0,
     history: trainHistory(), // {step, epoch, loss, accuracy, lr}, bounded (history.js)
     validation: [], // {step, loss, accuracy, n}
+    own: [], // {step, loss, accuracy, n}: the user's own examples
     test: [], // {step, loss, accuracy, n}
     lastTest: null, // the last test evaluation's full result (confusion, mistakes)
     lrMarks: [], // {step, lr}: the first step that trained with a new rate
@@ -46,12 +47,16 @@ export function initialState(config) {
     input: null, // the 784 floats the model sees (the preprocessed drawing or a test image)
     inputSource: { kind: "draw" }, // or {kind: 'test', index, label}
     probs: null, // the probabilities shown for `input`
+    // The training set streaming in (www/workers/train_data.js).
+    data: { dataset: "mnist", stage: "first", loaded: 0, total: 0, done: false, error: null },
+    ownShare: null, // the share of each batch drawn from the own examples (null: engine's default)
+    examples: 0, // how many own examples the engine trains with
   };
 }
 
 function clearRun(s) {
   Object.assign(s, {
-    history: trainHistory(), validation: [], test: [], lrMarks: [], marks: [], stats: new Map(),
+    history: trainHistory(), validation: [], own: [], test: [], lrMarks: [], marks: [], stats: new Map(),
     stepOffset: 0, epochOffset: 0, step: 0, epoch: 0, samplesPerSec: 0, fault: null,
   });
 }
@@ -70,8 +75,9 @@ function markLr(s, step, lr) {
 }
 
 export const updates = {
-  started(s, { info, config, pretrained }) {
+  started(s, { info, config, pretrained, ownShare }) {
     Object.assign(s, { ready: true, info, config, pretrained });
+    if (ownShare !== undefined) s.ownShare = ownShare;
   },
   engineFailed(s, { message }) {
     s.engineError = message;
@@ -99,6 +105,7 @@ export const updates = {
   evaluation(s, { which, step, result }) {
     const point = { step: step + 1 + s.stepOffset, loss: result.loss, accuracy: result.accuracy, n: result.n };
     if (which === "validation") s.validation.push(point);
+    else if (which === "own") s.own.push(point);
     else {
       s.test.push(point);
       s.lastTest = result;
@@ -114,8 +121,9 @@ export const updates = {
     }
   },
   /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
-  settings(s, { config, info, rebuilt, keptWeights, lrChange }) {
+  settings(s, { config, info, rebuilt, keptWeights, lrChange, ownShare }) {
     const prev = s.config;
+    if (ownShare !== undefined) s.ownShare = ownShare;
     s.config = config;
     if (info) s.info = info;
     if (lrChange) markLr(s, lrChange.step + s.stepOffset, lrChange.lr);
@@ -181,6 +189,15 @@ export const updates = {
       if (s.latencies.length > LATENCIES_KEPT) s.latencies.shift();
     }
   },
+  /** The full training set streaming in: `{dataset, stage, loaded, total, done, error}`. */
+  data(s, progress) {
+    const { event, weightsVersion, ...rest } = progress;
+    s.data = { ...s.data, ...rest };
+  },
+  /** The engine trains with `count` own examples. */
+  examples(s, count) {
+    s.examples = count;
+  },
   building(s) {
     s.busy = "Building the model…";
   },
@@ -230,6 +247,7 @@ export function curvesCsv(s) {
     lines.push(`${series},${step},${r.epoch},${r.loss},${r.accuracy},${r.lr},${steps}`);
   }
   for (const p of s.validation) lines.push(`validation,${p.step},,${p.loss},${p.accuracy},,`);
+  for (const p of s.own) lines.push(`own,${p.step},,${p.loss},${p.accuracy},,`);
   for (const p of s.test) lines.push(`test,${p.step},,${p.loss},${p.accuracy},,`);
   return lines.join("\n") + "\n";
 }
@@ -264,6 +282,15 @@ export function snapshot(s, { predictionPending = false } = {}) {
     lastMetrics: s.history.last() ? { ...s.history.last() } : null,
     history: s.history.summary(),
     validationHistory: s.validation.map((p) => ({ ...p })),
+    ownHistory: s.own.map((p) => ({ ...p })),
+    // The data: the training set in use (it grows once the full set has streamed in).
+    dataset: s.data.dataset,
+    data: { ...s.data },
+    trainSize: i.trainSize ?? null,
+    validationSize: i.validationSize ?? null,
+    stepsPerEpoch: i.stepsPerEpoch ?? null,
+    examples: s.examples,
+    ownShare: s.ownShare,
     testHistory: s.test.map((p) => ({ ...p })),
     lrChanges: s.lrMarks.map((m) => ({ ...m })),
     fault: s.fault,

@@ -37,10 +37,19 @@ export class SessionFactory {
     this.Session = Session;
     this.dataset = dataset;
     this.probes = new Map(); // JSON [model, batch] -> the probe's result
+    this.prepare = null; // async (session) => void, run on every new session
   }
 
-  make(cfg, backend, weights) {
-    return this.Session.create({ ...cfg, backend }, this.dataset, weights ?? undefined);
+  async make(cfg, backend, weights) {
+    const session = await this.Session.create({ ...cfg, backend }, this.dataset, weights ?? undefined);
+    try {
+      // The engine's own additions to every session (the user's examples and their share).
+      if (this.prepare) await this.prepare(session);
+    } catch (e) {
+      session.free();
+      throw e;
+    }
+    return session;
   }
 
   /**

@@ -14,12 +14,14 @@
 //   stats {step, stats}                     gradient-flow stats, every ~10 steps
 //   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
+//   data {dataset, stage, loaded, total, done, error}   the full training set streaming in
 //
 // On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every
 // batch where the machine has two cores or more.
 import * as wasm from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
-import { loadDataset } from "./data.js";
+import { TrainData } from "./train_data.js";
+import { examplesOps } from "./own_ops.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
 
@@ -48,7 +50,7 @@ const server = serve(
      */
     async init({ config, tryPretrained, pretrainedMustMatch, predictorPort }) {
       await wasm.default();
-      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort });
+      await engine.setUp({ config, dataset: await data.loadFirst(), predictorPort });
       const weights = tryPretrained ? await fetchPretrained() : null;
       let pretrained = false;
       if (weights) {
@@ -65,14 +67,21 @@ const server = serve(
       }
       if (!pretrained) await engine.rebuild(config, null);
       engine.status();
-      return { info: engine.info, config: engine.config, pretrained, weightsVersion: engine.feed.version };
+      // The page is usable now; the rest of the training set streams in meanwhile.
+      data.grow();
+      return { info: engine.info, config: engine.config, pretrained, ownShare: engine.own.share, weightsVersion: engine.feed.version };
     },
 
     /** `opts`: playground.configure's options; `fresh`: new weights (Reset). See Engine.configure. */
     async configure({ opts, fresh }) {
-      const result = await engine.configure(opts, { fresh });
-      return { ...result, weightsVersion: engine.feed.version };
+      // The own examples' share is the engine's, not a session setting (own_examples.js).
+      const { ownShare, ...rest } = opts ?? {};
+      if (ownShare !== undefined) await engine.own.setShare(ownShare);
+      const result = await engine.configure(rest, { fresh });
+      return { ...result, ownShare: engine.own.share, data: { ...data.progress }, weightsVersion: engine.feed.version };
     },
+
+    ...examplesOps(() => engine),
 
     async start() {
       engine.loop.start();
@@ -176,3 +185,4 @@ const server = serve(
 );
 
 const engine = new Engine((event, fields) => server.emit(event, fields), wasm);
+const data = new TrainData(engine, wasm.Dataset);

@@ -5,30 +5,45 @@
 // sync.
 //
 // Ops (www/js/rpc.js):
-//   init                                   load the wasm engine and MNIST
-//   configure {config}                     a CPU Session for this model, batch and split
+//   init                                   load the wasm engine and MNIST's first slice
+//   configure {config, stage, own}         a CPU Session for this model, batch and split, on the
+//                                          training set at `stage` with the own examples
 //   gradients {params, plan, start, end}   -> {grads (in params' buffer, transferred back),
 //                                              lossSum, correct, samples, sentAt}
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
 import init, { Dataset, Session } from "../pkg/gradient_garden.js";
 import { serve, transfer } from "../js/rpc.js";
-import { loadDataset } from "./data.js";
+import { loadFirst, loadFull } from "./data.js";
 
 class GradWorker {
   constructor() {
-    this.dataset = null;
+    this.datasets = {}; // stage -> Dataset (or the promise of one)
     this.session = null;
     this.injected = null;
   }
 
   async init() {
     await init();
-    this.dataset = await loadDataset(Dataset);
+    this.datasets = { first: await loadFirst(Dataset) };
     return true;
   }
 
-  async configure({ config }) {
-    const next = await Session.create({ ...config, backend: "cpu" }, this.dataset);
+  /** The training set at `stage`, built from the same files as the engine worker's. */
+  dataset(stage) {
+    if (stage === "full" && !this.datasets.full) this.datasets.full = loadFull(this.datasets.first);
+    const set = this.datasets[stage];
+    if (!set) throw new Error(`no training set '${stage}'`);
+    return set;
+  }
+
+  async configure({ config, stage = "first", own = null }) {
+    const next = await Session.create({ ...config, backend: "cpu" }, await this.dataset(stage));
+    try {
+      if (own && own.labels.length) await next.setOwnExamples(own.images, own.labels);
+    } catch (e) {
+      next.free();
+      throw e;
+    }
     this.session?.free();
     this.session = next;
     return true;

@@ -138,6 +138,7 @@ export class TrainingLoop {
   async evaluate(which, limit, step, auto = false) {
     const e = this.engine;
     if (which === "validation" && e.info.validationSize === 0) return null;
+    if (which === "own" && !e.own.count) return null;
     const t0 = performance.now();
     const result = await e.withSession((s) => s.evaluate(which, limit));
     const ms = performance.now() - t0;
@@ -145,6 +146,8 @@ export class TrainingLoop {
     // Periodic validation may cost at most ~10% of the training time.
     if (which === "validation") this.evalBudgetMs = Math.max(9 * ms, 2000);
     e.post("evaluation", { which, step: step ?? this.lastStep, auto, ms, result });
+    // The own examples' curve follows validation's (a few images: it costs next to nothing).
+    if (which === "validation" && auto) await this.evaluate("own", undefined, step, auto);
     return result;
   }
 }
