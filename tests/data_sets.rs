@@ -46,6 +46,18 @@ fn mnist_files_have_the_official_counts() {
 }
 
 #[test]
+fn fashion_files_have_the_official_counts() {
+    let train = load("fashion", "train");
+    let test = load("fashion", "t10k");
+    // Fashion-MNIST is balanced: 6,000 and 1,000 of each class.
+    assert_eq!(class_counts(&train), [6000; 10]);
+    assert_eq!(class_counts(&test), [1000; 10]);
+    // The first labels of the official files (ankle boot, T-shirt, T-shirt, dress; ankle boot, pullover).
+    assert_eq!(&train.labels[..4], &[9, 0, 0, 3]);
+    assert_eq!(&test.labels[..2], &[9, 2]);
+}
+
+#[test]
 fn the_full_set_can_start_with_train10k() {
     let full = load("", "train");
     let first = load("", "train10k");

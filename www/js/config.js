@@ -20,11 +20,14 @@ export function toHash(cfg, extra = {}) {
   p.set("shift", String(cfg.augment.shift));
   p.set("rotate", String(cfg.augment.rotate));
   p.set("val", String(cfg.validation));
+  if (extra.dataset && extra.dataset !== "mnist") p.set("data", extra.dataset);
   if (extra.pretrained) p.set("init", "pretrained");
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "data"]);
+// The datasets (www/workers/data.js); `data=` in the address, MNIST when absent.
+export const DATASETS = ["mnist", "fashion"];
 
 function num(p, key) {
   const raw = p.get(key);
@@ -39,7 +42,7 @@ function num(p, key) {
  */
 export function fromHash(hash) {
   const text = (hash ?? "").replace(/^#/, "");
-  if (!text) return { config: defaults(), fromHash: false, modelFromHash: false, pretrained: false, error: null };
+  if (!text) return { config: defaults(), dataset: "mnist", fromHash: false, modelFromHash: false, pretrained: false, error: null };
   try {
     const p = new URLSearchParams(text);
     for (const key of p.keys()) {
@@ -67,8 +70,11 @@ export function fromHash(hash) {
     if (p.has("val")) opts.validation = num(p, "val");
     if (p.has("seed")) opts.seed = num(p, "seed");
     if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
+    const dataset = p.get("data") ?? "mnist";
+    if (!DATASETS.includes(dataset)) throw new Error(`data must be ${DATASETS.join(" or ")}`);
     return {
       config: merge(DEFAULTS, opts),
+      dataset,
       fromHash: true,
       modelFromHash: p.has("model"),
       pretrained: p.get("init") === "pretrained",
@@ -77,6 +83,7 @@ export function fromHash(hash) {
   } catch (e) {
     return {
       config: defaults(),
+      dataset: "mnist",
       fromHash: false,
       modelFromHash: false,
       pretrained: false,

@@ -22,7 +22,7 @@ export class Examples {
   constructor(store, app, openStorage = () => ExamplesStore.open()) {
     this.store = store;
     this.app = app;
-    this.list = []; // [{id, label, pixels: Uint8Array(784)}]
+    this.list = []; // [{id, label, pixels: Uint8Array(784), dataset}], every dataset's
     this.db = null;
     this.storageError = null;
     this.nextId = -1; // ids for examples kept only in memory
@@ -47,13 +47,24 @@ export class Examples {
     this.app.message(`Your examples cannot be kept across reloads: ${e.message}. They stay until the page is closed.`, "info");
   }
 
-  /** Send the list to the engine (after start-up); resolves to the count. */
+  /** The dataset in use (an example is a digit or a garment: each trains only its own set). */
+  get dataset() {
+    return this.store.state.data.dataset;
+  }
+
+  /** The examples of the dataset in use. */
+  current() {
+    return this.list.filter((x) => (x.dataset ?? "mnist") === this.dataset);
+  }
+
+  /** Send the dataset's examples to the engine (after start-up); resolves to the count. */
   async sync() {
     this.onChange();
     await this.app.ready;
-    const images = new Uint8Array(this.list.length * 784);
-    this.list.forEach((x, i) => images.set(x.pixels, i * 784));
-    const labels = Uint8Array.from(this.list, (x) => x.label);
+    const list = this.current();
+    const images = new Uint8Array(list.length * 784);
+    list.forEach((x, i) => images.set(x.pixels, i * 784));
+    const labels = Uint8Array.from(list, (x) => x.label);
     const count = await this.app.call("setExamples", { images, labels });
     this.store.update("examples", count);
     return count;
@@ -79,8 +90,9 @@ export class Examples {
     if (!input) throw new Error("addExample needs a drawing (the pad is empty) or 784 pixel values in [0, 1]");
     const bytes = toBytes(checkPixels(input, "addExample"));
     if (this.list.length >= EXAMPLES_MAX) throw new Error(`at most ${EXAMPLES_MAX} examples are kept`);
-    const id = await this.persist((db) => db.add(label, bytes), () => this.nextId--);
-    this.list.push({ id, label, pixels: bytes });
+    const dataset = this.dataset;
+    const id = await this.persist((db) => db.add(label, bytes, dataset), () => this.nextId--);
+    this.list.push({ id, label, pixels: bytes, dataset });
     return this.sync();
   }
 
@@ -91,23 +103,28 @@ export class Examples {
     return this.sync();
   }
 
+  /** Removes the dataset's examples (the other dataset's stay). */
   async clear() {
     await this.loaded;
-    await this.persist((db) => db.clear(), () => {});
-    this.list = [];
+    const gone = new Set(this.current().map((x) => x.id));
+    await this.persist(async (db) => {
+      for (const id of gone) await db.remove(id);
+    }, () => {});
+    this.list = this.list.filter((x) => !gone.has(x.id));
     return this.sync();
   }
 
-  /** `[{label, pixels}]`, pixels as 784 floats in [0, 1] (bytes / 255). */
+  /** The dataset's examples, `[{label, pixels}]`, pixels as 784 floats in [0, 1] (bytes / 255). */
   async examples() {
     await this.loaded;
-    return this.list.map((x) => ({ label: x.label, pixels: Array.from(x.pixels, (b) => b / 255) }));
+    return this.current().map((x) => ({ label: x.label, pixels: Array.from(x.pixels, (b) => b / 255) }));
   }
 
   /** The examples as an IDX gzip pair: `{images, labels}` (Uint8Array each). */
   async exportIdx() {
     await this.loaded;
-    const raw = packIdx(this.list.map((x) => x.pixels), this.list.map((x) => x.label));
+    const list = this.current();
+    const raw = packIdx(list.map((x) => x.pixels), list.map((x) => x.label));
     return { images: await gzip(raw.images), labels: await gzip(raw.labels) };
   }
 
@@ -116,9 +133,10 @@ export class Examples {
     await this.loaded;
     const parsed = parseIdx(await maybeGunzip(images), await maybeGunzip(labels));
     if (this.list.length + parsed.length > EXAMPLES_MAX) throw new Error(`at most ${EXAMPLES_MAX} examples are kept`);
+    const dataset = this.dataset;
     for (const x of parsed) {
-      const id = await this.persist((db) => db.add(x.label, x.pixels), () => this.nextId--);
-      this.list.push({ id, ...x });
+      const id = await this.persist((db) => db.add(x.label, x.pixels, dataset), () => this.nextId--);
+      this.list.push({ id, ...x, dataset });
     }
     return this.sync();
   }

@@ -57,14 +57,14 @@ export class ExamplesStore {
     return result instanceof IDBRequest ? result.result : result;
   }
 
-  /** Every example, oldest first: [{id, label, pixels: Uint8Array(784)}]. */
+  /** Every example, oldest first: [{id, label, pixels: Uint8Array(784), dataset}]. */
   all() {
     return this.run("readonly", "reading your examples", (s) => s.getAll());
   }
 
-  /** Adds one; resolves to its id. */
-  add(label, pixels) {
-    return this.run("readwrite", "saving an example", (s) => s.add({ label, pixels }));
+  /** Adds one (`dataset`: 'mnist' or 'fashion'); resolves to its id. */
+  add(label, pixels, dataset = "mnist") {
+    return this.run("readwrite", "saving an example", (s) => s.add({ label, pixels, dataset }));
   }
 
   remove(id) {

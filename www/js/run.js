@@ -75,9 +75,10 @@ function markLr(s, step, lr) {
 }
 
 export const updates = {
-  started(s, { info, config, pretrained, ownShare }) {
+  started(s, { info, config, pretrained, ownShare, data }) {
     Object.assign(s, { ready: true, info, config, pretrained });
     if (ownShare !== undefined) s.ownShare = ownShare;
+    if (data) s.data = { ...data };
   },
   engineFailed(s, { message }) {
     s.engineError = message;
@@ -121,18 +122,21 @@ export const updates = {
     }
   },
   /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
-  settings(s, { config, info, rebuilt, keptWeights, lrChange, ownShare }) {
+  settings(s, { config, info, rebuilt, keptWeights, lrChange, ownShare, data, pretrained }) {
     const prev = s.config;
     if (ownShare !== undefined) s.ownShare = ownShare;
+    const datasetChanged = data && data.dataset !== s.data.dataset;
+    if (data) s.data = { ...data };
     s.config = config;
     if (info) s.info = info;
     if (lrChange) markLr(s, lrChange.step + s.stepOffset, lrChange.lr);
     if (!rebuilt) return;
     const sameSpec = same(prev.model, config.model);
-    s.pretrained = s.pretrained && sameSpec && keptWeights;
+    s.pretrained = pretrained ?? (s.pretrained && sameSpec && keptWeights);
     s.training = false;
-    if (keptWeights && sameSpec) continueRun(s, describeChange(prev, config));
+    if (keptWeights && sameSpec && !datasetChanged) continueRun(s, describeChange(prev, config));
     else clearRun(s);
+    if (datasetChanged) s.lastTest = null;
   },
   /** The engine replaced the session on its own (the GPU failed): follow it. */
   rebuilt(s, { info, config, keptWeights, reason }) {

@@ -5,9 +5,12 @@
 // before and after, and in both workers: each worker builds its sets from the same files by the
 // same deterministic steps.
 const DIR = "../data/";
+// `first`: a slice to start on while `full` streams in (null: the full set is the only one).
 export const SETS = Object.freeze({
   mnist: Object.freeze({ first: "train10k", full: "train", test: "t10k" }),
+  fashion: Object.freeze({ first: null, full: "fashion/train", test: "fashion/t10k" }),
 });
+export const DATASET_NAMES = Object.freeze(Object.keys(SETS));
 
 const file = (prefix, kind) => `${DIR}${prefix}-${kind}-idx${kind === "images" ? 3 : 1}-ubyte.gz`;
 
@@ -49,13 +52,45 @@ export async function fetchWithProgress(path, onProgress) {
   return out;
 }
 
-/** The first slice and the test set: a wasm `Dataset` (the class: each worker has its own wasm). */
-export async function loadFirst(Dataset, name = "mnist") {
+/**
+ * The first slice (or, for a set without one, the whole training set, `onProgress` following
+ * its images) and the test set: a wasm `Dataset` (the class: each worker has its own wasm).
+ */
+export async function loadFirst(Dataset, name = "mnist", onProgress = () => {}) {
   const s = SETS[name];
-  const [a, b, c, d] = await Promise.all(
-    [file(s.first, "images"), file(s.first, "labels"), file(s.test, "images"), file(s.test, "labels")].map(fetchBytes),
-  );
+  if (!s) throw new Error(`unknown dataset '${name}' (${DATASET_NAMES.join(" or ")})`);
+  const train = s.first ?? s.full;
+  const [a, b, c, d] = await Promise.all([
+    s.first ? fetchBytes(file(train, "images")) : fetchWithProgress(file(train, "images"), onProgress),
+    ...[file(train, "labels"), file(s.test, "images"), file(s.test, "labels")].map(fetchBytes),
+  ]);
   return Dataset.fromIdx(a, b, c, d);
+}
+
+/**
+ * A cache of a worker's datasets by stage key: `mnist:first`, `mnist:full` (the first grown to
+ * the whole set) and `fashion:full`, so both training workers build the same set for a key.
+ */
+export class DataSets {
+  constructor(Dataset) {
+    this.Dataset = Dataset;
+    this.cache = new Map();
+  }
+
+  /** The Dataset for `key`; a failed load is forgotten, so asking again retries. */
+  get(key, onProgress = () => {}) {
+    if (!this.cache.has(key)) {
+      const [name, stage] = key.split(":");
+      if (!SETS[name] || !["first", "full"].includes(stage)) throw new Error(`unknown training set '${key}'`);
+      const load =
+        stage === "first" || !SETS[name].first
+          ? loadFirst(this.Dataset, name, onProgress)
+          : this.get(`${name}:first`).then((first) => loadFull(first, name, onProgress));
+      load.catch(() => this.cache.delete(key));
+      this.cache.set(key, load);
+    }
+    return this.cache.get(key);
+  }
 }
 
 /**
@@ -71,5 +106,5 @@ export async function loadFull(first, name = "mnist", onProgress = () => {}) {
   return first.grownTo(images, labels);
 }
 
-/** Backward-compatible: the first slice (the labs and older callers). */
+/** The first MNIST slice (the labs and older callers). */
 export const loadDataset = (Dataset) => loadFirst(Dataset);

@@ -28,13 +28,14 @@ import { installGpuWatch } from "./gpu_watch.js";
 // Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
 const gpuWatch = installGpuWatch();
 
-const PRETRAINED = "../models/cnn.safetensors";
+// The pretrained model of each dataset (scripts/pretrain.sh).
+const PRETRAINED = { mnist: "../models/cnn.safetensors", fashion: "../models/fashion_cnn.safetensors" };
 const errorText = (e) => (e && e.message ? e.message : String(e));
 
 /** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
-async function fetchPretrained() {
+async function fetchPretrained(dataset = "mnist") {
   try {
-    const res = await fetch(new URL(PRETRAINED, import.meta.url));
+    const res = await fetch(new URL(PRETRAINED[dataset], import.meta.url));
     return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
   } catch {
     return null;
@@ -48,10 +49,12 @@ const server = serve(
      * the pretrained model when asked for and, if `pretrainedMustMatch`, the same model.
      * `predictorPort`: this worker's end of the channel to the predictor.
      */
-    async init({ config, tryPretrained, pretrainedMustMatch, predictorPort }) {
+    async init({ config, dataset: name = "mnist", tryPretrained, pretrainedMustMatch, predictorPort }) {
       await wasm.default();
-      await engine.setUp({ config, dataset: await data.loadFirst(), predictorPort });
-      const weights = tryPretrained ? await fetchPretrained() : null;
+      const { dataset, key } = await data.start(name);
+      engine.workers.data.stage = key;
+      await engine.setUp({ config, dataset, predictorPort });
+      const weights = tryPretrained ? await fetchPretrained(name) : null;
       let pretrained = false;
       if (weights) {
         try {
@@ -69,15 +72,21 @@ const server = serve(
       engine.status();
       // The page is usable now; the rest of the training set streams in meanwhile.
       data.grow();
-      return { info: engine.info, config: engine.config, pretrained, ownShare: engine.own.share, weightsVersion: engine.feed.version };
+      return { info: engine.info, config: engine.config, pretrained, ownShare: engine.own.share, data: { ...data.progress }, weightsVersion: engine.feed.version };
     },
 
     /** `opts`: playground.configure's options; `fresh`: new weights (Reset). See Engine.configure. */
     async configure({ opts, fresh }) {
       // The own examples' share is the engine's, not a session setting (own_examples.js).
-      const { ownShare, ...rest } = opts ?? {};
+      // Anything but an options object goes on to the settings' own refusal.
+      const isOptions = opts !== null && typeof opts === "object" && !Array.isArray(opts);
+      const { ownShare, dataset, ...settings } = isOptions ? opts : {};
+      const rest = isOptions ? settings : opts;
       if (ownShare !== undefined) await engine.own.setShare(ownShare);
-      const result = await engine.configure(rest, { fresh });
+      let result;
+      if (dataset !== undefined && dataset !== data.name) {
+        await data.switchTo(dataset, async (set, key) => (result = await rebuildOn(set, key, rest, dataset)));
+      } else result = await engine.configure(rest, { fresh });
       return { ...result, ownShare: engine.own.share, data: { ...data.progress }, weightsVersion: engine.feed.version };
     },
 
@@ -186,3 +195,35 @@ const server = serve(
 
 const engine = new Engine((event, fields) => server.emit(event, fields), wasm);
 const data = new TrainData(engine, wasm.Dataset);
+
+/**
+ * A new session on another dataset (`opts`: the rest of configure's options): fresh weights, or
+ * that dataset's pretrained model when the architecture is its. Throws, keeping the old session
+ * and dataset, when the options are invalid or the model cannot be built.
+ */
+async function rebuildOn(dataset, key, opts, name) {
+  const old = { dataset: engine.dataset, stage: engine.workers.data.stage };
+  engine.dataset = engine.factory.dataset = dataset;
+  engine.workers.data.stage = key;
+  let result;
+  try {
+    result = await engine.configure(opts, { fresh: true });
+  } catch (e) {
+    engine.dataset = engine.factory.dataset = old.dataset;
+    engine.workers.data.stage = old.stage;
+    throw e;
+  }
+  const weights = await fetchPretrained(name);
+  let pretrained = false;
+  if (weights) {
+    try {
+      if (JSON.stringify(wasm.inspectWeights(weights)) === JSON.stringify(engine.info.spec)) {
+        await engine.loadModel(weights);
+        pretrained = true;
+      }
+    } catch (e) {
+      engine.post("fault", { kind: "warning", message: `The pretrained model was not used: ${errorText(e)}` });
+    }
+  }
+  return { ...result, pretrained };
+}

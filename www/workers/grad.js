@@ -13,31 +13,25 @@
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
 import init, { Dataset, Session } from "../pkg/gradient_garden.js";
 import { serve, transfer } from "../js/rpc.js";
-import { loadFirst, loadFull } from "./data.js";
+import { DataSets } from "./data.js";
 
 class GradWorker {
   constructor() {
-    this.datasets = {}; // stage -> Dataset (or the promise of one)
+    this.datasets = null; // DataSets: the training sets by stage key
     this.session = null;
     this.injected = null;
   }
 
   async init() {
     await init();
-    this.datasets = { first: await loadFirst(Dataset) };
+    this.datasets = new DataSets(Dataset);
+    await this.datasets.get("mnist:first");
     return true;
   }
 
-  /** The training set at `stage`, built from the same files as the engine worker's. */
-  dataset(stage) {
-    if (stage === "full" && !this.datasets.full) this.datasets.full = loadFull(this.datasets.first);
-    const set = this.datasets[stage];
-    if (!set) throw new Error(`no training set '${stage}'`);
-    return set;
-  }
-
-  async configure({ config, stage = "first", own = null }) {
-    const next = await Session.create({ ...config, backend: "cpu" }, await this.dataset(stage));
+  /** `stage`: the engine worker's training set (www/workers/data.js DataSets), built here from the same files. */
+  async configure({ config, stage = "mnist:first", own = null }) {
+    const next = await Session.create({ ...config, backend: "cpu" }, await this.datasets.get(stage));
     try {
       if (own && own.labels.length) await next.setOwnExamples(own.images, own.labels);
     } catch (e) {

@@ -184,9 +184,10 @@ export class Workers {
     this.helper = null;
     this.balance = null;
     this.choice = new WorkerChoice();
-    // What the helper must train on besides the model: the training set's stage ('first' or
-    // 'full', www/workers/data.js) and the own examples ({images, labels, version} or null).
-    this.data = { stage: "first", own: null };
+    // What the helper must train on besides the model: the training set's stage key
+    // ('mnist:first', 'mnist:full', 'fashion:full': www/workers/data.js DataSets) and the own
+    // examples ({images, labels, version} or null).
+    this.data = { stage: "mnist:first", own: null };
   }
 
   /** 1, 2 or 'auto'; anything else throws. Resolves once a wanted helper is starting. */

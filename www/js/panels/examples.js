@@ -4,6 +4,7 @@
 // its storage are www/js/examples.js's; this only shows and asks.
 import { Examples } from "../examples.js";
 import { download } from "../download.js";
+import { classNames } from "../classes.js";
 
 const $ = (id) => document.getElementById(id);
 const errorText = (e) => (e && e.message ? e.message : String(e));
@@ -25,10 +26,11 @@ export function mountExamples(store, app) {
   const status = $("examples-status");
   const fail = (e) => app.message(`Examples: ${errorText(e)}`);
 
+  const names = () => classNames(store.state.data.dataset);
   const label = async (d) => {
     try {
       const n = await examples.add(d);
-      status.textContent = `Added a ${d}: ${n} example${n === 1 ? "" : "s"}.`;
+      status.textContent = `Added a ${names()[d]}: ${n} example${n === 1 ? "" : "s"}.`;
     } catch (e) {
       fail(e);
     }
@@ -86,26 +88,39 @@ export function mountExamples(store, app) {
 
   const render = () => {
     const gallery = $("gallery");
+    const list = examples.current();
+    const n = names();
+    [...$("teach-buttons").children].forEach((b, d) => {
+      b.textContent = n[d];
+      b.setAttribute("aria-label", `this drawing is a ${n[d]}`);
+    });
     gallery.replaceChildren(
-      ...examples.list.map((x) => {
+      ...list.map((x) => {
         const fig = document.createElement("figure");
         const cap = document.createElement("figcaption");
-        cap.textContent = String(x.label);
+        cap.textContent = n[x.label];
         const del = document.createElement("button");
         del.type = "button";
         del.textContent = "✕";
-        del.setAttribute("aria-label", `delete this example of ${x.label}`);
+        del.setAttribute("aria-label", `delete this example of ${n[x.label]}`);
         del.addEventListener("click", () => examples.remove(x.id).catch(fail));
         fig.append(thumbnail(x.pixels), cap, del);
         return fig;
       }),
     );
-    $("examples-count").textContent = `${examples.list.length} example${examples.list.length === 1 ? "" : "s"}`;
+    $("examples-count").textContent = `${list.length} example${list.length === 1 ? "" : "s"}`;
     $("examples-where").textContent = examples.storageError
       ? `kept in memory only (${examples.storageError})`
       : "kept in this browser";
   };
   examples.onChange = render;
+  // Another dataset: its own examples go to the engine (a digit is no garment).
+  let dataset = store.state.data.dataset;
+  store.subscribe((s) => {
+    if (s.data.dataset === dataset) return;
+    dataset = s.data.dataset;
+    examples.sync().catch(fail);
+  }, ["started", "settings"]);
   store.subscribe((s) => {
     if (s.ownShare !== null && document.activeElement !== share) {
       share.value = String(s.ownShare);
