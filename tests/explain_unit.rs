@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 use gradient_garden::cpu::Inference;
 use gradient_garden::data::mnist::Mnist;
-use gradient_garden::explain::{top_images, unit_wants, UnitConfig};
+use gradient_garden::explain::{top_images, unit_values, unit_wants, UnitConfig};
 use gradient_garden::spec::IMAGE_PIXELS;
 use std::path::Path;
 
@@ -66,4 +66,27 @@ fn top_images_are_ranked_by_the_unit() {
     for (i, v) in &top {
         assert!((v - logits[*i]).abs() <= 1e-4 * v.abs().max(1.0));
     }
+}
+
+#[test]
+fn batched_layer_outputs_equal_one_image_passes() {
+    // 70 images cross two chunk boundaries (32 per pass) and end on a short chunk.
+    let (mut model, images) = setup();
+    let images = &images[..70 * IMAGE_PIXELS];
+    for layer in 0..model.spec().layers.len() {
+        let batched = model.layer_outputs(images, layer).unwrap();
+        let width = batched.len() / 70;
+        for (i, image) in images.chunks(IMAGE_PIXELS).enumerate() {
+            let one = &model.activations(image).unwrap()[layer].data;
+            let row = &batched[i * width..(i + 1) * width];
+            let worst = one
+                .iter()
+                .zip(row)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst <= 1e-4, "layer {layer} image {i}: off by {worst}");
+        }
+    }
+    let values = unit_values(&mut model, images, 0, 3).unwrap();
+    assert_eq!(values.len(), 70);
 }

@@ -100,25 +100,7 @@ impl Inference {
         layer: usize,
         seed: GradSeed,
     ) -> Result<InputGradient> {
-        let width: usize = self
-            .model
-            .shapes
-            .get(layer)
-            .ok_or_else(|| Error::Shape(format!("the model has no layer {layer}")))?
-            .iter()
-            .product();
-        if !images.len().is_multiple_of(IMAGE_PIXELS) || images.is_empty() {
-            return Err(Error::Shape(format!(
-                "{} values are not whole 784-pixel images",
-                images.len()
-            )));
-        }
-        if let Some(i) = images.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Shape(format!(
-                "pixel {i} is {}, not a finite number",
-                images[i]
-            )));
-        }
+        let width = self.batch_width(images, layer)?;
         let n = images.len() / IMAGE_PIXELS;
         let mut out = InputGradient {
             logits: Vec::with_capacity(n * width),
@@ -126,15 +108,7 @@ impl Inference {
         };
         for (c, chunk) in images.chunks(GRAD_CHUNK * IMAGE_PIXELS).enumerate() {
             let m = chunk.len() / IMAGE_PIXELS;
-            let (ws, grads) = match &mut self.grad_work {
-                Some((ws, grads)) if ws.n == m => (ws, grads),
-                slot => {
-                    let grads = self.model.params.iter().map(|p| vec![0.0; p.tensor.len()]);
-                    let fresh = (self.model.workspace(m), grads.collect());
-                    let (ws, grads) = slot.insert(fresh);
-                    (ws, grads)
-                }
-            };
+            let (ws, grads) = batch_workspace(&self.model, &mut self.grad_work, m);
             ws.input.copy_from_slice(chunk);
             self.model.forward(ws, None);
             let outputs = &ws.acts[layer];
@@ -157,11 +131,43 @@ impl Inference {
         self.model.shapes.get(layer).map(Vec::as_slice)
     }
 
-    /// Layer `layer`'s outputs for `n` images (`[n, output size]`), in chunks.
+    /// Layer `layer`'s outputs for `n` images (`[n, output size]`), in chunks: forward only.
     pub fn layer_outputs(&mut self, images: &[f32], layer: usize) -> Result<Vec<f32>> {
-        Ok(self
-            .input_gradients_from(images, layer, &|_, _, _| {})?
-            .logits)
+        let width = self.batch_width(images, layer)?;
+        let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * width);
+        for chunk in images.chunks(GRAD_CHUNK * IMAGE_PIXELS) {
+            let m = chunk.len() / IMAGE_PIXELS;
+            let (ws, _) = batch_workspace(&self.model, &mut self.grad_work, m);
+            ws.input.copy_from_slice(chunk);
+            self.model.forward(ws, None);
+            out.extend_from_slice(&ws.acts[layer][..m * width]);
+        }
+        Ok(out)
+    }
+
+    /// Checks a batch of images (whole 784-pixel images, finite) and returns layer `layer`'s
+    /// output width.
+    fn batch_width(&self, images: &[f32], layer: usize) -> Result<usize> {
+        let width: usize = self
+            .model
+            .shapes
+            .get(layer)
+            .ok_or_else(|| Error::Shape(format!("the model has no layer {layer}")))?
+            .iter()
+            .product();
+        if !images.len().is_multiple_of(IMAGE_PIXELS) || images.is_empty() {
+            return Err(Error::Shape(format!(
+                "{} values are not whole 784-pixel images",
+                images.len()
+            )));
+        }
+        if let Some(i) = images.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Shape(format!(
+                "pixel {i} is {}, not a finite number",
+                images[i]
+            )));
+        }
+        Ok(width)
     }
 
     /// `d logit[targets[k]] / d image_k` for each of `n` images (the saliency gradient).
@@ -186,6 +192,25 @@ impl Inference {
         self.model.forward(&mut self.work, None);
         Ok(())
     }
+}
+
+/// The batch workspace for `m` images (and its discarded parameter gradients), kept in `slot`
+/// while the batch size repeats.
+fn batch_workspace<'a>(
+    model: &Model,
+    slot: &'a mut Option<(Workspace, Vec<Vec<f32>>)>,
+    m: usize,
+) -> (&'a mut Workspace, &'a mut Vec<Vec<f32>>) {
+    if !matches!(slot, Some((ws, _)) if ws.n == m) {
+        let grads = model
+            .params
+            .iter()
+            .map(|p| vec![0.0; p.tensor.len()])
+            .collect();
+        *slot = Some((model.workspace(m), grads));
+    }
+    let (ws, grads) = slot.as_mut().expect("filled above");
+    (ws, grads)
 }
 
 /// The outputs a forward pass over a one-image workspace left, one tensor per layer.

@@ -11,8 +11,8 @@ use crate::cpu::{Inference, InputGradient};
 use crate::error::Result;
 
 pub use adversarial::{nudge, Nudge, NudgeConfig};
-pub use saliency::{saliency, Method, Saliency};
-pub use unit::{top_images, unit_wants, UnitConfig, UnitWants};
+pub use saliency::{backend_saliency, saliency, Method, Saliency};
+pub use unit::{top_images, unit_values, unit_wants, UnitConfig, UnitWants};
 
 /// A model that can run forward and backward down to its input for a batch of images.
 pub trait InputGradients {

@@ -6,6 +6,7 @@
 //! - `Integrated` (Sundararajan et al. 2017): `x * mean over a in (0, 1] of grad(a x)`, the path
 //!   integral from a black image; its pixels sum to `logit[t](x) - logit[t](0)` (completeness).
 use super::{argmax, InputGradients};
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::spec::{CLASSES, IMAGE_PIXELS};
 use rand_chacha::ChaCha8Rng;
@@ -61,15 +62,7 @@ pub fn saliency<M: InputGradients + ?Sized>(
     method: Method,
     target: Option<usize>,
 ) -> Result<Saliency> {
-    if image.len() != IMAGE_PIXELS {
-        return Err(Error::Shape(format!(
-            "an image has {IMAGE_PIXELS} pixels, got {}",
-            image.len()
-        )));
-    }
-    if let Some(t) = target.filter(|&t| t >= CLASSES) {
-        return Err(Error::Shape(format!("target class {t} is not 0..9")));
-    }
+    check_request(image, target)?;
     // One pass at the image gives the logits (hence the default target) and the plain gradient.
     let at_image = match target {
         Some(t) => model.input_gradients(image, &|_, _, dy| dy[t] = 1.0)?,
@@ -79,19 +72,83 @@ pub fn saliency<M: InputGradients + ?Sized>(
     let one_hot = |_: usize, _: &[f32], dy: &mut [f32]| dy[target] = 1.0;
     let values = match method {
         Method::Gradient => at_image.gradient,
+        _ => {
+            let images = method_images(image, method);
+            combine(
+                image,
+                method,
+                &model.input_gradients(&images, &one_hot)?.gradient,
+            )
+        }
+    };
+    Ok(Saliency {
+        values,
+        target,
+        logits: at_image.logits,
+    })
+}
+
+/// [`saliency`] on a training backend (the engine's CPU or GPU), whose input gradient takes one
+/// target class per image: the same images and the same averaging, so both backends give the
+/// map the inference model gives, to float rounding.
+pub async fn backend_saliency<B: Backend + ?Sized>(
+    backend: &mut B,
+    image: &[f32],
+    method: Method,
+    target: Option<usize>,
+) -> Result<Saliency> {
+    check_request(image, target)?;
+    // The first pass gives the logits; its gradient is the map when its class was the target
+    // (the default target, the predicted class, is known only after it).
+    let first = target.unwrap_or(0);
+    let at_image = backend.input_gradient(image, &[first]).await?;
+    let target = target.unwrap_or_else(|| argmax(&at_image.logits));
+    let values = match method {
+        Method::Gradient if target == first => at_image.gradient,
+        Method::Gradient => backend.input_gradient(image, &[target]).await?.gradient,
+        _ => {
+            let images = method_images(image, method);
+            let targets = vec![target; images.len() / IMAGE_PIXELS];
+            let grads = backend.input_gradient(&images, &targets).await?.gradient;
+            combine(image, method, &grads)
+        }
+    };
+    Ok(Saliency {
+        values,
+        target,
+        logits: at_image.logits,
+    })
+}
+
+fn check_request(image: &[f32], target: Option<usize>) -> Result<()> {
+    if image.len() != IMAGE_PIXELS {
+        return Err(Error::Shape(format!(
+            "an image has {IMAGE_PIXELS} pixels, got {}",
+            image.len()
+        )));
+    }
+    if let Some(t) = target.filter(|&t| t >= CLASSES) {
+        return Err(Error::Shape(format!("target class {t} is not 0..9")));
+    }
+    Ok(())
+}
+
+/// The images `method` takes the gradient at (`[n, 784]`): noisy copies of the image
+/// (SmoothGrad) or the path from a black image to it (integrated gradients, midpoint rule).
+fn method_images(image: &[f32], method: Method) -> Vec<f32> {
+    match method {
+        Method::Gradient => image.to_vec(),
         Method::SmoothGrad {
             samples,
             sigma,
             seed,
         } => {
-            let samples = samples.max(1);
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut noisy = Vec::with_capacity(samples * IMAGE_PIXELS);
-            for _ in 0..samples {
+            let mut noisy = Vec::with_capacity(samples.max(1) * IMAGE_PIXELS);
+            for _ in 0..samples.max(1) {
                 noisy.extend(image.iter().map(|&p| p + sigma * gaussian(&mut rng)));
             }
-            let grads = model.input_gradients(&noisy, &one_hot)?.gradient;
-            mean_rows(&grads, samples)
+            noisy
         }
         Method::Integrated { steps } => {
             // Midpoint rule: a = (j + 1/2) / m. Its error falls as 1/m^2 on smooth stretches;
@@ -102,16 +159,19 @@ pub fn saliency<M: InputGradients + ?Sized>(
                 let a = (j as f32 + 0.5) / steps as f32;
                 path.extend(image.iter().map(|&p| a * p));
             }
-            let grads = model.input_gradients(&path, &one_hot)?.gradient;
-            let mean = mean_rows(&grads, steps);
-            mean.iter().zip(image).map(|(g, p)| g * p).collect()
+            path
         }
-    };
-    Ok(Saliency {
-        values,
-        target,
-        logits: at_image.logits,
-    })
+    }
+}
+
+/// The map from the gradients at [`method_images`]: their mean (SmoothGrad), times the image
+/// (integrated gradients).
+fn combine(image: &[f32], method: Method, grads: &[f32]) -> Vec<f32> {
+    let mean = mean_rows(grads, grads.len() / IMAGE_PIXELS);
+    match method {
+        Method::Integrated { .. } => mean.iter().zip(image).map(|(g, p)| g * p).collect(),
+        _ => mean,
+    }
 }
 
 /// The mean of `rows` rows of 784.

@@ -110,6 +110,22 @@ pub fn unit_wants(
     })
 }
 
+/// The unit's value on each of `n` images (`[n, 784]`), forward passes only.
+pub fn unit_values(
+    model: &mut Inference,
+    images: &[f32],
+    layer: usize,
+    index: usize,
+) -> Result<Vec<f32>> {
+    let channels = channels(model, layer, index)?;
+    let outputs = model.layer_outputs(images, layer)?;
+    let width = outputs.len() / (images.len() / IMAGE_PIXELS).max(1);
+    Ok(outputs
+        .chunks(width)
+        .map(|row| unit_value(row, channels, index))
+        .collect())
+}
+
 /// The `k` images (of `images`, `[n, 784]`) on which the unit is largest: `(index, value)`,
 /// largest first.
 pub fn top_images(
@@ -119,12 +135,8 @@ pub fn top_images(
     index: usize,
     k: usize,
 ) -> Result<Vec<(usize, f32)>> {
-    let channels = channels(model, layer, index)?;
-    let outputs = model.layer_outputs(images, layer)?;
-    let width = outputs.len() / (images.len() / IMAGE_PIXELS).max(1);
-    let mut values: Vec<(usize, f32)> = outputs
-        .chunks(width)
-        .map(|row| unit_value(row, channels, index))
+    let mut values: Vec<(usize, f32)> = unit_values(model, images, layer, index)?
+        .into_iter()
         .enumerate()
         .collect();
     values.sort_by(|a, b| b.1.total_cmp(&a.1));

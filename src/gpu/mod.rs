@@ -296,7 +296,7 @@ impl GpuBackend {
     }
 
     /// Replay the last training step one dispatch at a time, waiting for each, and return
-    /// `(kernel, seconds)` per dispatch in step order. For profiling (tests/gpu_profile.rs);
+    /// `(kernel, seconds)` per dispatch in step order. For profiling (examples/gpu_profile.rs);
     /// it re-applies the last update, so call it on a throwaway backend.
     pub async fn profile_step(&mut self) -> Result<Vec<(String, f64)>> {
         let Some(gather) = &self.gather else {

@@ -13,7 +13,9 @@ use super::{js_err, to_js};
 use crate::backend::softmax_rows;
 use crate::cpu::Inference;
 use crate::error::Error;
-use crate::explain::{nudge, saliency, unit_wants, Method, NudgeConfig, UnitConfig};
+use crate::explain::{
+    nudge, saliency, unit_values, unit_wants, Method, NudgeConfig, Saliency, UnitConfig,
+};
 use crate::spec::ModelSpec;
 use crate::weights;
 use js_sys::{Array, Float32Array, Object, Reflect};
@@ -93,17 +95,7 @@ impl Model {
         let method = Method::parse(method).map_err(js_err)?;
         let map = saliency(&mut self.inner, pixels, method, target.map(|t| t as usize))
             .map_err(js_err)?;
-        let mut probabilities = map.logits;
-        softmax_rows(&mut probabilities);
-        let obj = Object::new();
-        set(&obj, "values", &Float32Array::from(&map.values[..]));
-        set(&obj, "target", &(map.target as u32).into());
-        set(
-            &obj,
-            "probabilities",
-            &Float32Array::from(&probabilities[..]),
-        );
-        Ok(obj)
+        Ok(saliency_to_js(map))
     }
 
     /// The adversarial nudge toward `target` within an L-infinity budget of at most `maxEps`:
@@ -142,6 +134,19 @@ impl Model {
         Ok(obj)
     }
 
+    /// Unit (or conv channel) `index` of layer `layer` on each of `n` images (`[n, 784]`):
+    /// forward passes only, so the page can rank test images by what excites the unit.
+    #[wasm_bindgen(js_name = unitValues)]
+    pub fn unit_values(
+        &mut self,
+        images: &[f32],
+        layer: usize,
+        index: usize,
+    ) -> JsResult<Float32Array> {
+        let values = unit_values(&mut self.inner, images, layer, index).map_err(js_err)?;
+        Ok(Float32Array::from(&values[..]))
+    }
+
     pub fn spec(&self) -> JsResult<JsValue> {
         to_js(self.inner.spec())
     }
@@ -150,6 +155,21 @@ impl Model {
     pub fn parameter_count(&self) -> usize {
         self.inner.parameter_count()
     }
+}
+
+/// `{values: Float32Array(784), target, probabilities: Float32Array(10)}`.
+pub(super) fn saliency_to_js(map: Saliency) -> Object {
+    let mut probabilities = map.logits;
+    softmax_rows(&mut probabilities);
+    let obj = Object::new();
+    set(&obj, "values", &Float32Array::from(&map.values[..]));
+    set(&obj, "target", &(map.target as u32).into());
+    set(
+        &obj,
+        "probabilities",
+        &Float32Array::from(&probabilities[..]),
+    );
+    obj
 }
 
 fn set(obj: &Object, key: &str, value: &JsValue) {

@@ -2,11 +2,13 @@
 //!
 //! Calls may overlap (a prediction while training awaits metrics), so the session lives behind an
 //! async mutex and each call queues for it instead of panicking on a busy borrow.
+use super::model::saliency_to_js;
 use super::{from_js, spawn, tensor_to_js, to_js, Dataset};
 use crate::backend::{Backend, BackendInfo};
 use crate::data::mnist::Mnist;
 use crate::engine::{build_engine, BackendChoice};
 use crate::error::{Error, Result};
+use crate::explain::{backend_saliency, Method};
 use crate::init::init_params;
 use crate::optim::OptimizerConfig;
 use crate::spec::ModelSpec;
@@ -261,6 +263,18 @@ impl Session {
         self.run(move |inner| async move {
             let probs = inner.lock().await.trainer.predict(&pixels).await?;
             Ok(Float32Array::from(&probs[..]).into())
+        })
+    }
+
+    /// A saliency map from this session's backend (the GPU's backward pass on the GPU):
+    /// `{values: Float32Array(784), target, probabilities}`, like the inference `Model`'s.
+    pub fn saliency(&self, pixels: Vec<f32>, method: String, target: Option<u32>) -> Promise {
+        self.run(move |inner| async move {
+            let method = Method::parse(&method)?;
+            let target = target.map(|t| t as usize);
+            let mut inner = inner.lock().await;
+            let map = backend_saliency(inner.trainer.engine(), &pixels, method, target).await?;
+            Ok(saliency_to_js(map).into())
         })
     }
 

@@ -46,6 +46,14 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
       api.forEach((v, i) => assert.ok(Math.abs(v - shown.values[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${method}[${i}]: ${shown.values[i]} vs ${v}`));
     }
 
+    // The training engine's backend computes the same map (its own backward pass).
+    for (const method of ["gradient", "integrated"]) {
+      const [mine, engines] = await page.evaluate((m) => Promise.all(
+        [undefined, "engine"].map((on) => window.playground.saliency({ method: m, on }))), method);
+      const scale = Math.max(...mine.map(Math.abs));
+      mine.forEach((v, i) => assert.ok(Math.abs(v - engines[i]) <= 1e-3 * scale, `${method} on the engine [${i}]: ${engines[i]} vs ${v}`));
+    }
+
     // What a unit wants (Look inside): the page's picture is the API's, and it climbed.
     await page.click("#inside-box summary");
     await until(page, () => document.getElementById("unit-layer").options.length >= 2);
@@ -59,6 +67,24 @@ test("the saliency overlay equals the API's; the nudge flips the prediction", as
     assert.ok(wants.value > wants.startValue, `unit climbed: ${wants.startValue} -> ${wants.value}`);
     const api = await page.evaluate((l) => window.playground.unitWants({ layer: l, unit: 5 }), layer);
     assert.deepEqual(api.pixels, wants.pixels);
+
+    // ... and the test images that excite it most: ranked over all of t10k, the page's are the
+    // API's, and clicking one makes it the model's input.
+    await until(page, () => document.getElementById("unit-top").ranked);
+    const ranked = await page.$eval("#unit-top", (b) => b.ranked);
+    assert.equal(ranked.top.length, 8);
+    ranked.top.slice(1).forEach((t, i) => assert.ok(t.value <= ranked.top[i].value, "largest first"));
+    const apiTop = await page.evaluate((l) => window.playground.topImages({ layer: l, unit: 5, k: 8 }), layer);
+    assert.deepEqual(apiTop.map((t) => t.index), ranked.top.map((t) => t.index));
+    assert.match(await page.textContent("#unit-top-caption"), /of 10000 test images/);
+    const drawn = await page.evaluate(() => window.playground.input());
+    await page.click("#unit-top button");
+    const picked = await page.evaluate(() => window.playground.input());
+    assert.notDeepEqual(picked, drawn, "the top image became the model's input");
+    // The test images that excite the "3" logit most are threes.
+    const logitLayer = await page.$eval("#unit-layer", (s) => Number(s.options[s.options.length - 1].value));
+    const threes = await page.evaluate((l) => window.playground.topImages({ layer: l, unit: 3, k: 8 }), logitLayer);
+    assert.ok(threes.filter((t) => t.label === 3).length >= 7, `labels of the top "3" images: ${threes.map((t) => t.label)}`);
 
     const target = (predicted + 3) % 10;
     const t0 = Date.now();

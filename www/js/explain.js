@@ -12,9 +12,15 @@ export class Explainer {
     this.app = app;
   }
 
-  /** `{values: Float32Array(784), target, probabilities}` for `pixels` (default: the input). */
-  async saliency({ method = "gradient", target, pixels } = {}) {
+  /**
+   * `{values: Float32Array(784), target, probabilities}` for `pixels` (default: the input).
+   * `on: 'engine'` asks the training engine's backend (the GPU's own backward pass when it
+   * trains on the GPU; it waits behind a chunk of training steps) instead of the predictor.
+   */
+  async saliency({ method = "gradient", target, pixels, on = "predictor" } = {}) {
+    if (on !== "predictor" && on !== "engine") throw new Error(`saliency on '${on}': expected 'predictor' or 'engine'`);
     const input = await this.pixels(pixels);
+    if (on === "engine") return this.app.call("saliency", { pixels: input, method, target });
     return this.app.predictor.call("saliency", { pixels: input, method, target });
   }
 
@@ -30,6 +36,13 @@ export class Explainer {
     await this.app.ready;
     await this.predictorCurrent();
     return this.app.predictor.call("unitWants", { layer, unit });
+  }
+
+  /** `{top: [{index, label, value, pixels}], n}`: the test images that excite the unit most. */
+  async topImages({ layer, unit = 0, k = 8 }) {
+    await this.app.ready;
+    await this.predictorCurrent();
+    return this.app.predictor.call("topImages", { layer, unit, k });
   }
 
   /** `[{name, shape}]` of the current model's layers. */

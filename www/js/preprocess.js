@@ -140,3 +140,28 @@ export function checkPixels(pixels, what = "an image") {
   }
   return out;
 }
+
+/**
+ * A 28x28 map laid over the drawing in frame `from` (see `mnistFrame`), resampled into frame
+ * `to`: the nudge's perturbation stays on the same strokes when a new stroke moves or rescales
+ * the frame. Bilinear between model pixel centres; zero where `to` reaches outside `from`.
+ */
+export function reframe(map, from, to) {
+  const out = new Float32Array(SIZE * SIZE);
+  const half = SIZE / 2;
+  const at = (i, j) => (i < 0 || j < 0 || i >= SIZE || j >= SIZE ? 0 : map[j * SIZE + i]);
+  for (let j = 0; j < SIZE; j++) {
+    // The centre of `to`'s pixel (i, j) on the drawing, then in `from`'s pixel units.
+    const y = (j + 0.5 - half) / to.scale + to.cy;
+    const v = (y - from.cy) * from.scale + half - 0.5;
+    for (let i = 0; i < SIZE; i++) {
+      const x = (i + 0.5 - half) / to.scale + to.cx;
+      const u = (x - from.cx) * from.scale + half - 0.5;
+      const i0 = Math.floor(u), j0 = Math.floor(v);
+      const fu = u - i0, fv = v - j0;
+      out[j * SIZE + i] =
+        (1 - fv) * ((1 - fu) * at(i0, j0) + fu * at(i0 + 1, j0)) + fv * ((1 - fu) * at(i0, j0 + 1) + fu * at(i0 + 1, j0 + 1));
+    }
+  }
+  return out;
+}

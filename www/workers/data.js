@@ -14,6 +14,9 @@ export const DATASET_NAMES = Object.freeze(Object.keys(SETS));
 
 const file = (prefix, kind) => `${DIR}${prefix}-${kind}-idx${kind === "images" ? 3 : 1}-ubyte.gz`;
 
+/** The test set's files, for workers that read them without a wasm Dataset (test_set.js). */
+export const TEST_FILES = { images: DATA.testImages, labels: DATA.testLabels };
+
 export async function fetchBytes(path) {
   const res = await fetch(new URL(path, import.meta.url));
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);

@@ -146,6 +146,11 @@ const server = serve(
       return await engine.withSession((s) => s.predict(pixels));
     },
 
+    /** A saliency map from the engine's own backend (the GPU's backward pass on the GPU). */
+    async saliency({ pixels, method = "gradient", target }) {
+      return await engine.withSession((s) => s.saliency(pixels, method, target ?? undefined));
+    },
+
     async activations({ pixels }) {
       return await engine.withSession((s) => s.activations(pixels));
     },

@@ -7,12 +7,18 @@
 //                  saliency {pixels, method, target?} -> {values: Float32Array(784), target, probabilities}
 //                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
 //                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
+//                  topImages {layer, unit, k} -> {top: [{index, label, value, pixels}], n}
 //                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
 // Events to the page: weights {version} (the copy it now holds), broken {message}.
 import init, { Model } from "../pkg/gradient_garden.js";
 import { serve } from "../js/rpc.js";
+import { testSet } from "./test_set.js";
+
+// Test images ranked per pass: small enough that a prediction waits at most a few ms between two.
+const RANK_CHUNK = 256;
+const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 class Predictor {
   constructor() {
@@ -45,6 +51,29 @@ class Predictor {
 
   unitWants({ layer, unit }) {
     return this.held().unitWants(layer, unit);
+  }
+
+  /**
+   * The `k` test images on which unit `unit` of layer `layer` is largest, largest first:
+   * `{top: [{index, label, value, pixels}], n}`. Forward passes in chunks, yielding between
+   * them so the pad's predictions are answered while the ranking runs.
+   */
+  async topImages({ layer, unit = 0, k = 8 }) {
+    const { images, labels, n } = await testSet();
+    const values = new Float32Array(n);
+    for (let start = 0; start < n; start += RANK_CHUNK) {
+      const end = Math.min(n, start + RANK_CHUNK);
+      values.set(this.held().unitValues(images.subarray(start * 784, end * 784), layer, unit), start);
+      await yieldToMessages();
+    }
+    const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a]).slice(0, k);
+    const top = order.map((index) => ({
+      index,
+      label: labels[index],
+      value: values[index],
+      pixels: images.slice(index * 784, (index + 1) * 784),
+    }));
+    return { top, n };
   }
 
   /** Each layer's name and output shape (from a blank image's activations). */
@@ -83,5 +112,6 @@ const toPage = serve({
   saliency: (args) => predictor.saliency(args),
   adversarial: (args) => predictor.adversarial(args),
   unitWants: (args) => predictor.unitWants(args),
+  topImages: (args) => predictor.topImages(args),
   layers: () => predictor.layers(),
 });

@@ -47,14 +47,23 @@ export function mountApi(store, app, explainer, examples) {
       return app.call("injectFault", { text, where });
     },
     curvesCsv: () => curvesCsv(store.state),
-    /** 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted). */
+    /**
+     * 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted), by
+     * `method` ('gradient' | 'smoothgrad' | 'integrated'); `on: 'engine'` computes it on the
+     * training backend (CPU or GPU) instead of the pad's predictor.
+     */
     saliency: async (opts = {}) => Array.from((await explainer.saliency(opts)).values),
-    /** `{eps, pixels, probabilities, success}`: the smallest nudge within `maxEps` to `target`. */
     /** `{pixels, value, startValue}`: the input that maximises unit `unit` of layer `layer`. */
     unitWants: async (opts) => {
       const r = await explainer.unitWants(opts);
       return { pixels: Array.from(r.pixels), value: r.value, startValue: r.startValue };
     },
+    /** `[{index, label, value}]`: the `k` test images on which the unit is largest, largest first. */
+    topImages: async (opts) => {
+      const { top } = await explainer.topImages(opts);
+      return top.map(({ index, label, value }) => ({ index, label, value }));
+    },
+    /** `{eps, pixels, probabilities, success}`: the smallest nudge within `maxEps` to `target`. */
     adversarial: async (opts = {}) => {
       const r = await explainer.adversarial(opts);
       return { eps: r.eps, success: r.success, pixels: Array.from(r.pixels), probabilities: Array.from(r.probabilities) };

@@ -58,9 +58,11 @@ export function mountExplain(store, app, pad) {
       const found = await explainer.adversarial({ target, maxEps, pixels: before ?? undefined });
       showNudge(before, found, target, performance.now() - t0);
       if (!found.success) return;
-      // The perturbation travels with the input, so drawing on keeps it (pad.js).
+      // The perturbation travels with the input and the frame it was found in, so drawing on
+      // keeps it on the same strokes (pad.js).
       const delta = found.pixels.map((p, i) => p - before[i]);
-      store.update("input", { pixels: found.pixels, source: { kind: "nudged", target, eps: found.eps, delta } });
+      const frame = pad.isEmpty() ? null : padFrame(); // a nudged test image has no strokes
+      store.update("input", { pixels: found.pixels, source: { kind: "nudged", target, eps: found.eps, delta, frame } });
       app.predictions.request();
     } catch (e) {
       $("nudge-result").textContent = `nudge: ${e.message}`;

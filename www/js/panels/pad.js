@@ -3,7 +3,7 @@
 // confidence and the draw -> prediction latency. While training, the input is re-classified
 // now and then so the bars follow the model.
 import { DrawPad } from "../draw.js";
-import { alphaOf, toMnist } from "../preprocess.js";
+import { alphaOf, mnistFrame, reframe, toMnist } from "../preprocess.js";
 import { latencyStats } from "../run.js";
 import { classNames } from "../classes.js";
 
@@ -45,9 +45,13 @@ export function mountPad(store, app) {
       return;
     }
     const W = $("draw").width, H = $("draw").height;
-    const pixels = toMnist(alphaOf(pad.pixels(), W, H), W, H);
+    const ink = alphaOf(pad.pixels(), W, H);
+    const pixels = toMnist(ink, W, H);
     if (nudge) {
-      for (let i = 0; i < 784; i++) pixels[i] = Math.min(1, Math.max(0, pixels[i] + nudge.delta[i]));
+      // A new stroke may move and rescale the frame: the perturbation stays on the strokes.
+      const frame = mnistFrame(ink, W, H);
+      const delta = nudge.frame && frame ? reframe(nudge.delta, nudge.frame, frame) : nudge.delta;
+      for (let i = 0; i < 784; i++) pixels[i] = Math.min(1, Math.max(0, pixels[i] + delta[i]));
     }
     store.update("input", { pixels, source: nudge ?? undefined });
     predictions.request(t, true);

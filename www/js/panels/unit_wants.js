@@ -1,6 +1,10 @@
 // What a unit wants (#unit-wants in "Look inside"): pick a dense or conv layer and a unit (or
 // channel); the predictor's model climbs the input's gradient from noise to the image that
-// excites it most (src/explain/unit.rs) and it is drawn in gray.
+// excites it most (src/explain/unit.rs) and it is drawn in gray, beside the test images that
+// excite it most (clicking one makes it the model's input).
+import { imageCanvas } from "../inspect.js";
+
+const TOP_SHOWN = 8;
 const $ = (id) => document.getElementById(id);
 
 function paintGray(canvas, pixels) {
@@ -11,6 +15,20 @@ function paintGray(canvas, pixels) {
     img.data.set([g, g, g, 255], i * 4);
   }
   ctx.putImageData(img, 0, 0);
+}
+
+/** The top test images as buttons that make one the model's input. */
+function showTop(store, box, top) {
+  box.textContent = "";
+  for (const { index, label, value, pixels } of top) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.title = `test image ${index} (a ${label}): ${value.toFixed(2)}`;
+    b.setAttribute("aria-label", b.title);
+    b.append(imageCanvas(pixels), value.toFixed(1));
+    b.addEventListener("click", () => store.update("input", { pixels, source: { kind: "test", index, label } }));
+    box.append(b);
+  }
 }
 
 export function mountUnitWants(store, explainer) {
@@ -47,6 +65,16 @@ export function mountUnitWants(store, explainer) {
       $("unit-caption").textContent = `${layers[layer]?.name ?? layer} #${unit}: ${r.startValue.toFixed(2)} → ${r.value.toFixed(2)} (${(performance.now() - t0).toFixed(0)} ms)`;
     } catch (e) {
       $("unit-caption").textContent = `unavailable: ${e.message}`;
+    }
+    const t1 = performance.now();
+    $("unit-top-caption").textContent = "ranking the test images…";
+    try {
+      const { top, n } = await explainer.topImages({ layer, unit, k: TOP_SHOWN });
+      showTop(store, $("unit-top"), top);
+      $("unit-top").ranked = { layer, unit, top: top.map((t) => ({ index: t.index, value: t.value })) };
+      $("unit-top-caption").textContent = `the ${top.length} of ${n} test images that excite it most (${(performance.now() - t1).toFixed(0)} ms)`;
+    } catch (e) {
+      $("unit-top-caption").textContent = `test images unavailable: ${e.message}`;
     }
   }
 

@@ -1,16 +1,19 @@
-//! Rough per-kernel timings for the CNN preset's second conv layer at batch 64 (each includes its
-//! upload and readback). Ignored by default: `cargo test --release --test gpu_profile -- --ignored
-//! --nocapture`. Prints only; speed is never asserted.
-// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
-#![cfg(not(target_arch = "wasm32"))]
+//! GPU profiling on the native adapter (lavapipe here, a real GPU elsewhere): per-kernel timings
+//! of the CNN preset's second conv layer at batch 64 (each includes its upload and readback),
+//! training throughput, a CNN step's dispatches and the matmul variants. A benchmark, not a
+//! test: it prints and asserts nothing.
+//!
+//!     cargo run --release --example gpu_profile [conv2|throughput|dispatches|matmul]...
+//!
+//! With no argument it runs all four.
+#[path = "../tests/gpu_support/mod.rs"]
+#[allow(dead_code)]
 mod gpu_support;
 
 use gpu_support::{or_skip, seeded};
 use gradient_garden::gpu::kernels::{Dispatch, Kernel};
 use gradient_garden::gpu::probe::{matmul_params, Arg, Probe};
 
-#[test]
-#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_cnn_conv2_kernels() {
     let Some(p) = or_skip(pollster::block_on(Probe::new())) else {
         return;
@@ -166,8 +169,6 @@ fn train(gpu: &mut gradient_garden::gpu::GpuBackend, batch: usize, steps: std::o
     }
 }
 
-#[test]
-#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_training_throughput() {
     use gradient_garden::backend::Backend;
     use gradient_garden::gpu::GpuBackend;
@@ -198,8 +199,6 @@ fn profile_training_throughput() {
     }
 }
 
-#[test]
-#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_cnn_step_dispatches() {
     use gradient_garden::backend::{Backend, TrainBatch};
     use gradient_garden::gpu::GpuBackend;
@@ -238,8 +237,6 @@ fn profile_cnn_step_dispatches() {
     eprintln!("{:>48}: {:8.2} ms", "total", total * 1e3);
 }
 
-#[test]
-#[ignore = "profiling helper: prints per-kernel timings, asserts nothing; run with --ignored --nocapture"]
 fn profile_matmul_variants() {
     use gradient_garden::gpu::kernels::Kernel;
     use gradient_garden::gpu::probe::matmul_params;
@@ -278,6 +275,25 @@ fn profile_matmul_variants() {
                 flop / wall / 1e9,
                 flop / cpu / 1e9
             );
+        }
+    }
+}
+
+fn main() {
+    let all = ["conv2", "throughput", "dispatches", "matmul"];
+    let asked: Vec<String> = std::env::args().skip(1).collect();
+    let asked: Vec<&str> = if asked.is_empty() {
+        all.to_vec()
+    } else {
+        asked.iter().map(String::as_str).collect()
+    };
+    for name in asked {
+        match name {
+            "conv2" => profile_cnn_conv2_kernels(),
+            "throughput" => profile_training_throughput(),
+            "dispatches" => profile_cnn_step_dispatches(),
+            "matmul" => profile_matmul_variants(),
+            other => eprintln!("unknown profile '{other}' (one of {all:?})"),
         }
     }
 }
