@@ -14,8 +14,10 @@ export const DATASET_NAMES = Object.freeze(Object.keys(SETS));
 
 const file = (prefix, kind) => `${DIR}${prefix}-${kind}-idx${kind === "images" ? 3 : 1}-ubyte.gz`;
 
-/** The test set's files, for workers that read them without a wasm Dataset (test_set.js). */
-export const TEST_FILES = { images: DATA.testImages, labels: DATA.testLabels };
+/** `name`'s test set files, for workers that read them without a wasm Dataset (test_set.js). */
+export const testFiles = (name = "mnist") => ({ images: file(SETS[name].test, "images"), labels: file(SETS[name].test, "labels") });
+/** MNIST's test set files (the predictor's top images of a unit are MNIST's). */
+export const TEST_FILES = testFiles("mnist");
 
 export async function fetchBytes(path) {
   const res = await fetch(new URL(path, import.meta.url));
