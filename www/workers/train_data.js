@@ -43,6 +43,7 @@ export class TrainData {
     this.progress = { dataset: name, stage, loaded: 0, total: 0, done: stage === "full", error: null };
     const key = `${name}:${stage}`;
     const dataset = await this.sets.get(key, this.progressFor(name));
+    if (this.progress.done) this.progress.loaded = this.progress.total;
     return { dataset, key };
   }
 
@@ -86,7 +87,8 @@ export class TrainData {
       this.post({});
       throw e;
     }
-    this.post({ done: key.endsWith(":full") });
+    const done = key.endsWith(":full");
+    this.post(done ? { done, loaded: this.progress.total } : { done });
     if (!this.progress.done) this.grow();
   }
 }
