@@ -1,5 +1,6 @@
 // The full training set in the page (not a test: nothing timed is asserted). Prints
 //   - page load -> engine ready -> first prediction, and -> "full set loaded" (ms since navigation),
+//     for the default address and for #backend=cpu,
 //   - for each preset given (default: mlp cnn), one epoch of the full set from fresh weights on
 //     the CPU backend: samples/s over the epoch and t10k accuracy after it.
 //   node tests/e2e/data_bench.mjs [mlp] [cnn] [--load-only]
@@ -9,8 +10,8 @@ const args = process.argv.slice(2);
 const presets = args.filter((a) => !a.startsWith("--"));
 const loadOnly = args.includes("--load-only");
 
-async function loadTimes() {
-  const app = await openPlayground("");
+async function loadTimes(hash) {
+  const app = await openPlayground(hash);
   try {
     const { page } = app;
     const fixed = Array.from({ length: 784 }, (_, i) => ((i * 37) % 101) / 100);
@@ -20,7 +21,7 @@ async function loadTimes() {
       return { ready, firstPrediction: performance.now() };
     }, fixed);
     const full = await until(page, () => (window.playground.state().data.done ? performance.now() : null), undefined, 600_000);
-    console.log(JSON.stringify({ event: "load", readyMs: Math.round(t.ready), firstPredictionMs: Math.round(t.firstPrediction), fullSetLoadedMs: Math.round(full) }));
+    console.log(JSON.stringify({ event: "load", hash, readyMs: Math.round(t.ready), firstPredictionMs: Math.round(t.firstPrediction), fullSetLoadedMs: Math.round(full) }));
   } finally {
     await app.close();
   }
@@ -53,5 +54,8 @@ async function oneEpoch(model) {
   }
 }
 
-await loadTimes();
+// The default page (the pretrained CNN; `auto` may time a software GPU against the CPU first),
+// then the CPU backend named.
+await loadTimes("");
+await loadTimes("#backend=cpu");
 if (!loadOnly) for (const m of presets.length ? presets : ["mlp", "cnn"]) await oneEpoch(m);

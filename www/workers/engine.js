@@ -54,6 +54,9 @@ const server = serve(
       const { dataset, key } = await data.start(name);
       engine.workers.data.stage = key;
       await engine.setUp({ config, dataset, predictorPort });
+      // The rest of the training set streams in meanwhile (the first session may already be
+      // built on it if it arrives first: the grown set begins with the first slice).
+      data.grow();
       const weights = tryPretrained ? await fetchPretrained(name) : null;
       let pretrained = false;
       if (weights) {
@@ -70,8 +73,6 @@ const server = serve(
       }
       if (!pretrained) await engine.rebuild(config, null);
       engine.status();
-      // The page is usable now; the rest of the training set streams in meanwhile.
-      data.grow();
       return { info: engine.info, config: engine.config, pretrained, ownShare: engine.own.share, data: { ...data.progress }, weightsVersion: engine.feed.version };
     },
 
