@@ -5,6 +5,7 @@
 import { Examples } from "../examples.js";
 import { download } from "../download.js";
 import { classNames } from "../classes.js";
+import { rovingGroup } from "../roving.js";
 
 const $ = (id) => document.getElementById(id);
 const errorText = (e) => (e && e.message ? e.message : String(e));
@@ -43,6 +44,7 @@ export function mountExamples(store, app) {
     b.addEventListener("click", () => label(d));
     $("teach-buttons").append(b);
   }
+  rovingGroup($("teach-buttons"))();
   $("draw").addEventListener("keydown", (e) => {
     if (e.key.length === 1 && e.key >= "0" && e.key <= "9" && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
@@ -86,6 +88,7 @@ export function mountExamples(store, app) {
     }
   });
 
+  const resetGallery = rovingGroup($("gallery"));
   const render = () => {
     const gallery = $("gallery");
     const list = examples.current();
@@ -108,6 +111,7 @@ export function mountExamples(store, app) {
         return fig;
       }),
     );
+    resetGallery();
     $("examples-count").textContent = `${list.length} example${list.length === 1 ? "" : "s"}`;
     $("examples-where").textContent = examples.storageError
       ? `kept in memory only (${examples.storageError})`

@@ -3,6 +3,7 @@
 // test image of each class of the dataset in use, and is redrawn when the dataset changes.
 import { imageCanvas } from "../inspect.js";
 import { classNames } from "../classes.js";
+import { rovingGroup } from "../roving.js";
 
 const $ = (id) => document.getElementById(id);
 const SCAN = 200; // test images looked at to find one of each class
@@ -18,6 +19,7 @@ export function mountTestStrip(store, app) {
     }
   });
 
+  const resetStrip = rovingGroup($("test-strip"));
   let shown = null;
   let run = 0;
   async function fill(s) {
@@ -47,6 +49,7 @@ export function mountTestStrip(store, app) {
           return b;
         }),
     );
+    resetStrip();
   }
   store.subscribe((s) => fill(s).catch(() => (shown = null)), ["started", "settings"]);
 }
