@@ -4,7 +4,7 @@
 // times as a 7, becomes a 7 after a short run while t10k accuracy stays within a point.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openPlayground } from "./page_helpers.mjs";
+import { openPlayground, stroke } from "./page_helpers.mjs";
 import { waitForPlayground } from "./harness.mjs";
 
 /** A 28x28 image in [0, 1]: `f(x, y)` true where the stroke is, `dx`/`dy` shift it. */
@@ -68,8 +68,18 @@ test("examples survive a reload, train at their share and round-trip through IDX
     assert.equal(back.empty, 0);
     assert.equal(back.n, 3);
     assert.deepEqual(back.again, kept);
+    // A drawing labelled from the keyboard (keys 0-9 while the pad has focus) and with a button.
+    await stroke(page, [[0.5, 0.2], [0.5, 0.8]]);
+    await page.waitForFunction(() => window.playground.input() !== null);
+    await page.locator("#draw").focus();
+    await page.keyboard.press("1");
+    await page.waitForFunction(() => window.playground.state().examples === 4);
+    await page.locator("#teach-buttons button").nth(1).click();
+    await page.waitForFunction(() => window.playground.state().examples === 5);
+    const labels = (await page.evaluate(() => window.playground.examples())).map((x) => x.label);
+    assert.deepEqual(labels, [3, 3, 8, 1, 1]);
     await page.locator("#gallery figure button").first().click();
-    await page.waitForFunction(() => window.playground.state().examples === 2);
+    await page.waitForFunction(() => window.playground.state().examples === 4);
     await page.evaluate(() => window.playground.clearExamples());
     app.check();
   } finally {
