@@ -19,8 +19,8 @@ mod train_data;
 pub use divergence::DivergenceWatch;
 pub use evaluate::{argmax, Evaluation};
 pub use parallel::{sum_parts, StepPlan};
-pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
 use std::collections::VecDeque;
+pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! in the user's own examples at the chosen share.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
+mod gpu_support;
 use gradient_garden::cpu::CpuBackend;
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::engine::Engine;
@@ -14,7 +15,9 @@ use pollster::block_on;
 use std::path::Path;
 
 fn load(sub: &str, prefix: &str) -> Mnist {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data").join(sub);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("www/data")
+        .join(sub);
     Mnist::load_dir(&dir, prefix).unwrap_or_else(|e| panic!("{sub}/{prefix}: {e}"))
 }
 
@@ -151,4 +154,46 @@ fn own_examples_fill_their_share_of_each_batch_and_are_learnt() {
     };
     assert!(t.set_own_examples(bad).is_err());
     assert_eq!(t.own_examples().len(), 10);
+}
+
+/// The GPU trainer grows its set and mixes own examples exactly as the CPU one does: the same
+/// batches (indices past the file's training part name own examples), so the same losses.
+#[test]
+fn gpu_grows_and_mixes_like_cpu() {
+    use gradient_garden::gpu::GpuBackend;
+    let spec = ModelSpec::preset("mlp").unwrap();
+    let params = init_params(&spec, 5).unwrap();
+    let Some(gpu) = gpu_support::or_skip(block_on(GpuBackend::new(&spec, &params, 32))) else {
+        return;
+    };
+    let cpu = CpuBackend::new(&spec, &params, 32).unwrap();
+    let first = load("", "train10k").take(600);
+    let grown = load("", "train10k").take(1500);
+    let own = Mnist {
+        images: load("", "t10k").take(4).images,
+        labels: vec![1, 2, 3, 4],
+    };
+    let config = TrainerConfig {
+        batch: 32,
+        validation: 0.1,
+        ..TrainerConfig::default()
+    };
+    let losses = |engine: Engine| {
+        let mut t = Trainer::new(engine, spec.clone(), config.clone(), &first).unwrap();
+        t.set_own_examples(own.clone()).unwrap();
+        t.set_own_share(0.25).unwrap();
+        for _ in 0..5 {
+            t.step().unwrap();
+        }
+        t.replace_data(&grown).unwrap();
+        for _ in 0..5 {
+            t.step().unwrap();
+        }
+        let records = block_on(t.poll()).unwrap();
+        assert_eq!(t.own_counts(), (80, 320));
+        records.iter().map(|r| r.loss).collect::<Vec<f32>>()
+    };
+    let g = losses(Engine::Gpu(Box::new(gpu)));
+    let c = losses(Engine::Cpu(Box::new(cpu)));
+    gpu_support::assert_close("losses", &g, &c, 1e-3, 1e-5);
 }
