@@ -61,6 +61,24 @@ impl Backend for Engine {
     }
 }
 
+impl Engine {
+    /// The optimizer's state (for a snapshot that resumes exactly; src/trainer/snapshots.rs).
+    pub async fn read_moments(&mut self) -> Result<crate::optim::OptimizerMoments> {
+        match self {
+            Engine::Cpu(b) => Ok(b.moments()),
+            Engine::Gpu(b) => b.read_moments().await,
+        }
+    }
+
+    /// Put back [`Engine::read_moments`] after a `write_params` (which resets the state).
+    pub fn write_moments(&mut self, m: &crate::optim::OptimizerMoments) -> Result<()> {
+        match self {
+            Engine::Cpu(b) => b.set_moments(m),
+            Engine::Gpu(b) => b.write_moments(m),
+        }
+    }
+}
+
 /// Which backend the caller wants; `Auto` takes the GPU when an adapter exists, else the CPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]

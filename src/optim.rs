@@ -38,6 +38,25 @@ impl Default for OptimizerConfig {
     }
 }
 
+/// An optimizer's state between two steps (momentum velocity or Adam's moments and step count),
+/// flat over all parameters in the backend's own layout: what a trainer snapshot keeps so that a
+/// run resumed from it takes exactly the steps the original run took. `kind: None` is "no state
+/// yet" (fresh weights, or SGD, which has none).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OptimizerMoments {
+    pub kind: Option<OptimizerKind>,
+    /// Adam's bias-correction step count (the next step uses `t + 1`).
+    pub t: u64,
+    pub first: Vec<f32>,
+    pub second: Vec<f32>,
+}
+
+impl OptimizerMoments {
+    pub fn bytes(&self) -> usize {
+        4 * (self.first.len() + self.second.len())
+    }
+}
+
 impl OptimizerKind {
     pub fn parse(name: &str) -> Result<Self> {
         match name {

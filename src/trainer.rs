@@ -6,6 +6,7 @@ use crate::data::mnist::Mnist;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
+use crate::schedule::Schedule;
 use crate::spec::ModelSpec;
 use crate::tensor::Param;
 use rand_chacha::ChaCha8Rng;
@@ -13,12 +14,15 @@ use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 mod divergence;
+mod early_stop;
 mod evaluate;
 mod parallel;
+mod snapshots;
 mod train_data;
 pub use divergence::DivergenceWatch;
 pub use evaluate::{argmax, Evaluation};
 pub use parallel::{sum_parts, StepPlan};
+pub use snapshots::{SnapshotHistory, SnapshotInfo, SNAPSHOT_CAP_BYTES};
 use std::collections::VecDeque;
 pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
 
@@ -94,6 +98,12 @@ pub struct Trainer {
     watch: DivergenceWatch,
     /// Own examples, their share of each batch, and the epoch numbering (train_data.rs).
     data: TrainData,
+    /// The learning-rate schedule over `config.optimizer.lr` (src/schedule.rs).
+    schedule: Schedule,
+    /// Full resumable states along the run, dense early and sparse later (snapshots.rs).
+    snapshots: SnapshotHistory,
+    /// Early stopping's best weights and their step (early_stop.rs).
+    best: Option<(u64, Vec<Param>)>,
 }
 
 /// Steps of metric history the trainer itself keeps; hours of training must not grow memory.
@@ -153,6 +163,9 @@ impl Trainer {
             candidate_clean: true,
             watch: DivergenceWatch::default(),
             data: TrainData::new(config_seed),
+            schedule: Schedule::default(),
+            snapshots: SnapshotHistory::default(),
+            best: None,
         })
     }
 
@@ -191,12 +204,48 @@ impl Trainer {
         self.last_good = Some((self.steps_enqueued, params));
     }
 
+    /// The starting state as the history's first snapshot (`new` calls it on the CPU; a GPU
+    /// engine's owner after `set_rollback_point`, when the starting weights are known).
+    pub async fn snapshot_start(&mut self) -> Result<()> {
+        if self.steps_enqueued == 0 && self.snapshots.list().is_empty() {
+            let params = match &self.last_good {
+                Some((0, p)) => p.clone(),
+                _ => self.engine.read_params().await?,
+            };
+            self.keep_snapshot(params, None).await?;
+        }
+        Ok(())
+    }
+
     /// Change optimizer knobs; the next step uses them. Nothing is rebuilt. Returns the step
     /// they apply from: the `step` of the first [`StepRecord`] that ran with them.
     pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<u64> {
         optimizer.validate()?;
         self.config.optimizer = optimizer;
         Ok(self.steps_enqueued)
+    }
+
+    /// Follow `schedule` from the next step on; the optimizer's `lr` stays its base rate.
+    pub fn set_schedule(&mut self, schedule: Schedule) -> Result<u64> {
+        schedule.validate()?;
+        self.schedule = schedule;
+        Ok(self.steps_enqueued)
+    }
+
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// The optimizer settings the next step trains with: the scheduled rate at that step (a
+    /// schedule that ends at 0 trains with the smallest positive f32: a rate must be positive).
+    pub fn step_optimizer(&self) -> OptimizerConfig {
+        let lr = self
+            .schedule
+            .rate(self.config.optimizer.lr, self.steps_enqueued);
+        OptimizerConfig {
+            lr: lr.max(f32::MIN_POSITIVE),
+            ..self.config.optimizer
+        }
     }
 
     pub fn set_augment(&mut self, augment: Augment) -> Result<()> {
@@ -208,15 +257,15 @@ impl Trainer {
     /// Enqueue one training step on the next batch.
     pub fn step(&mut self) -> Result<()> {
         let plan = self.plan_step();
-        self.engine
-            .train_step(&plan.batch(), &self.config.optimizer)?;
-        self.record_step();
+        let optimizer = self.step_optimizer();
+        self.engine.train_step(&plan.batch(), &optimizer)?;
+        self.record_step(optimizer.lr);
+        self.snapshot_cpu_if_due();
         Ok(())
     }
 
-    fn record_step(&mut self) {
-        self.lr_pending
-            .push_back((self.steps_enqueued, self.config.optimizer.lr));
+    fn record_step(&mut self, lr: f32) {
+        self.lr_pending.push_back((self.steps_enqueued, lr));
         self.steps_enqueued += 1;
     }
 
@@ -257,14 +306,22 @@ impl Trainer {
                 self.history.pop_front();
             }
             self.history.push_back(record);
+            self.settle_snapshot(step, loss);
             fresh.push(record);
+        }
+        if let Some(last) = fresh.last() {
+            self.snapshot_if_due(Some(last.loss)).await?;
         }
         let due = self
             .candidate
             .as_ref()
             .is_none_or(|(s, _)| self.steps_enqueued >= s + SNAPSHOT_EVERY);
         if due && !fresh.is_empty() && self.watch.trusted() {
-            let params = self.engine.read_params().await?;
+            // The history's snapshot of this very step, when one was just taken: no second read.
+            let params = match self.snapshot_params_at(self.steps_enqueued) {
+                Some(p) => p.to_vec(),
+                None => self.engine.read_params().await?,
+            };
             if params
                 .iter()
                 .all(|p| p.tensor.data.iter().all(|v| v.is_finite()))

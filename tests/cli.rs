@@ -305,3 +305,45 @@ fn bare_state_dicts_eval_train_and_export() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `train --schedule` trains each step at the scheduled rate; a bad schedule names the problem.
+#[test]
+fn train_follows_a_schedule() {
+    let out = lines(&garden(&[
+        "train",
+        "--model",
+        "mlp",
+        "--steps",
+        "12",
+        "--log-every",
+        "1",
+        "--lr",
+        "0.01",
+        "--test-limit",
+        "20",
+        "--schedule",
+        r#"{"kind":"step","every":4,"gamma":0.5}"#,
+    ]));
+    let rates: Vec<(u64, f64)> = out
+        .iter()
+        .filter(|l| l["step"].is_u64() && l["lr"].is_number())
+        .map(|l| (l["step"].as_u64().unwrap(), l["lr"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(rates.len(), 12, "{out:?}");
+    for (step, lr) in rates {
+        let want = 0.01 * 0.5f64.powi((step / 4) as i32);
+        assert!(
+            (lr - want).abs() <= 1e-6 * want,
+            "step {step}: {lr}, want {want}"
+        );
+    }
+    let out = garden(&[
+        "train",
+        "--steps",
+        "1",
+        "--schedule",
+        r#"{"kind":"cosine"}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("steps"));
+}

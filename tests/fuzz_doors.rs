@@ -318,3 +318,79 @@ fn images_are_accepted_or_refused_and_a_refusal_changes_nothing() {
     tally.report("images (predict + activations)");
     assert!(tally.accepted > 50 && tally.refused > 50);
 }
+
+/// Learning-rate schedules from JSON (the page's `configure({schedule})`): accepted or refused
+/// with a message, never a panic; every accepted one scales the rate by a factor in [0, 1] at any
+/// step, and a trainer follows it with finite, positive rates.
+#[test]
+fn schedules_are_accepted_or_refused_cleanly() {
+    use gradient_garden::schedule::Schedule;
+    let mut g = Gen(0x5eed_0005);
+    let mut tally = Tally::default();
+    let spec = small_spec();
+    let d = data(&mut g, 48);
+    let mut t = trainer(
+        &spec,
+        TrainerConfig {
+            batch: 8,
+            ..TrainerConfig::default()
+        },
+        &d,
+    )
+    .unwrap();
+    let kinds = [
+        "constant",
+        "step",
+        "cosine",
+        "warmup_cosine",
+        "onecycle",
+        "linear",
+        "",
+    ];
+    let keys = [
+        "every",
+        "gamma",
+        "steps",
+        "floor",
+        "warmup",
+        "rise",
+        "div",
+        "final_div",
+        "bogus",
+    ];
+    for i in 0..400 {
+        let mut obj = serde_json::Map::new();
+        obj.insert("kind".into(), g.pick(&kinds).into());
+        for _ in 0..g.below(4) {
+            let value: serde_json::Value = match g.below(4) {
+                0 => (g.nasty_usize() as u64).into(),
+                1 => serde_json::Number::from_f64(g.nasty_f32() as f64)
+                    .map_or(serde_json::Value::Null, Into::into),
+                2 => g.pick(&[1u64, 2, 10, 100, 1000]).into(),
+                _ => g.pick(&["", "x", "1"]).into(),
+            };
+            obj.insert(g.pick(&keys).into(), value);
+        }
+        let json = serde_json::Value::Object(obj);
+        tally.run(&format!("case {i}: {json}"), || {
+            let s = Schedule::from_json(&json)?;
+            for step in [0u64, 1, 7, 1000, u32::MAX as u64, u64::MAX] {
+                let f = s.factor(step);
+                assert!(
+                    (0.0..=1.0).contains(&f),
+                    "{json}: factor {f} at step {step}"
+                );
+            }
+            t.set_schedule(s)?;
+            t.step()?;
+            let records = block_on(t.poll())?;
+            assert!(
+                records.iter().all(|r| r.lr > 0.0 && r.lr.is_finite()),
+                "{json}: {records:?}"
+            );
+            Ok(())
+        });
+    }
+    tally.report("schedules (JSON)");
+    assert!(tally.accepted > 20 && tally.refused > 100);
+}

@@ -20,12 +20,16 @@ import { mountKeep } from "./js/panels/keep.js";
 import { mountApi } from "./js/panels/api.js";
 import { mountExplain } from "./js/panels/explain.js";
 import { mountUnitWants } from "./js/panels/unit_wants.js";
+import { mountScrubber } from "./js/panels/scrubber.js";
+import { mountRace } from "./js/panels/race.js";
+import { raceUpdates } from "./js/race.js";
+import { mountScheduleControl, mountEarlyStopControl } from "./js/panels/schedule_control.js";
 
 // The settings form never submits (the content security policy allows no inline handler).
 document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
 
 const parsed = Config.fromHash(location.hash);
-const store = new Store(updates, initialState(parsed.config));
+const store = new Store({ ...updates, ...raceUpdates }, { ...initialState(parsed.config), race: null, raceSetup: parsed.race ?? null });
 const app = new App(store, startWorkers(store));
 
 mountMessage(store);
@@ -35,7 +39,11 @@ mountControls(store, app);
 const padView = mountPad(store, app);
 const examples = mountExamples(store, app);
 mountTestStrip(store, app);
-mountCharts(store);
+const charts = mountCharts(store);
+mountScrubber(store, app, charts.lossChart);
+mountScheduleControl(store, app);
+mountEarlyStopControl(store, app);
+mountRace(store, app);
 mountTestResults(store, app);
 mountInside(store, app);
 mountKeep(store, app);

@@ -97,6 +97,16 @@ impl CpuBackend {
         &self.model.spec
     }
 
+    /// The optimizer's state, for a snapshot to resume from (trainer/snapshots.rs).
+    pub fn moments(&self) -> crate::optim::OptimizerMoments {
+        self.opt.moments()
+    }
+
+    /// Put back [`CpuBackend::moments`]; call after `write_params`, which resets them.
+    pub fn set_moments(&mut self, m: &crate::optim::OptimizerMoments) -> Result<()> {
+        self.opt.set_moments(m)
+    }
+
     /// Loss and parameter gradients (state_dict order) of the mean loss over `images` (`n * 784`
     /// values in [0, 1]) and `labels`, without updating anything. With `dropout_seed` dropout is
     /// active exactly as in a training step with that seed; `None` runs it as the identity.

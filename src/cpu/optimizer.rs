@@ -6,7 +6,8 @@
 //! optimizer *kind* changes between two steps all state is reset (buffers zeroed, Adam's `t` back
 //! to 0), as if the user had built a fresh PyTorch optimizer. Changing `lr`, `momentum`, betas,
 //! `eps` or `weight_decay` keeps the state.
-use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::error::{Error, Result};
+use crate::optim::{OptimizerConfig, OptimizerKind, OptimizerMoments};
 
 /// `w -= lr * (g + wd * w)`.
 pub fn sgd_update(w: &mut [f32], g: &[f32], lr: f32, weight_decay: f32) {
@@ -76,6 +77,61 @@ impl OptimizerState {
             buffers: Vec::new(),
             sizes: sizes.to_vec(),
         }
+    }
+
+    /// The state as plain data (buffers concatenated in state_dict order).
+    pub fn moments(&self) -> OptimizerMoments {
+        OptimizerMoments {
+            kind: self.kind,
+            t: self.t,
+            first: self
+                .buffers
+                .iter()
+                .flat_map(|[a, _]| a.iter().copied())
+                .collect(),
+            second: self
+                .buffers
+                .iter()
+                .flat_map(|[_, b]| b.iter().copied())
+                .collect(),
+        }
+    }
+
+    /// Put back a state from [`OptimizerState::moments`] of the same model.
+    pub fn set_moments(&mut self, m: &OptimizerMoments) -> Result<()> {
+        let Some(kind) = m.kind else {
+            self.reset();
+            return Ok(());
+        };
+        let total: usize = self.sizes.iter().sum();
+        let (a, b) = match kind {
+            OptimizerKind::Sgd => (0, 0),
+            OptimizerKind::Momentum => (total, 0),
+            OptimizerKind::Adam => (total, total),
+        };
+        if m.first.len() != a || m.second.len() != b {
+            return Err(Error::Shape(format!(
+                "optimizer state of {}+{} values for a {kind:?} state of {a}+{b}",
+                m.first.len(),
+                m.second.len()
+            )));
+        }
+        let (mut first, mut second) = (&m.first[..], &m.second[..]);
+        self.buffers = self
+            .sizes
+            .iter()
+            .map(|&n| {
+                let (na, nb) = (n.min(first.len()), n.min(second.len()));
+                let (fa, ra) = first.split_at(na);
+                let (fb, rb) = second.split_at(nb);
+                first = ra;
+                second = rb;
+                [fa.to_vec(), fb.to_vec()]
+            })
+            .collect();
+        self.kind = Some(kind);
+        self.t = m.t;
+        Ok(())
     }
 
     /// Forget everything (new parameters were written).

@@ -8,6 +8,7 @@ mod context;
 pub mod kernels;
 mod layout;
 mod matmul_choice;
+mod moments;
 mod net;
 mod ops;
 pub mod probe;

@@ -94,9 +94,10 @@ impl Trainer {
     /// runs with the current settings and the step is recorded like a [`Trainer::step`] (its
     /// metrics come out of [`Trainer::poll`], with NaN rollback and epoch counting).
     pub fn finish_step(&mut self, grads: &[f32], metrics: PartMetrics) -> Result<()> {
-        let optimizer = self.config.optimizer;
+        let optimizer = self.step_optimizer();
         self.cpu()?.apply_gradients(grads, metrics, &optimizer)?;
-        self.record_step();
+        self.record_step(optimizer.lr);
+        self.snapshot_cpu_if_due();
         Ok(())
     }
 

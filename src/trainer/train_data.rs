@@ -98,6 +98,23 @@ impl Trainer {
         Ok(())
     }
 
+    /// After a resume to a state from before the set grew (snapshots.rs), the restored batch
+    /// order covers the shorter set: a new order over the whole set starts there, at `epoch`.
+    pub(super) fn fit_plan_to_data(&mut self, step: u64, epoch: usize) {
+        if self.plan.steps_per_epoch() == self.train.len() / self.config.batch {
+            return;
+        }
+        self.data.epoch_base = (step, epoch);
+        let seed = self.config.seed.wrapping_add(step);
+        self.plan = BatchPlan::new(
+            self.train.len(),
+            self.config.batch,
+            self.config.shuffle,
+            seed,
+        );
+        self.plan.epoch = epoch;
+    }
+
     /// The user's own examples (replacing any before); they train at [`Trainer::set_own_share`].
     pub fn set_own_examples(&mut self, own: Mnist) -> Result<()> {
         if own.len() > OWN_EXAMPLES_MAX {

@@ -8,6 +8,7 @@
 //! | `session.rs` | `Session` (create, train, metrics, evaluate, predict, weights...) |
 //! | `session_data.rs` | `Session`'s data methods (replaceData, setOwnExamples, setOwnShare, ownCounts) |
 //! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
+//! | `history.rs` | `Session`'s schedule and snapshots (setSchedule, history, snapshotWeights, resumeFrom) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
 //! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 mod dataset;
+mod history;
 mod labs;
 mod model;
 mod parallel;

@@ -40,6 +40,8 @@ struct SessionConfig {
     shuffle: bool,
     augment: Augment,
     validation: f32,
+    /// The learning-rate schedule (src/schedule.rs), as JSON: checked by `Schedule::from_json`.
+    schedule: Option<serde_json::Value>,
 }
 
 impl Default for SessionConfig {
@@ -54,6 +56,7 @@ impl Default for SessionConfig {
             shuffle: t.shuffle,
             augment: t.augment,
             validation: 0.1,
+            schedule: None,
         }
     }
 }
@@ -109,6 +112,10 @@ impl Session {
             };
         spawn(async move {
             let config = parsed.map_err(|e| Error::Config(e.to_string()))?;
+            let schedule = match &config.schedule {
+                Some(s) => crate::schedule::Schedule::from_json(s)?,
+                None => Default::default(),
+            };
             let (spec, params) = match weights {
                 Some(bytes) => weights::from_safetensors(&bytes)?,
                 None => {
@@ -140,6 +147,9 @@ impl Session {
                 // the starting ones as the first rollback point (a CPU engine has them already).
                 trainer.set_rollback_point(params);
             }
+            trainer.set_schedule(schedule)?;
+            // The run's first snapshot (src/trainer/snapshots.rs): the starting state.
+            trainer.snapshot_start().await?;
             let info = SessionInfo {
                 backend,
                 gpu_unavailable,
@@ -378,5 +388,9 @@ pub fn check_settings(config: JsValue) -> std::result::Result<(), JsValue> {
     };
     crate::limits::check_trainer(&trainer)
         .and_then(|()| trainer.optimizer.validate())
+        .and_then(|()| match &c.schedule {
+            Some(s) => crate::schedule::Schedule::from_json(s).map(|_| ()),
+            None => Ok(()),
+        })
         .map_err(super::js_err)
 }

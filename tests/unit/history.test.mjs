@@ -94,3 +94,20 @@ test("a short run is all exact; non-finite values are left out of a bucket's sta
   assert.deepEqual(h.points("loss"), []);
   assert.throws(() => new History({ keys: [], buckets: 3 }), /even/);
 });
+
+test("truncate forgets the records from a step on (a resumed run branches there)", () => {
+  const h = new History({ keys: ["loss"], recent: 8, buckets: 4 });
+  for (let step = 0; step < 30; step++) h.append({ step, loss: step });
+  h.truncate(25);
+  assert.equal(h.last().step, 24);
+  assert.ok(h.recent.every((r) => r.step < 25));
+  assert.equal(h.length, 25);
+  h.truncate(3);
+  // The recent window held only later steps; buckets begun from step 3 on are gone, the one
+  // begun before stays whole, and the count follows.
+  assert.equal(h.recent.length, 0);
+  assert.ok(h.buckets.length > 0 && h.buckets.every((b) => b.first.step < 3), JSON.stringify(h.buckets.map((b) => b.first.step)));
+  assert.equal(h.length, h.buckets.reduce((n, b) => n + b.n, 0));
+  h.append({ step: 3, loss: 1 });
+  assert.equal(h.last().step, 3);
+});

@@ -6,6 +6,7 @@ import { transfer } from "./rpc.js";
 import { snapshot, predictorSyncing } from "./run.js";
 import { Predictions } from "./prediction.js";
 import { checkPixels } from "./preprocess.js";
+import { Timeline } from "./timeline.js";
 
 export class App {
   /** `workers`: from startWorkers (engine, predictor, predictorPort). */
@@ -15,6 +16,7 @@ export class App {
     this.predictor = workers.predictor;
     this.predictorPort = workers.predictorPort;
     this.predictions = new Predictions(store, workers); // the pad's answers
+    this.timeline = new Timeline(store, this); // history, viewStep, resumeFrom
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;

@@ -38,6 +38,14 @@ export class LineChart {
     scheduleDraw(this);
   }
 
+  /** The x value (a step) under a pointer at `clientX`, clamped to the plotted range. */
+  xAt(clientX) {
+    const rect = this.canvas.getBoundingClientRect();
+    const { x } = this.ranges();
+    const f = (clientX - rect.left - PAD.left) / Math.max(1, rect.width - PAD.left - PAD.right);
+    return x[0] + Math.min(1, Math.max(0, f)) * (x[1] - x[0]);
+  }
+
   /** The x and y ranges (y in axis units) the chart shows, and whether it has no data. */
   ranges() {
     const { options } = this;

@@ -3,6 +3,7 @@
 // architecture travels as `model=custom&spec=<JSON>`). Only parsing: the defaults and the one
 // validation are www/js/settings.js's, and the engine worker owns the settings in use.
 import { DEFAULTS, defaults, merge } from "./settings.js";
+import { parseRaceSetup } from "./race.js";
 
 /** `extra.pretrained`: the weights came from the shipped pretrained model (kept on reload). */
 export function toHash(cfg, extra = {}) {
@@ -21,11 +22,17 @@ export function toHash(cfg, extra = {}) {
   p.set("rotate", String(cfg.augment.rotate));
   p.set("val", String(cfg.validation));
   if (extra.dataset && extra.dataset !== "mnist") p.set("data", extra.dataset);
+  // The schedule only when there is one: `schedule=<JSON>` (www/js/schedule.js).
+  if (cfg.schedule && cfg.schedule.kind !== "constant") p.set("schedule", JSON.stringify(cfg.schedule));
+  // Early stopping as `earlystop=<patience>`, `:last` when the best weights are not restored.
+  if (cfg.earlyStop) p.set("earlystop", `${cfg.earlyStop.patience}${cfg.earlyStop.restore ? "" : ":last"}`);
   if (extra.pretrained) p.set("init", "pretrained");
+  // A race's setup (www/js/race.js): `race={"preset":"optimizers","steps":300,"target":0.9}`.
+  if (extra.race) p.set("race", JSON.stringify(extra.race));
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "data"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop", "race", "data"]);
 // The datasets (www/workers/data.js); `data=` in the address, MNIST when absent.
 export const DATASETS = ["mnist", "fashion"];
 
@@ -69,11 +76,32 @@ export function fromHash(hash) {
     if (p.has("rotate")) opts.rotate = num(p, "rotate");
     if (p.has("val")) opts.validation = num(p, "val");
     if (p.has("seed")) opts.seed = num(p, "seed");
+    if (p.has("earlystop")) {
+      const m = /^(\d+)(:last)?$/.exec(p.get("earlystop"));
+      if (!m) throw new Error(`'earlystop=${p.get("earlystop")}' is not a patience like 5 or 5:last`);
+      opts.earlyStop = { patience: Number(m[1]), restore: !m[2] };
+    }
+    if (p.has("schedule")) {
+      try {
+        opts.schedule = JSON.parse(p.get("schedule"));
+      } catch {
+        throw new Error("the schedule is not valid JSON");
+      }
+    }
     if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
     const dataset = p.get("data") ?? "mnist";
     if (!DATASETS.includes(dataset)) throw new Error(`data must be ${DATASETS.join(" or ")}`);
+    let race = null;
+    if (p.has("race")) {
+      try {
+        race = parseRaceSetup(p.get("race"));
+      } catch (e) {
+        throw new Error(`the race could not be read: ${e.message}`);
+      }
+    }
     return {
       config: merge(DEFAULTS, opts),
+      race,
       dataset,
       fromHash: true,
       modelFromHash: p.has("model"),

@@ -95,6 +95,19 @@ export class History {
     this.width *= 2;
   }
 
+  /**
+   * Forget the records from `step` on (a run resumed from an earlier step branches there). A
+   * bucket that began before `step` stays whole: its summary may include a few later steps.
+   */
+  truncate(step) {
+    const keep = this.recent.filter((r) => r.step < step);
+    this.total -= this.recent.length - keep.length;
+    this.recent = keep;
+    while (this.buckets.length && this.buckets[this.buckets.length - 1].first.step >= step) {
+      this.total -= this.buckets.pop().n;
+    }
+  }
+
   last() {
     return this.recent.length ? this.recent[this.recent.length - 1] : null;
   }

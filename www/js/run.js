@@ -7,6 +7,7 @@
 // step numbers are shifted by `stepOffset`.
 import { describeChange } from "./settings.js";
 import { History } from "./history.js";
+import { describeSchedule } from "./schedule.js";
 
 const LATENCIES_KEPT = 500;
 // Per-step series keep every step for a recent window and per-bucket min/max/mean before it
@@ -51,6 +52,10 @@ export function initialState(config) {
     data: { dataset: "mnist", stage: "first", loaded: 0, total: 0, done: false, error: null },
     ownShare: null, // the share of each batch drawn from the own examples (null: engine's default)
     examples: 0, // how many own examples the engine trains with
+    stoppedEarly: null, // {step, bestStep, bestLoss, restored} when early stopping ended the run
+    view: null, // a past step shown instead of the live weights: {step, epoch, loss, first}
+    snapshots: null, // the engine's kept snapshots: {list: [{step, epoch, loss}], bytes, capBytes}
+    branches: [], // abandoned branches' loss curves ([[step, loss]]), drawn dimmed
   };
 }
 
@@ -58,6 +63,7 @@ function clearRun(s) {
   Object.assign(s, {
     history: trainHistory(), validation: [], own: [], test: [], lrMarks: [], marks: [], stats: new Map(),
     stepOffset: 0, epochOffset: 0, step: 0, epoch: 0, samplesPerSec: 0, fault: null,
+    view: null, snapshots: null, branches: [],
   });
 }
 
@@ -122,7 +128,7 @@ export const updates = {
     }
   },
   /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
-  settings(s, { config, info, rebuilt, keptWeights, lrChange, ownShare, data, pretrained }) {
+  settings(s, { config, info, rebuilt, keptWeights, lrChange, scheduleChange, ownShare, data, pretrained }) {
     const prev = s.config;
     if (ownShare !== undefined) s.ownShare = ownShare;
     const datasetChanged = data && data.dataset !== s.data.dataset;
@@ -130,7 +136,10 @@ export const updates = {
     s.config = config;
     if (info) s.info = info;
     if (lrChange) markLr(s, lrChange.step + s.stepOffset, lrChange.lr);
+    if (scheduleChange) s.marks.push({ step: scheduleChange.step + s.stepOffset, label: describeSchedule(scheduleChange.schedule) });
     if (!rebuilt) return;
+    s.view = null;
+    s.snapshots = null;
     const sameSpec = same(prev.model, config.model);
     s.pretrained = pretrained ?? (s.pretrained && sameSpec && keptWeights);
     s.training = false;
@@ -140,6 +149,8 @@ export const updates = {
   },
   /** The engine replaced the session on its own (the GPU failed): follow it. */
   rebuilt(s, { info, config, keptWeights, reason }) {
+    s.view = null;
+    s.snapshots = null;
     s.info = info;
     s.config = config;
     if (keptWeights) continueRun(s, `${config.backend} (${reason})`);
@@ -147,6 +158,7 @@ export const updates = {
   },
   /** A model file was loaded: weights in place, or a new session for another architecture. */
   loaded(s, { info, config, rebuilt }) {
+    s.view = null;
     s.info = info;
     s.config = config;
     s.pretrained = false;
@@ -202,6 +214,41 @@ export const updates = {
   examples(s, count) {
     s.examples = count;
   },
+  /** The engine's kept snapshots (`history` reply, session steps). */
+  snapshots(s, { snapshots, bytes, capBytes }) {
+    s.snapshots = { list: snapshots.map((p) => ({ ...p, step: p.step + s.stepOffset })), bytes, capBytes };
+  },
+  /** The view shows a past step (`view`, session steps) or, null, the live weights again. */
+  view(s, view) {
+    s.view = view ? { ...view, step: view.step + s.stepOffset } : null;
+  },
+  /** Training went back to the snapshot at session step `step`: the curve after it is a branch. */
+  resumed(s, { step }) {
+    const at = step + s.stepOffset;
+    const abandoned = s.history.points("loss").filter(([x]) => x >= at);
+    if (abandoned.length) s.branches = [...s.branches.slice(-2), abandoned];
+    s.history.truncate(at);
+    s.validation = s.validation.filter((p) => p.step <= at);
+    s.own = s.own.filter((p) => p.step <= at);
+    s.test = s.test.filter((p) => p.step <= at);
+    s.step = at;
+    const last = s.history.last();
+    s.epoch = last ? last.epoch : s.epochOffset;
+    s.marks.push({ step: at, label: `resumed from ${at}` });
+    s.view = null;
+    if (s.snapshots) s.snapshots = { ...s.snapshots, list: s.snapshots.list.filter((p) => p.step <= at) };
+  },
+  /** Early stopping ended the run (www/workers/early_stop.js). */
+  earlyStop(s, { step, bestStep, bestLoss, patience, restored }) {
+    s.training = false;
+    const at = (x) => x + s.stepOffset;
+    s.stoppedEarly = { step: at(step), bestStep: at(bestStep), bestLoss, restored };
+    s.marks.push({ step: at(step), label: "early stop" });
+    s.message = {
+      text: `Stopped early at step ${at(step)}: the validation loss has not improved for ${patience} checks since step ${at(bestStep)} (${bestLoss.toFixed(4)}).${restored ? ` The weights of step ${at(bestStep)} are back.` : ""}`,
+      kind: "info",
+    };
+  },
   building(s) {
     s.busy = "Building the model…";
   },
@@ -216,6 +263,8 @@ export const updates = {
 /** Does the predictor hold the engine's current weights (or is one a little behind fine)? */
 export function predictorUsable(s) {
   if (s.predictorBroken || s.predictorVersion < 0) return false;
+  // A past step is shown: only the predictor holds its weights.
+  if (s.view) return true;
   // While training a copy up to ~1 s old is fine; otherwise only the current weights will do.
   return s.training || s.predictorVersion >= s.weightsVersion;
 }
@@ -280,6 +329,12 @@ export function snapshot(s, { predictionPending = false } = {}) {
     step: s.step,
     epoch: s.epoch,
     lr: c.optimizer.lr,
+    schedule: { ...(c.schedule ?? { kind: "constant" }) },
+    earlyStop: c.earlyStop ? { ...c.earlyStop } : null,
+    stoppedEarly: s.stoppedEarly ? { ...s.stoppedEarly } : null,
+    view: s.view ? { step: s.view.step, epoch: s.view.epoch, loss: s.view.loss } : null,
+    branches: s.branches.length, // abandoned branches drawn dimmed (resumeFrom)
+    snapshots: s.snapshots ? { count: s.snapshots.list.length, bytes: s.snapshots.bytes, capBytes: s.snapshots.capBytes } : null,
     samplesPerSec: s.samplesPerSec,
     // The recent window's losses (every step while the run is shorter than the window).
     loss: s.history.recent.slice(-s.history.recentSize).map((r) => r.loss),

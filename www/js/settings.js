@@ -5,7 +5,25 @@
 // A setting is the shape Rust's `SessionConfig` reads: {model, backend, optimizer: {kind, lr,
 // weight_decay, momentum?}, batch, augment: {shift, rotate}, validation, seed}. The options that
 // `playground.configure` takes are looser ({lr, l2, shift, optimizer: 'sgd', ...}); `merge`
-// turns them into settings.
+// turns them into settings. `schedule` ({kind, ...its parameters}, www/js/schedule.js) is the
+// learning-rate schedule over `optimizer.lr`, a live setting like the rate.
+import { validateSchedule } from "./schedule.js";
+
+/** Early stopping (www/workers/early_stop.js): `null` (off) or `{patience, restore}`. */
+export function validateEarlyStop(v) {
+  if (v === undefined || v === null || v === false) return null;
+  if (typeof v === "number") v = { patience: v };
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw new Error(`earlyStop must be null or {patience, restore}, got ${JSON.stringify(v)}`);
+  }
+  knownKeys(v, ["patience", "restore"], "earlyStop setting");
+  const out = { patience: v.patience ?? 5, restore: v.restore ?? true };
+  if (!(Number.isInteger(out.patience) && out.patience >= 1 && out.patience <= 1000)) {
+    throw new Error(`earlyStop patience ${out.patience} is not a whole number in 1..1000`);
+  }
+  if (typeof out.restore !== "boolean") throw new Error(`earlyStop restore must be true or false, got ${JSON.stringify(out.restore)}`);
+  return out;
+}
 
 export const DEFAULTS = Object.freeze({
   model: "mlp",
@@ -15,6 +33,7 @@ export const DEFAULTS = Object.freeze({
   augment: Object.freeze({ shift: 0, rotate: 0 }),
   validation: 0.1,
   seed: 1,
+  schedule: Object.freeze({ kind: "constant" }),
 });
 
 export const BACKENDS = ["auto", "gpu", "cpu"];
@@ -43,7 +62,7 @@ export const LIMITS = Object.freeze({
 // and the keys of its `optimizer` and `augment` objects.
 export const OPTION_KEYS = Object.freeze([
   "model", "spec", "backend", "optimizer", "lr", "l2", "weightDecay", "batch", "validation",
-  "shift", "rotate", "augment", "seed", "workers",
+  "shift", "rotate", "augment", "seed", "workers", "schedule", "earlyStop",
 ]);
 const OPTIMIZER_KEYS = ["kind", "lr", "weight_decay", "momentum"];
 const AUGMENT_KEYS = ["shift", "rotate"];
@@ -87,6 +106,8 @@ export function validate(cfg) {
   if (!(Number.isInteger(cfg.seed) && cfg.seed >= L.seed.min && cfg.seed <= L.seed.max)) {
     throw new Error(`seed ${cfg.seed} is not a whole number in ${L.seed.min}..${L.seed.max}`);
   }
+  validateSchedule(cfg.schedule);
+  validateEarlyStop(cfg.earlyStop);
   return cfg;
 }
 
@@ -144,6 +165,9 @@ export function merge(base, opts = {}) {
   }
   if (opts.shift !== undefined) cfg.augment.shift = number("shift", opts.shift);
   if (opts.rotate !== undefined) cfg.augment.rotate = number("rotation", opts.rotate);
+  // Settings from before schedules have none: constant.
+  cfg.schedule = validateSchedule(opts.schedule !== undefined ? opts.schedule : cfg.schedule);
+  cfg.earlyStop = validateEarlyStop(opts.earlyStop !== undefined ? opts.earlyStop : cfg.earlyStop);
   return validate(cfg);
 }
 
@@ -162,7 +186,8 @@ export function needsRebuild(a, b) {
 }
 
 /**
- * What applying `opts` to the settings `current` takes: `{next, rebuild, optimizer, augment}`.
+ * What applying `opts` to the settings `current` takes: `{next, rebuild, optimizer, augment,
+ * schedule}` (`schedule`: the new schedule, a live change, or null).
  * `optimizer` is the live optimizer change (`{lr, weight_decay, momentum?}`) or null, `augment`
  * the new augmentation or null; both are null when the session is rebuilt anyway. `force`: rebuild
  * even if nothing structural changed (Reset). Throws, changing nothing, for invalid options.
@@ -170,14 +195,15 @@ export function needsRebuild(a, b) {
 export function planChange(current, opts = {}, { force = false } = {}) {
   const next = merge(current, opts);
   const rebuild = force || needsRebuild(current, next);
-  if (rebuild) return { next, rebuild, optimizer: null, augment: null };
+  if (rebuild) return { next, rebuild, optimizer: null, augment: null, schedule: null };
   const o = next.optimizer, p = current.optimizer;
   const optimizerChanged = o.lr !== p.lr || o.weight_decay !== p.weight_decay || o.momentum !== p.momentum;
   const optimizer = optimizerChanged
     ? { lr: o.lr, weight_decay: o.weight_decay ?? 0, ...(o.momentum !== undefined ? { momentum: o.momentum } : {}) }
     : null;
   const augment = same(next.augment, current.augment) ? null : { ...next.augment };
-  return { next, rebuild, optimizer, augment };
+  const schedule = same(next.schedule, current.schedule ?? { kind: "constant" }) ? null : { ...next.schedule };
+  return { next, rebuild, optimizer, augment, schedule };
 }
 
 /** A short label of what a rebuild with the same weights changed (the loss chart's mark). */

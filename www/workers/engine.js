@@ -15,6 +15,8 @@
 //   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
 //   data {dataset, stage, loaded, total, done, error}   the full training set streaming in
+//   earlyStop {step, bestStep, bestLoss, patience, restored}   early stopping ended the run
+//   raceProgress {names, update: [{run, loss, val}]}             a race's new points (race.js)
 //
 // On the CPU backend a second worker (www/workers/grad.js, via parallel.js) computes part of every
 // batch where the machine has two cores or more.
@@ -24,6 +26,8 @@ import { TrainData } from "./train_data.js";
 import { examplesOps } from "./own_ops.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
+import { historyOps } from "./engine_history.js";
+import { raceOps } from "./race.js";
 
 // Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
 const gpuWatch = installGpuWatch();
@@ -195,6 +199,11 @@ const server = serve(
       engine.requireSession();
       return { pixels: engine.dataset.testImage(index), label: engine.dataset.testLabel(index) };
     },
+
+    // history, viewStep, resumeFrom, setHistoryCap (engine_history.js).
+    ...historyOps(() => engine),
+    // race, raceAdopt (race.js).
+    ...raceOps(() => engine),
   },
   { serial: false },
 );

@@ -8,6 +8,7 @@ import { Workers } from "./parallel.js";
 import { OwnExamples } from "./own_examples.js";
 import { PredictorFeed } from "./predictor_feed.js";
 import { TrainingLoop } from "./training_loop.js";
+import { EarlyStop } from "./early_stop.js";
 
 const errorText = (e) => (e && e.message ? e.message : String(e));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -26,6 +27,7 @@ export class Engine {
     this.chain = Promise.resolve();
     this.loop = new TrainingLoop(this);
     this.feed = new PredictorFeed();
+    this.earlyStop = new EarlyStop();
     this.workers = new Workers((note) => {
       if (this.info) this.info = this.withWorkers(this.info);
       this.status(note ? { note } : {});
@@ -119,6 +121,9 @@ export class Engine {
     this.config = cfg;
     this.stepsEnqueued = 0;
     this.loop.reset();
+    this.earlyStop.configure(cfg.earlyStop);
+    this.earlyStop.reset();
+    this.feed.viewing = false; // a new session: the predictor shows its live weights
     this.workers.engage(this.info, cfg);
     this.info = this.withWorkers(this.info);
     if (old) this.serial(() => old.free());
@@ -153,9 +158,14 @@ export class Engine {
     if (!plan.rebuild) {
       const lrChange = plan.optimizer ? await this.setOptimizer(plan.optimizer) : null;
       if (plan.augment) await this.withSession((s) => s.setAugment(plan.augment));
+      this.earlyStop.configure(plan.next.earlyStop);
+      // A new learning-rate schedule is live too; `step`: the first step that follows it.
+      const scheduleChange = plan.schedule
+        ? { step: await this.withSession((s) => s.setSchedule(plan.schedule)), schedule: plan.schedule }
+        : null;
       this.config = plan.next;
       this.status();
-      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange };
+      return { config: this.config, info: this.info, rebuilt: false, keptWeights: true, lrChange, scheduleChange };
     }
     this.post("building");
     const wasTraining = this.loop.training;
@@ -188,6 +198,18 @@ export class Engine {
     });
     this.config = { ...this.config, optimizer: { ...this.config.optimizer, ...changes } };
     return changes.lr !== before ? { step, lr: changes.lr } : null;
+  }
+
+  /**
+   * An automatic validation `result` after `step` session steps: early stopping may stop the
+   * loop here (and put the best weights back); the page gets an `earlyStop` event.
+   */
+  async validated(result, step) {
+    const verdict = await this.serial(() => this.earlyStop.observe(this.session, result.loss, step));
+    if (!verdict) return;
+    this.loop.training = false;
+    if (verdict.restored) this.weightsChanged();
+    this.post("earlyStop", verdict);
   }
 
   /**

@@ -7,6 +7,7 @@
 //                  saliency {pixels, method, target?} -> {values: Float32Array(784), target, probabilities}
 //                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
 //                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
+//                  activations {pixels} -> [{name, shape, data}] (the look-inside view of a past step)
 //                  topImages {layer, unit, k} -> {top: [{index, label, value, pixels}], n}
 //                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
@@ -114,4 +115,6 @@ const toPage = serve({
   unitWants: (args) => predictor.unitWants(args),
   topImages: (args) => predictor.topImages(args),
   layers: () => predictor.layers(),
+  // Every layer's output for `pixels` from the weights held (a past step's while one is viewed).
+  activations: ({ pixels }) => predictor.held().activations(pixels),
 });

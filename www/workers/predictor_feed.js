@@ -26,6 +26,35 @@ export class PredictorFeed {
     this.sentSpec = null;
     this.broken = null;
     this.kept = null; // {spec, step, weights}: the last weights sent
+    this.viewing = false; // the predictor shows a past step's weights (showView) until endView
+    this.inflight = Promise.resolve(); // the send on its way, if any
+  }
+
+  /**
+   * Show a past step's weights (a snapshot's `paramsFlat`) in the predictor, so the pad, the
+   * explanations and the activations it computes follow the scrubbed step; live sends pause until
+   * `endView`. Resolves once the predictor holds them, with the version they count as.
+   */
+  async showView(weights) {
+    this.viewing = true;
+    try {
+      await this.inflight;
+      if (!this.client || this.broken) throw new Error("the predictor is not running, so past steps cannot be shown");
+      this.version += 1;
+      const version = this.version;
+      await this.client.call("setWeights", transfer({ version, weights }, [weights.buffer]));
+      return version;
+    } catch (e) {
+      this.endView(); // live weights again: a failed view must not stop the live updates
+      throw e;
+    }
+  }
+
+  /** Back to the live weights (sent at once). */
+  endView() {
+    if (!this.viewing) return;
+    this.viewing = false;
+    this.changed(true);
   }
 
   /** `port`: the engine's end of the channel; `read()` resolves to `{spec, step, weights}`. */
@@ -43,13 +72,15 @@ export class PredictorFeed {
 
   /** `now`: a change that must reach the predictor, even if a send is already on its way. */
   async send(now = false) {
-    if (!this.client || this.broken) return;
+    if (!this.client || this.broken || this.viewing) return;
     if (this.sending) {
       // A change while training waits for the next cycle; one that must arrive follows this send.
       if (now) this.again = true;
       return;
     }
     this.sending = true;
+    let done;
+    this.inflight = new Promise((resolve) => (done = resolve));
     this.lastSent = performance.now();
     const version = this.version;
     let read = null;
@@ -59,7 +90,7 @@ export class PredictorFeed {
       // No session to read (a rebuild failed mid-way): the next change sends.
     }
     try {
-      if (read) {
+      if (read && !this.viewing) {
         this.kept = { spec: read.spec, step: read.step, weights: read.weights.slice() };
         const specJson = JSON.stringify(read.spec);
         const spec = specJson === this.sentSpec ? undefined : read.spec;
@@ -71,6 +102,7 @@ export class PredictorFeed {
       this.broken = e;
     } finally {
       this.sending = false;
+      done();
     }
     if (this.again) {
       this.again = false;

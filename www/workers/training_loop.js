@@ -37,6 +37,14 @@ export class TrainingLoop {
     this.evalBudgetMs = 0; // training time to accumulate before the next periodic validation
   }
 
+  /** The session went back to a snapshot (`{step, epoch}`): count on from there. */
+  resumedAt({ step, epoch }) {
+    this.lastStep = step - 1;
+    this.lastEpoch = epoch;
+    this.epochEvalDue = null;
+    this.lastStatsStep = -Infinity;
+  }
+
   start() {
     if (this.training || !this.engine.session) return;
     this.training = true;
@@ -146,6 +154,8 @@ export class TrainingLoop {
     // Periodic validation may cost at most ~10% of the training time.
     if (which === "validation") this.evalBudgetMs = Math.max(9 * ms, 2000);
     e.post("evaluation", { which, step: step ?? this.lastStep, auto, ms, result });
+    // Early stopping (early_stop.js) judges every automatic validation.
+    if (which === "validation" && auto) await e.validated(result, (step ?? this.lastStep) + 1);
     // The own examples' curve follows validation's (a few images: it costs next to nothing).
     if (which === "validation" && auto) await this.evaluate("own", undefined, step, auto);
     return result;

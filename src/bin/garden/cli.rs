@@ -94,6 +94,11 @@ pub struct TrainArgs {
     pub optimizer: OptimizerKind,
     #[arg(long, value_name = "M", default_value_t = 0.9)]
     pub momentum: f32,
+    /// Learning-rate schedule over --lr, as JSON: {"kind":"cosine","steps":2000} (kinds: constant,
+    /// step {every, gamma}, cosine {steps, floor}, warmup_cosine {warmup, steps, floor}, onecycle
+    /// {steps, rise, div, final_div})
+    #[arg(long, value_name = "JSON")]
+    pub schedule: Option<String>,
     /// PyTorch's L2 weight decay (`g += wd * w`)
     #[arg(long, value_name = "L2", default_value_t = 0.0)]
     pub weight_decay: f32,

@@ -95,6 +95,13 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
         // first rollback point (a CPU engine has them already).
         trainer.set_rollback_point(params.clone());
     }
+    if let Some(text) = &args.schedule {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("--schedule is not JSON: {e}"))?;
+        let schedule =
+            gradient_garden::schedule::Schedule::from_json(&value).map_err(|e| e.to_string())?;
+        trainer.set_schedule(schedule).map_err(|e| e.to_string())?;
+    }
     let per_epoch = trainer.steps_per_epoch() as u64;
     let total = args.steps.unwrap_or(args.epochs * per_epoch);
     json(

@@ -2,6 +2,7 @@
 // tests and the console. Every method that talks to the engine returns a promise and waits for
 // start-up itself.
 import { curvesCsv } from "../run.js";
+import { adoptRace, runRace } from "../race.js";
 
 export function mountApi(store, app, explainer, examples) {
   window.playground = {
@@ -47,6 +48,29 @@ export function mountApi(store, app, explainer, examples) {
       return app.call("injectFault", { text, where });
     },
     curvesCsv: () => curvesCsv(store.state),
+    /** The kept snapshots of the run: `[{step, epoch, loss}]` (src/trainer/snapshots.rs). */
+    history: () => app.timeline.history(),
+    /** Show the kept snapshot nearest `step` in the whole view (null: live); resolves to state().view. */
+    viewStep: (step) => app.timeline.viewStep(step),
+    /** Branch the run at the kept snapshot nearest `step`; resolves to state(). */
+    resumeFrom: (step) => app.timeline.resumeFrom(step),
+    /** The snapshots' memory cap in bytes (default 64 MB; 0 keeps none). */
+    setHistoryCap: (bytes) => app.timeline.setCap(bytes),
+    /**
+     * Race 2-4 runs (each an object of configure options, plus `name`) from the same initial
+     * weights and batch order: `opts` {steps, target, evalEvery, testLimit}. Resolves to the
+     * table's rows {name, stepsToTarget, secondsToTarget, bestValLoss, finalTestAccuracy, ...}.
+     */
+    race: (configs, opts) => runRace(store, app, configs, opts),
+    /** The race's curves: `[{name, loss: [[step, loss]], val: [[step, loss, accuracy]]}]`. */
+    raceCurves: () => (store.state.race ? store.state.race.runs.map((r, i) => ({ name: store.state.race.names[i], loss: r.loss.map((p) => [...p]), val: r.val.map((p) => [...p]) })) : null),
+    /** Make row `index` of the last race the main run (its settings and final weights). */
+    raceAdopt: (index) => adoptRace(store, app, index),
+    /** End the running race after its current round (its rows cover the steps trained). */
+    raceStop: async () => {
+      await app.ready;
+      return app.call("raceStop");
+    },
     /**
      * 784 floats: the saliency of the input (or `pixels`) for `target` (default: predicted), by
      * `method` ('gradient' | 'smoothgrad' | 'integrated'); `on: 'engine'` computes it on the

@@ -19,7 +19,9 @@ export function mountInside(store, app) {
     const pixels = store.state.input;
     if (activationsBusy || !pixels) return;
     activationsBusy = true;
-    app
+    // A viewed past step's weights are in the predictor only (www/js/timeline.js).
+    const from = store.state.view ? app.predictor : app;
+    from
       .call("activations", { pixels })
       .then((layers) => renderActivations($("activations"), layers))
       .catch((e) => {
@@ -33,6 +35,10 @@ export function mountInside(store, app) {
   let lastWeights = 0;
   function refreshWeights() {
     lastWeights = performance.now();
+    if (store.state.view) {
+      renderFirstWeights($("weights"), store.state.view.first);
+      return;
+    }
     app
       .call("params", { first: 1 })
       .then((ps) => renderFirstWeights($("weights"), ps[0]))
@@ -75,7 +81,7 @@ export function mountInside(store, app) {
     }
     if (name === "prediction") requestActivations();
     else if (name === "stats") scheduleGradCharts();
-    else if (name === "metrics" && performance.now() - lastWeights > WEIGHTS_EVERY_MS) refreshWeights();
-    else if (name === "settings" || name === "loaded" || name === "rebuilt") refreshAll();
-  }, ["prediction", "stats", "metrics", "settings", "loaded", "rebuilt"]);
+    else if (name === "metrics" && !store.state.view && performance.now() - lastWeights > WEIGHTS_EVERY_MS) refreshWeights();
+    else if (name === "settings" || name === "loaded" || name === "rebuilt" || name === "view" || name === "resumed") refreshAll();
+  }, ["prediction", "stats", "metrics", "settings", "loaded", "rebuilt", "view", "resumed"]);
 }

@@ -12,10 +12,10 @@ export function mountKeep(store, app) {
   function writeHash() {
     const s = store.state;
     if (!s.ready) return;
-    lastHash = Config.toHash(s.config, { pretrained: s.pretrained, dataset: s.data.dataset });
+    lastHash = Config.toHash(s.config, { pretrained: s.pretrained, race: s.raceSetup, dataset: s.data.dataset });
     if (location.hash !== lastHash) history.replaceState(null, "", lastHash);
   }
-  store.subscribe(writeHash, SETTINGS_UPDATES);
+  store.subscribe(writeHash, [...SETTINGS_UPDATES, "raceSetup"]);
   store.subscribe((s) => {
     $("save-model").disabled = !!s.busy;
     $("export-onnx").disabled = !!s.busy;
