@@ -13,9 +13,7 @@ export function realErrors(errors) {
   return errors.filter(
     (e) =>
       !/models\/cnn\.safetensors/.test(e) &&
-      !/Failed to load resource: the server responded with a status of 404/.test(e) &&
-      // The full training set streams in after start-up: a reload while it does aborts it.
-      !/\[requestfailed\] \S+\/data\/(fashion\/)?train-(images|labels)-\S+ net::ERR_ABORTED/.test(e),
+      !/Failed to load resource: the server responded with a status of 404/.test(e),
   );
 }
 
