@@ -1,4 +1,4 @@
-// The per-step uniform, written by `step_words` (src/gpu/mod.rs: 16 words, these 12 then padding)
+// The per-step uniform, written by `step_words` (src/gpu/mod.rs: 16 words, these 13 then padding)
 // with queue.write_buffer before every training step, so the learning rate and every knob can
 // change between any two steps. The field order here and there must match.
 // Prepended (as text) to the kernels that need it; each binds it at the binding number it chooses.
@@ -20,4 +20,6 @@ struct Step {
     slot: u32,
     // 1 when the batch carries per-sample affine transforms.
     has_transforms: u32,
+    // L1 penalty rate (shaders/l1_penalty_gradient.wgsl); 0 is off.
+    l1: f32,
 }

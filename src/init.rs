@@ -1,7 +1,7 @@
 //! Seeded weight initialisation, done once on the CPU so every backend starts from identical weights.
 //! What each tensor gets is its layer's [`Init`] fact; only the drawing happens here.
 use crate::error::Result;
-use crate::spec::{Activation, Init, ModelSpec};
+use crate::spec::{Activation, Init, Io, ModelSpec};
 use crate::tensor::{Param, Tensor};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -9,9 +9,14 @@ use rand_core::{RngCore, SeedableRng};
 /// Every parameter tensor of `spec` in state_dict order, drawn from one ChaCha8 stream seeded with
 /// `seed` in that order (constant tensors draw nothing).
 pub fn init_params(spec: &ModelSpec, seed: u64) -> Result<Vec<Param>> {
+    init_params_for(spec, Io::MNIST, seed)
+}
+
+/// [`init_params`] for a model checked against `io` (the plane's small inputs).
+pub fn init_params_for(spec: &ModelSpec, io: Io, seed: u64) -> Result<Vec<Param>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut params = Vec::new();
-    for p in spec.param_facts()? {
+    for p in spec.param_facts_for(io)? {
         let shape = p.fact.shape;
         let n: usize = shape.iter().product();
         let data = match p.fact.init {

@@ -15,6 +15,7 @@ pub mod labs;
 pub mod limits;
 pub mod onnx;
 pub mod optim;
+pub mod points;
 pub mod schedule;
 pub mod spec;
 pub mod tensor;

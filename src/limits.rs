@@ -14,6 +14,9 @@ use crate::trainer::{Augment, TrainerConfig};
 pub const LR_MAX: f32 = 10.0;
 /// [0, WEIGHT_DECAY_MAX]
 pub const WEIGHT_DECAY_MAX: f32 = 1.0;
+/// [0, L1_MAX]: the L1 penalty rate (the plane page; TensorFlow Playground offers up to 10, but a
+/// rate past 1 only zeroes every weight).
+pub const L1_MAX: f32 = 1.0;
 /// [0, MOMENTUM_MAX)
 pub const MOMENTUM_MAX: f32 = 1.0;
 /// 1..=BATCH_MAX
@@ -56,6 +59,9 @@ pub fn check_optimizer(o: &OptimizerConfig) -> Result<()> {
             js(o.weight_decay),
             js(WEIGHT_DECAY_MAX)
         ));
+    }
+    if !(o.l1.is_finite() && (0.0..=L1_MAX).contains(&o.l1)) {
+        return refuse(format!("L1 {} is not in [0, {}]", js(o.l1), js(L1_MAX)));
     }
     if !(0.0..MOMENTUM_MAX).contains(&o.momentum) {
         return refuse(format!(

@@ -10,7 +10,8 @@ pub enum OptimizerKind {
     Adam,
 }
 
-/// PyTorch semantics: `weight_decay` adds `wd * w` to the gradient (L2) before the update;
+/// PyTorch semantics: `weight_decay` adds `wd * w` to the gradient (L2) before the update, `l1`
+/// adds `l1 * sign(w)` (the gradient of `l1 * |w|`, 0 at 0, as `torch.sign`);
 /// momentum is `v = mu*v + g; w -= lr*v`; Adam is bias-corrected with PyTorch's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -22,6 +23,8 @@ pub struct OptimizerConfig {
     pub beta2: f32,
     pub eps: f32,
     pub weight_decay: f32,
+    /// L1 penalty rate (TensorFlow Playground's L1 regularization); 0 is off.
+    pub l1: f32,
 }
 
 impl Default for OptimizerConfig {
@@ -34,6 +37,7 @@ impl Default for OptimizerConfig {
             beta2: 0.999,
             eps: 1e-8,
             weight_decay: 0.0,
+            l1: 0.0,
         }
     }
 }

@@ -134,3 +134,16 @@ fn mixed_model_momentum_mse_dropout_matches_cpu() {
     };
     compare_training(&spec, 5, 10, cfg);
 }
+
+/// Layers with no parameters at the bottom (a pool, then Flatten, under the first dense layer):
+/// no gradient reaches them and none is needed, so the backward pass stops above them.
+#[test]
+fn parameterless_first_layers_match_cpu() {
+    let spec = ModelSpec::from_json(
+        r#"{"input":[1,28,28],"layers":[
+            {"type":"max_pool2d","size":2},{"type":"flatten"},
+            {"type":"dense","units":16},{"type":"relu"},{"type":"dense","units":10}]}"#,
+    )
+    .unwrap();
+    compare_training(&spec, 4, 5, opt(OptimizerKind::Adam, 1e-2));
+}

@@ -1,5 +1,5 @@
-//! Losses over `[batch, 10]` outputs, each fused with its gradient and an accuracy count.
-use crate::spec::CLASSES;
+//! Losses over `[batch, classes]` outputs (10 for MNIST, 2-4 on the plane), each fused with its
+//! gradient and an accuracy count. The class count is the row length: `outputs / batch`.
 
 /// The loss of a batch (mean over the batch) and how many rows' argmax equals the label.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,11 +23,12 @@ pub fn argmax(row: &[f32]) -> usize {
 /// and `dlogits = (softmax(z) - onehot(label)) / batch` (overwrites `dlogits`).
 pub fn softmax_cross_entropy(dlogits: &mut [f32], logits: &[f32], labels: &[u8]) -> LossResult {
     let batch = labels.len();
+    let classes = logits.len() / batch.max(1);
     let mut total = 0.0f64;
     let mut correct = 0;
     for ((z, d), &label) in logits
-        .chunks_exact(CLASSES)
-        .zip(dlogits.chunks_exact_mut(CLASSES))
+        .chunks_exact(classes)
+        .zip(dlogits.chunks_exact_mut(classes))
         .zip(labels)
     {
         let label = label as usize;
@@ -53,12 +54,13 @@ pub fn softmax_cross_entropy(dlogits: &mut [f32], logits: &[f32], labels: &[u8])
 /// PyTorch `MSELoss()` ('mean' over all `batch * 10` elements) between the raw outputs and one-hot
 /// targets: `loss = mean (y - t)^2`, `dy = 2 (y - t) / (batch * 10)` (overwrites `dy`).
 pub fn mse_one_hot(dy: &mut [f32], y: &[f32], labels: &[u8]) -> LossResult {
-    let n = (labels.len() * CLASSES) as f32;
+    let classes = y.len() / labels.len().max(1);
+    let n = y.len() as f32;
     let mut total = 0.0f64;
     let mut correct = 0;
     for ((row, d), &label) in y
-        .chunks_exact(CLASSES)
-        .zip(dy.chunks_exact_mut(CLASSES))
+        .chunks_exact(classes)
+        .zip(dy.chunks_exact_mut(classes))
         .zip(labels)
     {
         let label = label as usize;

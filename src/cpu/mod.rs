@@ -39,5 +39,7 @@ pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout
 pub use inference::{Inference, InputGradient};
 pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};
 pub use model::{Model, Workspace};
-pub use optimizer::{adam_update, momentum_update, sgd_update, OptimizerState};
+pub use optimizer::{
+    adam_update, l1_penalty_gradient, momentum_update, sgd_update, OptimizerState,
+};
 pub use pool::{maxpool2d_backward, maxpool2d_forward};

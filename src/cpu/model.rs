@@ -8,7 +8,7 @@ use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
 use super::pool::{maxpool2d_backward, maxpool2d_forward};
 use crate::error::{Error, Result};
-use crate::spec::{LayerSpec, Loss, ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::spec::{Io, LayerSpec, Loss, ModelSpec};
 use crate::tensor::Param;
 
 /// A validated spec with its parameters, stored in state_dict order.
@@ -21,6 +21,8 @@ pub struct Model {
     /// For each layer, the index in `params` of its first tensor (the rest follow it, in the
     /// order its [`LayerSpec::params`] lists them); `None` for a layer without parameters.
     pub first_param: Vec<Option<usize>>,
+    /// Input and output widths: MNIST's, or a point's features and classes (src/points/).
+    pub io: Io,
 }
 
 /// Images per forward pass in [`Model::logits`].
@@ -43,17 +45,23 @@ pub struct Workspace {
 
 impl Model {
     pub fn new(spec: &ModelSpec, params: &[Param]) -> Result<Self> {
-        let shapes = spec.shapes()?;
-        let facts = spec.param_facts()?;
+        Self::with_io(spec, params, Io::MNIST)
+    }
+
+    /// A model whose input and output widths are `io`'s rather than MNIST's.
+    pub fn with_io(spec: &ModelSpec, params: &[Param], io: Io) -> Result<Self> {
+        let shapes = spec.shapes_for(io)?;
+        let facts = spec.param_facts_for(io)?;
         let first_param = (0..spec.layers.len())
             .map(|i| facts.iter().position(|p| p.layer == i))
             .collect();
-        let params = order_params(spec, params)?;
+        let params = order_params_for(spec, io, params)?;
         Ok(Self {
             spec: spec.clone(),
             shapes,
             params,
             first_param,
+            io,
         })
     }
 
@@ -90,10 +98,10 @@ impl Model {
             .map(size)
             .max()
             .unwrap_or(0)
-            .max(n * IMAGE_PIXELS);
+            .max(n * self.io.inputs);
         Workspace {
             n,
-            input: vec![0.0; n * IMAGE_PIXELS],
+            input: vec![0.0; n * self.io.inputs],
             labels: vec![0; n],
             acts: self
                 .shapes
@@ -166,16 +174,17 @@ impl Model {
     /// Inference logits (`n * 10`) for `n` images of 784 values in [0, 1], in chunks of 64 so
     /// the buffers stay small whatever `n` is.
     pub fn logits(&self, images: &[f32]) -> Result<Vec<f32>> {
-        if !images.len().is_multiple_of(IMAGE_PIXELS) {
+        let Io { inputs, outputs } = self.io;
+        if !images.len().is_multiple_of(inputs) {
             return Err(Error::Shape(format!(
-                "{} values are not whole 784-pixel images",
+                "{} values are not whole {inputs}-value inputs",
                 images.len()
             )));
         }
-        let mut out = Vec::with_capacity(images.len() / IMAGE_PIXELS * CLASSES);
+        let mut out = Vec::with_capacity(images.len() / inputs * outputs);
         let mut ws = self.workspace(LOGITS_CHUNK);
-        for chunk in images.chunks(LOGITS_CHUNK * IMAGE_PIXELS) {
-            let m = chunk.len() / IMAGE_PIXELS;
+        for chunk in images.chunks(LOGITS_CHUNK * inputs) {
+            let m = chunk.len() / inputs;
             if ws.n != m {
                 ws = self.workspace(m);
             }
@@ -189,7 +198,7 @@ impl Model {
     /// The loss of the last forward pass against `ws.labels`; leaves its gradient in `ws.grad_out`.
     pub fn loss(&self, ws: &mut Workspace) -> LossResult {
         let logits = ws.acts.last().expect("a model has layers");
-        let dlogits = &mut ws.grad_out[..ws.n * CLASSES];
+        let dlogits = &mut ws.grad_out[..ws.n * self.io.outputs];
         match self.spec.loss {
             Loss::SoftmaxCrossEntropy => softmax_cross_entropy(dlogits, logits, &ws.labels),
             Loss::Mse => mse_one_hot(dlogits, logits, &ws.labels),
@@ -294,7 +303,12 @@ fn two_mut(grads: &mut [Vec<f32>], w: usize) -> (&mut [f32], &mut [f32]) {
 /// Checks `params` against the spec (every name once, right shape and length) and returns them
 /// in state_dict order.
 pub fn order_params(spec: &ModelSpec, params: &[Param]) -> Result<Vec<Param>> {
-    let expected = spec.param_shapes()?;
+    order_params_for(spec, Io::MNIST, params)
+}
+
+/// [`order_params`] for a model checked against `io`.
+pub fn order_params_for(spec: &ModelSpec, io: Io, params: &[Param]) -> Result<Vec<Param>> {
+    let expected = spec.param_shapes_for(io)?;
     let mut out = Vec::with_capacity(expected.len());
     for (name, shape) in &expected {
         let mut found = params.iter().filter(|p| &p.name == name);

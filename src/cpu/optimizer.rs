@@ -1,6 +1,7 @@
 //! Optimizer updates for one parameter tensor, PyTorch semantics (`torch.optim.SGD` with and
 //! without momentum, `torch.optim.Adam`), with L2 weight decay added to the gradient first:
-//! `g' = g + weight_decay * w`.
+//! `g' = g + weight_decay * w`, and the L1 penalty's gradient when `l1 > 0` (see
+//! [`l1_penalty_gradient`]).
 //!
 //! State rule shared with the GPU backend: momentum and Adam buffers start at zero, and when the
 //! optimizer *kind* changes between two steps all state is reset (buffers zeroed, Adam's `t` back
@@ -56,6 +57,24 @@ pub fn adam_update(
         let v_hat = *v / c2;
         *w -= cfg.lr * m_hat / (v_hat.sqrt() + cfg.eps);
     }
+}
+
+/// `g + l1 * sign(w)`: the gradient of the loss plus `l1 * sum |w|`, with sign(0) = 0 (a weight
+/// already at zero is not pushed either way). The GPU twin is shaders/l1_penalty_gradient.wgsl.
+pub fn l1_penalty_gradient(g: &[f32], w: &[f32], l1: f32) -> Vec<f32> {
+    g.iter()
+        .zip(w)
+        .map(|(&g, &w)| {
+            let sign = if w > 0.0 {
+                1.0
+            } else if w < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+            g + l1 * sign
+        })
+        .collect()
 }
 
 /// Optimizer state of a whole model: one set of buffers per parameter tensor.
@@ -163,6 +182,13 @@ impl OptimizerState {
 
     /// Apply this step's update to parameter tensor `index`.
     pub fn update(&mut self, index: usize, w: &mut [f32], g: &[f32], cfg: &OptimizerConfig) {
+        let with_l1;
+        let g = if cfg.l1 > 0.0 {
+            with_l1 = l1_penalty_gradient(g, w, cfg.l1);
+            &with_l1[..]
+        } else {
+            g
+        };
         let [a, b] = &mut self.buffers[index];
         match cfg.kind {
             OptimizerKind::Sgd => sgd_update(w, g, cfg.lr, cfg.weight_decay),

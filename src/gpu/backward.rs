@@ -86,6 +86,11 @@ pub fn build(
         if i + 1 < nl && fused_pool(i + 1) {
             continue; // the activation's backward is part of the fused pool's
         }
+        if !needs_dx[i] && !has_params(i) {
+            // A layer with no parameters under which nothing has any (a Flatten or pool first):
+            // no gradient to compute, and none came down to it.
+            continue;
+        }
         // A conv under a fused pool gets its (transposed) output gradient from the pool's pass.
         let fused = fused_dyt.take();
         let dy_buf = grads[i + 1]

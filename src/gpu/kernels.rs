@@ -43,6 +43,7 @@ pub enum Kernel {
     LossSoftmaxCrossEntropy,
     LossMse,
     OptimizerUpdate,
+    L1PenaltyGradient,
     LayerNorms,
 }
 
@@ -178,6 +179,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::OptimizerUpdate,
         "optimizer_update.wgsl",
         include_str!("../../shaders/optimizer_update.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::L1PenaltyGradient,
+        "l1_penalty_gradient.wgsl",
+        include_str!("../../shaders/l1_penalty_gradient.wgsl"),
         true,
         false,
     ),

@@ -99,7 +99,7 @@ pub fn step_words(
         seed,
         slot,
         has_transforms as u32,
-        0,
+        opt.l1.to_bits(),
         0,
         0,
         0,
@@ -161,6 +161,20 @@ impl GpuBackend {
                 step_uniform.as_entire_binding(),
             ],
         );
+        let l1_bind = pipes.bind(
+            &gpu,
+            Kernel::L1PenaltyGradient,
+            &[
+                params_buf.as_entire_binding(),
+                grads.as_entire_binding(),
+                step_uniform.as_entire_binding(),
+            ],
+        );
+        let l1_dispatch = Dispatch {
+            kernel: Kernel::L1PenaltyGradient,
+            bind: l1_bind,
+            groups: Dispatch::grid(total),
+        };
         let opt_dispatch = Dispatch {
             kernel: Kernel::OptimizerUpdate,
             bind: opt_bind,
@@ -246,8 +260,10 @@ impl GpuBackend {
             spec: spec.clone(),
             input_grad: None,
         };
-        // Backward runs after the loss; the optimizer closes the step.
+        // Backward runs after the loss; the L1 penalty joins the gradient; the optimizer closes
+        // the step.
         train_tail.append(&mut backend.train.backward);
+        train_tail.push(l1_dispatch);
         train_tail.push(opt_dispatch);
         backend.train_tail = train_tail;
         backend.write_params(params)?;

@@ -35,6 +35,22 @@ fn default_loss() -> Loss {
 
 pub const IMAGE_PIXELS: usize = 784;
 pub const CLASSES: usize = 10;
+
+/// How wide a model's input and output must be. Every playground door checks against
+/// [`Io::MNIST`] (784 pixels in, 10 classes out); the plane (`src/points/`) builds models over a
+/// point's few features with one output per class, or one for a regression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Io {
+    pub inputs: usize,
+    pub outputs: usize,
+}
+
+impl Io {
+    pub const MNIST: Io = Io {
+        inputs: IMAGE_PIXELS,
+        outputs: CLASSES,
+    };
+}
 /// The most parameters a model may have (100 MB of f32; Adam keeps two more copies). A spec
 /// within every layer's own limits can still ask for billions (conv 512 'same', flatten, dense
 /// 4096), which would abort the wasm engine on allocation instead of giving a message.
@@ -108,13 +124,23 @@ impl ModelSpec {
     /// Output shape (without batch) of every layer, checked: `shapes()[i]` is layer `i`'s output.
     /// The last one must be `[10]` (one output per digit class).
     pub fn shapes(&self) -> Result<Vec<Vec<usize>>> {
+        self.shapes_for(Io::MNIST)
+    }
+
+    /// [`ModelSpec::shapes`] for a model whose input holds `io.inputs` values and whose last
+    /// layer outputs `[io.outputs]`.
+    pub fn shapes_for(&self, io: Io) -> Result<Vec<Vec<usize>>> {
         // Checked: a hostile input shape like [2^64-1, 2] must not overflow (tests/fuzz_doors.rs).
         let pixels = self.input.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-        if self.input.is_empty() || pixels != Some(IMAGE_PIXELS) {
-            return Err(Error::Spec(format!(
-                "input {:?} must hold 784 pixels ([784] or [1, 28, 28])",
-                self.input
-            )));
+        if self.input.is_empty() || pixels != Some(io.inputs) {
+            return Err(Error::Spec(if io == Io::MNIST {
+                format!(
+                    "input {:?} must hold 784 pixels ([784] or [1, 28, 28])",
+                    self.input
+                )
+            } else {
+                format!("input {:?} must hold {} features", self.input, io.inputs)
+            }));
         }
         if self.layers.is_empty() {
             return Err(Error::Spec("the model has no layers".into()));
@@ -127,10 +153,12 @@ impl ModelSpec {
                 .map_err(|msg| Error::Spec(format!("layer {i} ({layer:?}): {msg}")))?;
             out.push(shape.clone());
         }
-        if shape != [CLASSES] {
-            return Err(Error::Spec(format!(
-                "the last layer must output [10] (one per digit), got {shape:?}"
-            )));
+        if shape != [io.outputs] {
+            return Err(Error::Spec(if io == Io::MNIST {
+                format!("the last layer must output [10] (one per digit), got {shape:?}")
+            } else {
+                format!("the last layer must output [{}], got {shape:?}", io.outputs)
+            }));
         }
         Ok(out)
     }
@@ -146,7 +174,12 @@ impl ModelSpec {
 
     /// Every parameter tensor with its layer's facts about it, in state_dict order.
     pub fn param_facts(&self) -> Result<Vec<ModelParam>> {
-        let shapes = self.shapes()?;
+        self.param_facts_for(Io::MNIST)
+    }
+
+    /// [`ModelSpec::param_facts`] of a model checked against `io` (see [`ModelSpec::shapes_for`]).
+    pub fn param_facts_for(&self, io: Io) -> Result<Vec<ModelParam>> {
+        let shapes = self.shapes_for(io)?;
         let mut params = Vec::new();
         for (i, layer) in self.layers.iter().enumerate() {
             for fact in layer.params(&self.input_shape(&shapes, i)) {
@@ -187,8 +220,12 @@ impl ModelSpec {
 
     /// Names and shapes of every parameter tensor, in state_dict order.
     pub fn param_shapes(&self) -> Result<Vec<(String, Vec<usize>)>> {
+        self.param_shapes_for(Io::MNIST)
+    }
+
+    pub fn param_shapes_for(&self, io: Io) -> Result<Vec<(String, Vec<usize>)>> {
         Ok(self
-            .param_facts()?
+            .param_facts_for(io)?
             .into_iter()
             .map(|p| (p.name, p.fact.shape))
             .collect())

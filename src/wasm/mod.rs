@@ -11,6 +11,7 @@
 //! | `history.rs` | `Session`'s schedule and snapshots (setSchedule, history, snapshotWeights, resumeFrom) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
 //! | `labs.rs` | `ScalingSweep`, `fitPowerLaw`, `fitLogLog`, `compress`, `prunedSafetensors`, `QuantizedModel` |
+//! | `plane.rs` | `Plane` (the 2-D points page: data, training, grid predictions) |
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use js_sys::{Array, Float32Array, Object, Promise, Reflect};
@@ -24,6 +25,7 @@ mod history;
 mod labs;
 mod model;
 mod parallel;
+mod plane;
 mod session;
 mod session_data;
 
@@ -32,6 +34,7 @@ pub use labs::{
     compress, fit_loglog_js, fit_power_law_js, pruned_safetensors, QuantizedModel, ScalingSweep,
 };
 pub use model::{check_spec, inspect_weights, preset_spec, Model};
+pub use plane::Plane;
 pub use session::Session;
 
 #[wasm_bindgen(start)]

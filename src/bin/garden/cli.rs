@@ -32,6 +32,9 @@ pub enum Command {
     /// Write a `.safetensors` model as ONNX (opset 13; input [N,784] or [N,1,28,28] in [0, 1],
     /// output the ten logits).
     Export(ExportArgs),
+    /// The plane page's 2-D lessons: train a small net on generated points (circle, XOR, spiral,
+    /// regression...) and report the train and test loss and accuracy.
+    Plane(crate::plane::PlaneArgs),
 }
 
 #[derive(Args)]

@@ -9,6 +9,7 @@
 mod bench;
 mod cli;
 mod labs;
+mod plane;
 mod train;
 
 use clap::Parser;
@@ -26,6 +27,7 @@ fn main() {
         Command::Scaling(args) => labs::scaling(args),
         Command::Compress(args) => labs::compress(args),
         Command::Export(args) => train::export(args),
+        Command::Plane(args) => plane::plane(args),
     };
     if let Err(message) = result {
         eprintln!("garden: {message}");

@@ -1,0 +1,273 @@
+// The plane page (www/plane.html) in headless Chromium, one browser for the file: it starts
+// with no console or CSP errors, learns XOR and the circle through window.plane, its heatmap's
+// pixels are the model's outputs at the grid points, the address round-trips every setting,
+// and bad settings are refused without changing anything.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { openPlane } from "./plane_helpers.mjs";
+
+let app;
+before(async () => {
+  app = await openPlane();
+});
+after(async () => {
+  await app?.close();
+});
+
+/** Train in steps of `chunk` until the test accuracy reaches `target` or `budget` steps pass. */
+async function learn(page, opts, target, budget, chunk = 100) {
+  await page.evaluate((o) => window.plane.configure(o), opts);
+  let s = await page.evaluate(() => window.plane.state());
+  assert.equal(s.step, 0, "a new dataset or network starts at step 0");
+  while (s.step < budget && !(s.testAccuracy >= target)) {
+    s = await page.evaluate((n) => window.plane.step(n), chunk);
+  }
+  return s;
+}
+
+test("the page starts clean and links back to the playground", async () => {
+  const { page } = app;
+  const s = await page.evaluate(() => window.plane.state());
+  assert.equal(s.ready, true);
+  assert.equal(s.step, 0);
+  assert.equal(s.points, 500);
+  assert.ok(s.trainLoss > 0.3, `an untrained model's loss is ${s.trainLoss}`);
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.ok(await page.locator('a[href="index.html"]').count());
+  app.check();
+});
+
+test("a 2-4-1 ReLU net learns the XOR dataset through window.plane", async () => {
+  const s = await learn(
+    app.page,
+    { dataset: "xor", seed: 2, features: ["x1", "x2"], layers: [4], activation: "relu", optimizer: "adam", lr: 0.03 },
+    0.95,
+    1500,
+  );
+  assert.ok(s.testAccuracy >= 0.95, `XOR test accuracy ${s.testAccuracy} after ${s.step} steps`);
+  app.check();
+});
+
+test("a tanh net on x1^2 and x2^2 learns the circle", async () => {
+  const s = await learn(
+    app.page,
+    { dataset: "circle", seed: 1, features: ["x1^2", "x2^2"], layers: [2], activation: "tanh", optimizer: "adam", lr: 0.03 },
+    0.95,
+    600,
+  );
+  assert.ok(s.testAccuracy >= 0.95, `circle test accuracy ${s.testAccuracy} after ${s.step} steps`);
+  app.check();
+});
+
+test("the heatmap's pixels are the model's outputs at the grid points", async () => {
+  const { page } = app;
+  for (const opts of [
+    { dataset: "gauss", layers: [3, 2], features: ["x1", "x2", "x1*x2"] },
+    { dataset: "spiral3", layers: [6, 6], features: ["x1", "x2", "sin(x1)", "sin(x2)"] },
+    { dataset: "multigauss", layers: [5], features: ["x1", "x2"] },
+  ]) {
+    await page.evaluate((o) => window.plane.configure(o), opts);
+    await page.evaluate(() => window.plane.step(40));
+    const result = await page.evaluate(async () => {
+      const { paintGrid } = await import("./plane/colors.js");
+      const grid = await window.plane.predictGrid(window.plane.grid);
+      const canvas = document.getElementById("heatmap");
+      const shown = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      const want = paintGrid(new Uint8ClampedArray(grid.n * grid.n * 4), grid.values, grid.n, grid.outputs);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - shown[i]));
+      const distinct = new Set();
+      for (let i = 0; i < want.length; i += 4) distinct.add(`${want[i]},${want[i + 1]},${want[i + 2]}`);
+      return { n: grid.n, outputs: grid.outputs, width: canvas.width, worst, distinct: distinct.size };
+    });
+    assert.equal(result.width, result.n, "one heatmap pixel per grid cell");
+    assert.equal(result.outputs, opts.dataset === "spiral3" ? 3 : opts.dataset === "multigauss" ? 1 : 2);
+    assert.ok(result.distinct > 20, `the map has only ${result.distinct} colours: not a real picture`);
+    assert.equal(result.worst, 0, `${opts.dataset}: a pixel differs from the model's output by ${result.worst}`);
+  }
+  app.check();
+});
+
+test("every setting round-trips through the address, and a bad one is refused", async () => {
+  const { page } = app;
+  const settings = {
+    dataset: "spiral4", noise: 0.15, ratio: 0.6, seed: 77, features: ["x1", "x2", "x1^2", "sin(x2)"],
+    layers: [8, 5, 3], activation: "sigmoid", lr: 0.01, batch: 20, l1: 0.001, l2: 0.003, optimizer: "momentum",
+  };
+  await page.evaluate((o) => window.plane.configure(o), settings);
+  const hash = await page.evaluate(() => location.hash);
+  const before = await page.evaluate(() => window.plane.state().settings);
+  assert.deepEqual(before, settings);
+
+  const err = await page.evaluate(() => window.plane.configure({ layers: [9] }).then(() => null, (e) => e.message));
+  assert.match(err, /width 9 is not in \[1, 8\]/);
+  assert.equal(await page.evaluate(() => location.hash), hash, "a refused change leaves the address");
+  assert.deepEqual(await page.evaluate(() => window.plane.state().settings), settings);
+  // The refusal was shown, as a message, not as a console error.
+  assert.match(await page.locator("#message-text").textContent(), /width 9/);
+
+  const again = await app.page.context().newPage();
+  await again.goto(app.site.url + "plane.html" + hash);
+  await again.waitForFunction(() => window.plane && window.plane.ready);
+  await again.evaluate(() => window.plane.ready);
+  assert.deepEqual(await again.evaluate(() => window.plane.state().settings), settings);
+  assert.equal(await again.evaluate(() => location.hash), hash);
+  assert.equal(await again.inputValue("#lr"), "0.01");
+  assert.equal(await again.isChecked("#feature-sin\\(x2\\)"), true);
+  await again.close();
+  app.check();
+});
+
+test("play trains live, pause stops, a click adds a point, reset starts over", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "sgd", lr: 0.03 }));
+  await page.evaluate(() => window.plane.start());
+  await page.waitForFunction(() => window.plane.state().step > 200 && window.plane.state().fps > 0);
+  const paused = await page.evaluate(() => window.plane.pause());
+  assert.equal(paused.training, false);
+  const still = await page.evaluate(async () => {
+    const a = window.plane.state().step;
+    await new Promise((r) => setTimeout(r, 300));
+    return [a, window.plane.state().step];
+  });
+  assert.equal(still[0], still[1], "paused means no more steps");
+
+  const points = paused.points;
+  await page.locator("#points").click({ position: { x: 150, y: 150 } });
+  await page.waitForFunction((n) => window.plane.state().points === n + 1, points);
+
+  await page.click("#step");
+  await page.waitForFunction((s) => window.plane.state().step === s + 1, still[1]);
+  const fresh = await page.evaluate(() => window.plane.reset());
+  assert.equal(fresh.step, 0);
+  app.check();
+});
+
+test("every control is labelled, and random settings are applied or refused with a message", async () => {
+  const { page } = app;
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, button, canvas")]
+      .filter((el) => !el.closest("[hidden], [aria-hidden=true]"))
+      .filter((el) => {
+        const labelled = el.labels && el.labels.length > 0;
+        const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+        const text = el.tagName === "BUTTON" && el.textContent.trim();
+        return !(labelled || aria || text);
+      })
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], "controls without an accessible name");
+
+  // Seeded random configure calls: each resolves (and the page shows it) or rejects with a
+  // message; nothing hangs and nothing reaches the console.
+  const outcomes = await page.evaluate(async () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const values = {
+      dataset: ["circle", "xor", "spiral4", "plane", "moons", 3],
+      noise: [0, 0.5, 0.7, -1, "x"],
+      ratio: [0.1, 0.9, 0, 1.5],
+      seed: [0, 2 ** 32 - 1, 1.5, -3],
+      features: [["x1"], ["x1", "x1"], [], ["sin(x2)", "x1*x2"], ["x9"]],
+      layers: [[], [8, 8, 8, 8, 8, 8], [0], [9], [1, 2, 3, 4, 5, 6, 7], [3]],
+      activation: ["relu", "linear", "softplus"],
+      lr: [1e-5, 10, 0, 11, NaN],
+      batch: [1, 256, 0, 300],
+      l1: [0, 1, 2],
+      l2: [0, 0.5, -0.1],
+      optimizer: ["sgd", "adam", "rmsprop"],
+      problem: ["classification", "regression", "ranking"],
+      bogus: [1],
+    };
+    const keys = Object.keys(values);
+    const out = { ok: 0, refused: 0, silent: 0 };
+    for (let i = 0; i < 40; i++) {
+      const opts = {};
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+        const key = pick(keys);
+        opts[key] = pick(values[key]);
+      }
+      try {
+        await window.plane.configure(opts);
+        await window.plane.step(3);
+        out.ok++;
+      } catch (e) {
+        if (e && typeof e.message === "string" && e.message.length > 5) out.refused++;
+        else out.silent++;
+      }
+    }
+    return out;
+  });
+  assert.equal(outcomes.silent, 0, JSON.stringify(outcomes));
+  assert.ok(outcomes.ok > 3 && outcomes.refused > 3, JSON.stringify(outcomes));
+  // Whatever the storm left (a huge but finite loss at rate 10 is allowed), sane settings train.
+  const s = await page.evaluate(async () => {
+    await window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", lr: 0.03, optimizer: "sgd", l1: 0, l2: 0, batch: 10, noise: 0, ratio: 0.5, seed: 1 });
+    return window.plane.step(50);
+  });
+  assert.ok(Number.isFinite(s.trainLoss) && s.step === 50, `the page trains after the storm: ${JSON.stringify(s)}`);
+  app.check();
+});
+
+test("a rate that blows up pauses with a message and finite weights", async () => {
+  const { page } = app;
+  await page.evaluate(() =>
+    window.plane.configure({ dataset: "plane", features: ["x1^2", "x2^2"], layers: [4], activation: "linear", optimizer: "sgd", lr: 10 }),
+  );
+  await page.evaluate(() => window.plane.start());
+  await page.waitForFunction(() => !window.plane.state().training);
+  assert.match(await page.locator("#message-text").textContent(), /learning rate/);
+  const grid = await page.evaluate(() => window.plane.predictGrid(8));
+  assert.ok(grid.values.every(Number.isFinite), "the model still predicts numbers");
+  app.check();
+});
+
+test("the history slider shows a kept step everywhere, and live again at its end", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "adam", lr: 0.03, seed: 3 }));
+  for (let i = 0; i < 4; i++) await page.evaluate(() => window.plane.step(100));
+  const kept = await page.evaluate(() => window.plane.history());
+  assert.deepEqual(kept.map((k) => k.step), [0, 100, 200, 300, 400], "one kept step per call while the run is short");
+  const heat = () =>
+    page.evaluate(() => {
+      const c = document.getElementById("heatmap");
+      return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+    });
+  const live = await heat();
+
+  const early = await page.evaluate(() => window.plane.view(0));
+  assert.equal(early.viewing, 0);
+  assert.equal(early.testLoss, kept[0].testLoss, "the numbers are the kept step's");
+  assert.notDeepEqual(await heat(), live, "the heatmap shows the untrained model");
+  assert.equal(await page.inputValue("#history"), "0");
+  assert.match(await page.locator("#history-out").textContent(), /step 0/);
+  // Looking back changes nothing: predictions and training go on from the live weights.
+  const grid = await page.evaluate(() => window.plane.predictGrid(8));
+  const back = await page.evaluate(() => window.plane.view(null));
+  assert.equal(back.viewing, null);
+  assert.equal(back.step, 400);
+  assert.deepEqual(await heat(), live, "live again: the same picture as before the look back");
+  assert.deepEqual(await page.evaluate(() => window.plane.predictGrid(8)), grid);
+
+  // The slider by keyboard: Home goes to the first kept step.
+  await page.focus("#history");
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => window.plane.state().viewing === 0);
+  await page.keyboard.press("End");
+  await page.waitForFunction(() => window.plane.state().viewing === null);
+  app.check();
+});
+
+test("at phone width the columns stack with no horizontal scroll", async () => {
+  const { page } = app;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300); // the resize redraw runs on the next animation frame
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+  const [data, out] = await page.evaluate(() => ["data-col", "out-col"].map((id) => document.getElementById(id).getBoundingClientRect().top));
+  assert.ok(out > data, "the output column comes below the data column");
+  await page.setViewportSize({ width: 1400, height: 900 });
+  app.check();
+});

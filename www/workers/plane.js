@@ -1,0 +1,122 @@
+// The plane's engine: a module Web Worker serving the wasm `Plane` (src/wasm/plane.rs) over the
+// shared protocol (js/rpc.js). The page drives it one animation frame at a time: `frame` trains
+// a few steps and answers with everything the view draws (metrics, the grid outputs behind the
+// points and inside every neuron, the weights, the gradient norms), so training and drawing
+// never race and the page never waits for more than one frame's work.
+import init, { Plane } from "../pkg/gradient_garden.js";
+import { serve, transfer } from "../js/rpc.js";
+
+/** The one trainer; rebuilt by `build`, replaced only once the new one exists. */
+let plane = null;
+
+/**
+ * The run's history: the weights and losses at kept steps, for scrubbing back through it. At most
+ * HISTORY_KEEP snapshots of a few hundred floats each: when full, every other one goes and the
+ * spacing between kept steps doubles, so the whole run stays covered.
+ */
+const HISTORY_KEEP = 256;
+const history = { snapshots: [], spacing: 1 };
+
+function record(p, metrics) {
+  const list = history.snapshots;
+  const last = list.at(-1);
+  if (last && metrics.step < last.step + history.spacing) return;
+  list.push({ step: metrics.step, trainLoss: metrics.trainLoss, testLoss: metrics.testLoss, testAccuracy: metrics.testAccuracy, weights: p.paramsFlat() });
+  if (list.length > HISTORY_KEEP) {
+    history.snapshots = list.filter((_, i) => i % 2 === 0 || i === list.length - 1);
+    history.spacing *= 2;
+  }
+}
+
+function need() {
+  if (!plane) throw new Error("no plane built yet");
+  return plane;
+}
+
+function points() {
+  const p = need().points();
+  return transfer(p, [p.train.xy.buffer, p.train.target.buffer, p.test.xy.buffer, p.test.target.buffer]);
+}
+
+const ops = {
+  /** A fresh trainer for `config` (src/points/config.rs's PlaneConfig); answers its points. */
+  build({ config }) {
+    const next = new Plane(config);
+    plane?.free();
+    plane = next;
+    history.snapshots = [];
+    history.spacing = 1;
+    record(plane, plane.metrics());
+    return points();
+  },
+
+  points,
+
+  /** The points `config` generates, without keeping a trainer (the dataset buttons' previews). */
+  preview({ config }) {
+    const p = new Plane(config);
+    try {
+      const pts = p.points();
+      return transfer(pts, [pts.train.xy.buffer, pts.train.target.buffer, pts.test.xy.buffer, pts.test.target.buffer]);
+    } finally {
+      p.free();
+    }
+  },
+
+  setOptimizer({ changes }) {
+    return need().setOptimizer(changes);
+  },
+
+  addPoint({ x, y, target }) {
+    need().addPoint(x, y, target);
+    return points();
+  },
+
+  /** The kept steps: `[{step, trainLoss, testLoss, testAccuracy}]`, oldest first. */
+  history() {
+    return history.snapshots.map(({ weights, ...rest }) => rest);
+  },
+
+  /**
+   * Train `steps` steps (0 to only look), then the grid outputs for an `n x n` heatmap.
+   * A failing step (a non-finite loss) still answers the picture, with `error` set. With
+   * `view` (an index into `history()`), nothing trains: the picture is of that kept snapshot
+   * (the live weights are put back after), and the answer has `view: {index, step}`.
+   */
+  frame({ steps = 0, n = 48, view = null }) {
+    const p = need();
+    let error = null;
+    const t0 = performance.now();
+    const snap = view === null ? null : history.snapshots[view];
+    if (view !== null && !snap) throw new Error(`no kept step ${view} (there are ${history.snapshots.length})`);
+    try {
+      if (steps > 0 && !snap) p.step(steps);
+    } catch (e) {
+      error = e.message ?? String(e);
+    }
+    const trainMs = performance.now() - t0;
+    const live = snap ? p.paramsFlat() : null;
+    if (snap) p.setParamsFlat(snap.weights);
+    let metrics, grid, weights, gradNorms;
+    try {
+      metrics = p.metrics();
+      grid = p.grid(n);
+      weights = p.weights().map(({ name, shape, data }) => ({ name, shape, data }));
+      gradNorms = p.gradNorms();
+    } finally {
+      if (live) p.setParamsFlat(live);
+    }
+    if (!snap && steps > 0) record(p, metrics);
+    const buffers = [grid.output.buffer, ...grid.hidden.map((h) => h.buffer), gradNorms.buffer];
+    const engineMs = performance.now() - t0;
+    const kept = history.snapshots.length;
+    const viewInfo = snap ? { index: view, step: snap.step } : null;
+    return transfer({ metrics, grid, weights, gradNorms, error, trainMs, engineMs, kept, view: viewInfo, stepsPerEpoch: p.stepsPerEpoch() }, buffers);
+  },
+};
+
+// Every op waits for the wasm module, instantiated once on the first call (a failure to load it
+// is that call's error; listening at once means no early call is lost).
+let ready = null;
+const engineReady = () => (ready ??= init());
+serve(Object.fromEntries(Object.entries(ops).map(([op, run]) => [op, async (args) => (await engineReady(), run(args))])));
