@@ -7,7 +7,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::schedule::Schedule;
-use crate::spec::{ModelSpec, IMAGE_PIXELS};
+use crate::spec::ModelSpec;
 use crate::tensor::Param;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -18,11 +18,13 @@ mod early_stop;
 mod evaluate;
 mod parallel;
 mod snapshots;
+mod train_data;
 pub use divergence::DivergenceWatch;
 pub use evaluate::{argmax, Evaluation};
 pub use parallel::{sum_parts, StepPlan};
 pub use snapshots::{SnapshotHistory, SnapshotInfo, SNAPSHOT_CAP_BYTES};
 use std::collections::VecDeque;
+pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
 
 /// Random shifts and rotations applied per sample while training (never at evaluation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -94,6 +96,8 @@ pub struct Trainer {
     /// No step since `candidate` was taken was unhealthy (non-finite or above the limit).
     candidate_clean: bool,
     watch: DivergenceWatch,
+    /// Own examples, their share of each batch, and the epoch numbering (train_data.rs).
+    data: TrainData,
     /// The learning-rate schedule over `config.optimizer.lr` (src/schedule.rs).
     schedule: Schedule,
     /// Full resumable states along the run, dense early and sparse later (snapshots.rs).
@@ -119,8 +123,8 @@ impl Trainer {
         // The page's limits (src/limits.rs), then what only the data decides.
         crate::limits::check_trainer(&config)?;
         config.optimizer.validate()?;
-        let n_val = (data.len() as f32 * config.validation).round() as usize;
-        let n_train = data.len() - n_val;
+        let (train, validation) = split(data, config.validation);
+        let n_train = train.len();
         if config.batch == 0 || config.batch > n_train {
             return Err(Error::Config(format!(
                 "batch {} must be in 1..={n_train}",
@@ -132,11 +136,6 @@ impl Trainer {
                 "the backend was built for another batch size".into(),
             ));
         }
-        let train = data.take(n_train);
-        let validation = Mnist {
-            images: data.images[n_train * IMAGE_PIXELS..].to_vec(),
-            labels: data.labels[n_train..].to_vec(),
-        };
         engine.upload_train_set(&train.images, &train.labels)?;
         let plan = BatchPlan::new(n_train, config.batch, config.shuffle, config.seed);
         // The starting weights are the first rollback point (a rate that wrecks the very first
@@ -146,6 +145,7 @@ impl Trainer {
             Engine::Cpu(cpu) => Some((0, cpu.params().to_vec())),
             _ => None,
         };
+        let config_seed = config.seed;
         Ok(Self {
             engine,
             spec,
@@ -162,6 +162,7 @@ impl Trainer {
             candidate: None,
             candidate_clean: true,
             watch: DivergenceWatch::default(),
+            data: TrainData::new(config_seed),
             schedule: Schedule::default(),
             snapshots: SnapshotHistory::default(),
             best: None,
@@ -275,7 +276,6 @@ impl Trainer {
     pub async fn poll(&mut self) -> Result<Vec<StepRecord>> {
         let metrics = self.engine.take_metrics().await?;
         let mut fresh = Vec::with_capacity(metrics.len());
-        let steps_per_epoch = self.plan.steps_per_epoch() as u64;
         for StepMetrics {
             step,
             loss,
@@ -297,7 +297,7 @@ impl Trainer {
             }
             let record = StepRecord {
                 step,
-                epoch: (step / steps_per_epoch) as usize,
+                epoch: self.epoch_of(step),
                 loss,
                 accuracy: correct as f32 / samples.max(1) as f32,
                 lr: self.lr_of(step),

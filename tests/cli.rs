@@ -49,6 +49,31 @@ fn help_lists_every_command() {
 }
 
 #[test]
+fn dataset_picks_the_training_files() {
+    for (dataset, test_n) in [("mnist10k", 30), ("fashion", 30)] {
+        let train = lines(&garden(&[
+            "train",
+            "--dataset",
+            dataset,
+            "--model",
+            "mlp",
+            "--backend",
+            "cpu",
+            "--steps",
+            "2",
+            "--batch",
+            "8",
+            "--test-limit",
+            "30",
+        ]));
+        assert_eq!(event(&train, "done")["test_n"], test_n, "{dataset}");
+    }
+    let out = garden(&["train", "--dataset", "cifar", "--steps", "1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'cifar'"));
+}
+
+#[test]
 fn train_export_eval_compress() {
     let dir = std::env::temp_dir().join(format!("garden-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

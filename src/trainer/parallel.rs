@@ -54,8 +54,10 @@ impl Trainer {
         } else {
             0
         };
+        let mut indices = self.plan.next_batch().to_vec();
+        self.mix_own(&mut indices);
         StepPlan {
-            indices: self.plan.next_batch().to_vec(),
+            indices,
             transforms,
             seed,
         }

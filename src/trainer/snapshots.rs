@@ -221,7 +221,7 @@ impl Trainer {
         let bytes = params.iter().map(|p| 4 * p.tensor.len()).sum::<usize>()
             + moments.bytes()
             + 4 * self.plan.steps_per_epoch() * self.config.batch;
-        let epoch = (step / self.plan.steps_per_epoch().max(1) as u64) as usize;
+        let epoch = self.epoch_of(step);
         self.snapshots.push(Snapshot {
             info: SnapshotInfo { step, epoch, loss },
             params,
@@ -267,6 +267,7 @@ impl Trainer {
         self.rng = s.rng;
         self.watch = s.watch;
         self.steps_enqueued = at;
+        self.fit_plan_to_data(at, s.info.epoch);
         self.backend_base = at;
         self.lr_pending.clear();
         self.history.retain(|r| r.step < at);

@@ -30,6 +30,23 @@ impl Dataset {
         })
     }
 
+    /// This dataset's training set grown to the whole file (`train_images`, `train_labels`):
+    /// the whole set in an order that starts with this one's (see `Mnist::starting_with`), so
+    /// a sample index keeps its image; the test set stays.
+    #[wasm_bindgen(js_name = grownTo)]
+    pub fn grown_to(
+        &self,
+        train_images: &[u8],
+        train_labels: &[u8],
+    ) -> std::result::Result<Dataset, JsValue> {
+        let full = Mnist::from_idx(train_images, train_labels).map_err(js_err)?;
+        let train = full.starting_with(&self.train).map_err(js_err)?;
+        Ok(Self {
+            train: Rc::new(train),
+            test: self.test.clone(),
+        })
+    }
+
     #[wasm_bindgen(getter, js_name = trainSize)]
     pub fn train_size(&self) -> usize {
         self.train.len()

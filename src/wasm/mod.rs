@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | `dataset.rs` | `Dataset` (MNIST from IDX bytes, for sessions and labs) |
 //! | `session.rs` | `Session` (create, train, metrics, evaluate, predict, weights...) |
+//! | `session_data.rs` | `Session`'s data methods (replaceData, setOwnExamples, setOwnShare, ownCounts) |
 //! | `parallel.rs` | `Session`'s split-step methods (planStep, gradients, finishStep, paramsFlat) |
 //! | `history.rs` | `Session`'s schedule and snapshots (setSchedule, history, snapshotWeights, resumeFrom) |
 //! | `model.rs` | `Model` (inference only), `presetSpec`, `checkSpec`, `inspectWeights` |
@@ -26,6 +27,7 @@ mod model;
 mod parallel;
 mod plane;
 mod session;
+mod session_data;
 
 pub use dataset::Dataset;
 pub use labs::{

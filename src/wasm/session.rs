@@ -239,7 +239,7 @@ impl Session {
         })
     }
 
-    /// `which` is "validation" or "test"; resolves to `{n, loss, accuracy, confusion, mistakes}`.
+    /// `which` is "validation", "test" or "own" (the own examples); resolves to `{n, loss, accuracy, confusion, mistakes}`.
     pub fn evaluate(&self, which: String, limit: Option<u32>) -> Promise {
         self.run(move |inner| async move {
             let mut guard = inner.lock().await;
@@ -254,9 +254,13 @@ impl Session {
                     let validation = inner.trainer.validation.clone();
                     inner.trainer.evaluate(&validation, limit).await?
                 }
+                "own" => {
+                    let own = inner.trainer.own_examples().clone();
+                    inner.trainer.evaluate(&own, limit).await?
+                }
                 other => {
                     return Err(Error::Config(format!(
-                        "unknown set '{other}' (validation or test)"
+                        "unknown set '{other}' (validation, test or own)"
                     )))
                 }
             };

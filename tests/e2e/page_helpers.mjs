@@ -11,7 +11,9 @@ import {
 /** The page probes for an optional pretrained model; its 404 is expected, not an error. */
 export function realErrors(errors) {
   return errors.filter(
-    (e) => !/models\/cnn\.safetensors/.test(e) && !/Failed to load resource: the server responded with a status of 404/.test(e),
+    (e) =>
+      !/models\/cnn\.safetensors/.test(e) &&
+      !/Failed to load resource: the server responded with a status of 404/.test(e),
   );
 }
 
@@ -19,11 +21,13 @@ export function realErrors(errors) {
  * Serve www/, launch Chromium, open the page at `hash`, wait for `window.playground.ready`.
  * Returns `{page, errors, logs, close, check}`; `check()` asserts no unexpected errors.
  */
-export async function openPlayground(hash = "", { width = 1200, height = 900 } = {}) {
+export async function openPlayground(hash = "", { width = 1200, height = 900, init = null } = {}) {
   requirePkg();
   const site = await startSite();
   const browser = await launchChromium();
   try {
+    // `init`: a script run in the page before its own (e.g. to refuse storage).
+    if (init) await browser.context.addInitScript(init);
     const { page, errors, logs } = await openPage(browser, site.url + hash);
     await page.setViewportSize({ width, height });
     await waitForPlayground(page);

@@ -36,6 +36,10 @@ class FakeSession {
   async setAugment(augment) {
     this.calls.push(["setAugment", augment]);
   }
+  // Every new session gets the own examples' share (www/workers/own_examples.js).
+  async setOwnShare(share) {
+    this.ownShare = share;
+  }
   async paramsFlat() {
     return new Float32Array([1, 2, 3]);
   }

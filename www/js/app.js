@@ -45,6 +45,7 @@ export class App {
       const port = this.predictorPort;
       const args = {
         config: parsed.config,
+        dataset: parsed.dataset ?? "mnist",
         tryPretrained: !parsed.modelFromHash || parsed.pretrained,
         pretrainedMustMatch: parsed.modelFromHash,
         predictorPort: port,

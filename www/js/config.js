@@ -21,6 +21,7 @@ export function toHash(cfg, extra = {}) {
   p.set("shift", String(cfg.augment.shift));
   p.set("rotate", String(cfg.augment.rotate));
   p.set("val", String(cfg.validation));
+  if (extra.dataset && extra.dataset !== "mnist") p.set("data", extra.dataset);
   // The schedule only when there is one: `schedule=<JSON>` (www/js/schedule.js).
   if (cfg.schedule && cfg.schedule.kind !== "constant") p.set("schedule", JSON.stringify(cfg.schedule));
   // Early stopping as `earlystop=<patience>`, `:last` when the best weights are not restored.
@@ -31,7 +32,9 @@ export function toHash(cfg, extra = {}) {
   return "#" + p.toString();
 }
 
-const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop", "race"]);
+const KEYS = new Set(["model", "spec", "backend", "opt", "lr", "batch", "l2", "shift", "rotate", "val", "seed", "init", "schedule", "earlystop", "race", "data"]);
+// The datasets (www/workers/data.js); `data=` in the address, MNIST when absent.
+export const DATASETS = ["mnist", "fashion"];
 
 function num(p, key) {
   const raw = p.get(key);
@@ -46,7 +49,7 @@ function num(p, key) {
  */
 export function fromHash(hash) {
   const text = (hash ?? "").replace(/^#/, "");
-  if (!text) return { config: defaults(), fromHash: false, modelFromHash: false, pretrained: false, error: null };
+  if (!text) return { config: defaults(), dataset: "mnist", fromHash: false, modelFromHash: false, pretrained: false, error: null };
   try {
     const p = new URLSearchParams(text);
     for (const key of p.keys()) {
@@ -86,6 +89,8 @@ export function fromHash(hash) {
       }
     }
     if (p.has("init") && !["pretrained", "fresh"].includes(p.get("init"))) throw new Error("init must be pretrained or fresh");
+    const dataset = p.get("data") ?? "mnist";
+    if (!DATASETS.includes(dataset)) throw new Error(`data must be ${DATASETS.join(" or ")}`);
     let race = null;
     if (p.has("race")) {
       try {
@@ -97,6 +102,7 @@ export function fromHash(hash) {
     return {
       config: merge(DEFAULTS, opts),
       race,
+      dataset,
       fromHash: true,
       modelFromHash: p.has("model"),
       pretrained: p.get("init") === "pretrained",
@@ -105,6 +111,7 @@ export function fromHash(hash) {
   } catch (e) {
     return {
       config: defaults(),
+      dataset: "mnist",
       fromHash: false,
       modelFromHash: false,
       pretrained: false,

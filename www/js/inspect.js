@@ -132,7 +132,8 @@ export function renderFirstWeights(root, param) {
 }
 
 /** Confusion matrix + per-class precision/recall/F1 into `root` (a div). */
-export function renderConfusion(root, confusion) {
+/** `names`: the ten class names (www/js/classes.js); digits by default. */
+export function renderConfusion(root, confusion, names = null) {
   const N = 10;
   let total = 0, correct = 0;
   const rowSum = Array(N).fill(0), colSum = Array(N).fill(0);
@@ -150,16 +151,16 @@ export function renderConfusion(root, confusion) {
   const table = document.createElement("table");
   table.className = "confusion";
   const cap = document.createElement("caption");
-  cap.textContent = `rows: true digit, columns: predicted (${total} images, ${((100 * correct) / Math.max(1, total)).toFixed(2)}% correct)`;
+  cap.textContent = `rows: true ${names ? "class" : "digit"}, columns: predicted (${total} images, ${((100 * correct) / Math.max(1, total)).toFixed(2)}% correct)`;
   table.append(cap);
   const head = table.createTHead().insertRow();
   head.append(Object.assign(document.createElement("th"), { textContent: "" }));
-  for (let p = 0; p < N; p++) head.append(Object.assign(document.createElement("th"), { textContent: p, scope: "col" }));
+  for (let p = 0; p < N; p++) head.append(Object.assign(document.createElement("th"), { textContent: names ? names[p] : p, scope: "col" }));
   for (const h of ["precision", "recall", "F1"]) head.append(Object.assign(document.createElement("th"), { textContent: h, scope: "col" }));
   const body = table.createTBody();
   for (let t = 0; t < N; t++) {
     const tr = body.insertRow();
-    tr.append(Object.assign(document.createElement("th"), { textContent: t, scope: "row" }));
+    tr.append(Object.assign(document.createElement("th"), { textContent: names ? names[t] : t, scope: "row" }));
     for (let p = 0; p < N; p++) {
       const v = confusion[t * N + p];
       const td = tr.insertCell();

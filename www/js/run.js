@@ -33,6 +33,7 @@ export function initialState(config) {
     samplesPerSec: 0,
     history: trainHistory(), // {step, epoch, loss, accuracy, lr}, bounded (history.js)
     validation: [], // {step, loss, accuracy, n}
+    own: [], // {step, loss, accuracy, n}: the user's own examples
     test: [], // {step, loss, accuracy, n}
     lastTest: null, // the last test evaluation's full result (confusion, mistakes)
     lrMarks: [], // {step, lr}: the first step that trained with a new rate
@@ -47,6 +48,10 @@ export function initialState(config) {
     input: null, // the 784 floats the model sees (the preprocessed drawing or a test image)
     inputSource: { kind: "draw" }, // or {kind: 'test', index, label}
     probs: null, // the probabilities shown for `input`
+    // The training set streaming in (www/workers/train_data.js).
+    data: { dataset: "mnist", stage: "first", loaded: 0, total: 0, done: false, error: null },
+    ownShare: null, // the share of each batch drawn from the own examples (null: engine's default)
+    examples: 0, // how many own examples the engine trains with
     stoppedEarly: null, // {step, bestStep, bestLoss, restored} when early stopping ended the run
     view: null, // a past step shown instead of the live weights: {step, epoch, loss, first}
     snapshots: null, // the engine's kept snapshots: {list: [{step, epoch, loss}], bytes, capBytes}
@@ -56,7 +61,7 @@ export function initialState(config) {
 
 function clearRun(s) {
   Object.assign(s, {
-    history: trainHistory(), validation: [], test: [], lrMarks: [], marks: [], stats: new Map(),
+    history: trainHistory(), validation: [], own: [], test: [], lrMarks: [], marks: [], stats: new Map(),
     stepOffset: 0, epochOffset: 0, step: 0, epoch: 0, samplesPerSec: 0, fault: null,
     view: null, snapshots: null, branches: [],
   });
@@ -76,8 +81,10 @@ function markLr(s, step, lr) {
 }
 
 export const updates = {
-  started(s, { info, config, pretrained, wasmBuild }) {
+  started(s, { info, config, pretrained, wasmBuild, ownShare, data }) {
     Object.assign(s, { ready: true, info, config, pretrained, wasmBuild: wasmBuild ?? null });
+    if (ownShare !== undefined) s.ownShare = ownShare;
+    if (data) s.data = { ...data };
   },
   engineFailed(s, { message }) {
     s.engineError = message;
@@ -105,6 +112,7 @@ export const updates = {
   evaluation(s, { which, step, result }) {
     const point = { step: step + 1 + s.stepOffset, loss: result.loss, accuracy: result.accuracy, n: result.n };
     if (which === "validation") s.validation.push(point);
+    else if (which === "own") s.own.push(point);
     else {
       s.test.push(point);
       s.lastTest = result;
@@ -120,8 +128,11 @@ export const updates = {
     }
   },
   /** The engine applied settings (`configure`'s reply): a live change, or a new session. */
-  settings(s, { config, info, rebuilt, keptWeights, lrChange, scheduleChange }) {
+  settings(s, { config, info, rebuilt, keptWeights, lrChange, scheduleChange, ownShare, data, pretrained }) {
     const prev = s.config;
+    if (ownShare !== undefined) s.ownShare = ownShare;
+    const datasetChanged = data && data.dataset !== s.data.dataset;
+    if (data) s.data = { ...data };
     s.config = config;
     if (info) s.info = info;
     if (lrChange) markLr(s, lrChange.step + s.stepOffset, lrChange.lr);
@@ -130,10 +141,11 @@ export const updates = {
     s.view = null;
     s.snapshots = null;
     const sameSpec = same(prev.model, config.model);
-    s.pretrained = s.pretrained && sameSpec && keptWeights;
+    s.pretrained = pretrained ?? (s.pretrained && sameSpec && keptWeights);
     s.training = false;
-    if (keptWeights && sameSpec) continueRun(s, describeChange(prev, config));
+    if (keptWeights && sameSpec && !datasetChanged) continueRun(s, describeChange(prev, config));
     else clearRun(s);
+    if (datasetChanged) s.lastTest = null;
   },
   /** The engine replaced the session on its own (the GPU failed): follow it. */
   rebuilt(s, { info, config, keptWeights, reason }) {
@@ -193,6 +205,15 @@ export const updates = {
       if (s.latencies.length > LATENCIES_KEPT) s.latencies.shift();
     }
   },
+  /** The full training set streaming in: `{dataset, stage, loaded, total, done, error}`. */
+  data(s, progress) {
+    const { event, weightsVersion, ...rest } = progress;
+    s.data = { ...s.data, ...rest };
+  },
+  /** The engine trains with `count` own examples. */
+  examples(s, count) {
+    s.examples = count;
+  },
   /** The engine's kept snapshots (`history` reply, session steps). */
   snapshots(s, { snapshots, bytes, capBytes }) {
     s.snapshots = { list: snapshots.map((p) => ({ ...p, step: p.step + s.stepOffset })), bytes, capBytes };
@@ -208,6 +229,7 @@ export const updates = {
     if (abandoned.length) s.branches = [...s.branches.slice(-2), abandoned];
     s.history.truncate(at);
     s.validation = s.validation.filter((p) => p.step <= at);
+    s.own = s.own.filter((p) => p.step <= at);
     s.test = s.test.filter((p) => p.step <= at);
     s.step = at;
     const last = s.history.last();
@@ -278,6 +300,7 @@ export function curvesCsv(s) {
     lines.push(`${series},${step},${r.epoch},${r.loss},${r.accuracy},${r.lr},${steps}`);
   }
   for (const p of s.validation) lines.push(`validation,${p.step},,${p.loss},${p.accuracy},,`);
+  for (const p of s.own) lines.push(`own,${p.step},,${p.loss},${p.accuracy},,`);
   for (const p of s.test) lines.push(`test,${p.step},,${p.loss},${p.accuracy},,`);
   return lines.join("\n") + "\n";
 }
@@ -318,6 +341,15 @@ export function snapshot(s, { predictionPending = false } = {}) {
     lastMetrics: s.history.last() ? { ...s.history.last() } : null,
     history: s.history.summary(),
     validationHistory: s.validation.map((p) => ({ ...p })),
+    ownHistory: s.own.map((p) => ({ ...p })),
+    // The data: the training set in use (it grows once the full set has streamed in).
+    dataset: s.data.dataset,
+    data: { ...s.data },
+    trainSize: i.trainSize ?? null,
+    validationSize: i.validationSize ?? null,
+    stepsPerEpoch: i.stepsPerEpoch ?? null,
+    examples: s.examples,
+    ownShare: s.ownShare,
     testHistory: s.test.map((p) => ({ ...p })),
     lrChanges: s.lrMarks.map((m) => ({ ...m })),
     fault: s.fault,

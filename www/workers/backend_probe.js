@@ -57,10 +57,19 @@ export class SessionFactory {
     this.probes = new Map(Object.entries(kept ?? {}).map(([k, r]) => [k, { ...r, cached: true }]));
     this.onProbe = onProbe;
     this.adapter = null; // adapterName(), asked once
+    this.prepare = null; // async (session) => void, run on every new session
   }
 
-  make(cfg, backend, weights) {
-    return this.Session.create({ ...cfg, backend }, this.dataset, weights ?? undefined);
+  async make(cfg, backend, weights) {
+    const session = await this.Session.create({ ...cfg, backend }, this.dataset, weights ?? undefined);
+    try {
+      // The engine's own additions to every session (the user's examples and their share).
+      if (this.prepare) await this.prepare(session);
+    } catch (e) {
+      session.free();
+      throw e;
+    }
+    return session;
   }
 
   /**

@@ -15,6 +15,7 @@
 //   fault {kind: nonfinite|diverged|gpu|error|fatal|warning, message}
 //   rebuilt {info, config, keptWeights, reason}   the engine moved itself to the CPU
 //   probe {key, result}                     a new 'auto' backend decision, for the page to keep
+//   data {dataset, stage, loaded, total, done, error}   the full training set streaming in
 //   earlyStop {step, bestStep, bestLoss, patience, restored}   early stopping ended the run
 //   raceProgress {names, update: [{run, loss, val}]}             a race's new points (race.js)
 //
@@ -22,7 +23,8 @@
 // batch where the machine has two cores or more.
 import { serve } from "../js/rpc.js";
 import { loadWasm } from "../js/wasm_build.js";
-import { loadDataset } from "./data.js";
+import { TrainData } from "./train_data.js";
+import { examplesOps } from "./own_ops.js";
 import { Engine } from "./engine_state.js";
 import { installGpuWatch } from "./gpu_watch.js";
 import { historyOps } from "./engine_history.js";
@@ -31,16 +33,17 @@ import { raceOps } from "./race.js";
 // Before the wasm asks for a device: counts live GPU buffers, and is the device-loss test hook.
 const gpuWatch = installGpuWatch();
 
-const PRETRAINED = "../models/cnn.safetensors";
 // The wasm module's exports and which build they are (js/wasm_build.js), once `init` loaded them.
 let wasm = null;
 let wasmBuild = null;
+// The pretrained model of each dataset (scripts/pretrain.sh).
+const PRETRAINED = { mnist: "../models/cnn.safetensors", fashion: "../models/fashion_cnn.safetensors" };
 const errorText = (e) => (e && e.message ? e.message : String(e));
 
 /** The pretrained model, or null when the site ships none (a 404 is normal, not an error). */
-async function fetchPretrained() {
+async function fetchPretrained(dataset = "mnist") {
   try {
-    const res = await fetch(new URL(PRETRAINED, import.meta.url));
+    const res = await fetch(new URL(PRETRAINED[dataset], import.meta.url));
     return res.ok ? new Uint8Array(await res.arrayBuffer()) : null;
   } catch {
     return null;
@@ -55,11 +58,17 @@ const server = serve(
      * `predictorPort`: this worker's end of the channel to the predictor; `probes`: the 'auto'
      * backend decisions the page kept (js/probe_cache.js).
      */
-    async init({ config, tryPretrained, pretrainedMustMatch, predictorPort, probes }) {
+    async init({ config, dataset: name = "mnist", tryPretrained, pretrainedMustMatch, predictorPort, probes }) {
       ({ wasm, build: wasmBuild } = await loadWasm());
       engine.wasm = wasm;
-      await engine.setUp({ config, dataset: await loadDataset(wasm.Dataset), predictorPort, probes });
-      const weights = tryPretrained ? await fetchPretrained() : null;
+      data = new TrainData(engine, wasm.Dataset);
+      const { dataset, key } = await data.start(name);
+      engine.workers.data.stage = key;
+      await engine.setUp({ config, dataset, predictorPort, probes });
+      // The rest of the training set streams in meanwhile (the first session may already be
+      // built on it if it arrives first: the grown set begins with the first slice).
+      data.grow();
+      const weights = tryPretrained ? await fetchPretrained(name) : null;
       let pretrained = false;
       if (weights) {
         try {
@@ -75,14 +84,33 @@ const server = serve(
       }
       if (!pretrained) await engine.rebuild(config, null);
       engine.status();
-      return { info: engine.info, config: engine.config, pretrained, weightsVersion: engine.feed.version, wasmBuild };
+      return {
+        info: engine.info,
+        config: engine.config,
+        pretrained,
+        ownShare: engine.own.share,
+        data: { ...data.progress },
+        weightsVersion: engine.feed.version,
+        wasmBuild,
+      };
     },
 
     /** `opts`: playground.configure's options; `fresh`: new weights (Reset). See Engine.configure. */
     async configure({ opts, fresh }) {
-      const result = await engine.configure(opts, { fresh });
-      return { ...result, weightsVersion: engine.feed.version };
+      // The own examples' share is the engine's, not a session setting (own_examples.js).
+      // Anything but an options object goes on to the settings' own refusal.
+      const isOptions = opts !== null && typeof opts === "object" && !Array.isArray(opts);
+      const { ownShare, dataset, ...settings } = isOptions ? opts : {};
+      const rest = isOptions ? settings : opts;
+      if (ownShare !== undefined) await engine.own.setShare(ownShare);
+      let result;
+      if (dataset !== undefined && dataset !== data.name) {
+        await data.switchTo(dataset, async (set, key) => (result = await rebuildOn(set, key, rest, dataset)));
+      } else result = await engine.configure(rest, { fresh });
+      return { ...result, ownShare: engine.own.share, data: { ...data.progress }, weightsVersion: engine.feed.version };
     },
+
+    ...examplesOps(() => engine),
 
     async start() {
       engine.loop.start();
@@ -205,3 +233,37 @@ const server = serve(
 );
 
 const engine = new Engine((event, fields) => server.emit(event, fields), wasm);
+// The training data (train_data.js), once `init` has loaded the wasm.
+let data = null;
+
+/**
+ * A new session on another dataset (`opts`: the rest of configure's options): fresh weights, or
+ * that dataset's pretrained model when the architecture is its. Throws, keeping the old session
+ * and dataset, when the options are invalid or the model cannot be built.
+ */
+async function rebuildOn(dataset, key, opts, name) {
+  const old = { dataset: engine.dataset, stage: engine.workers.data.stage };
+  engine.dataset = engine.factory.dataset = dataset;
+  engine.workers.data.stage = key;
+  let result;
+  try {
+    result = await engine.configure(opts, { fresh: true });
+  } catch (e) {
+    engine.dataset = engine.factory.dataset = old.dataset;
+    engine.workers.data.stage = old.stage;
+    throw e;
+  }
+  const weights = await fetchPretrained(name);
+  let pretrained = false;
+  if (weights) {
+    try {
+      if (JSON.stringify(wasm.inspectWeights(weights)) === JSON.stringify(engine.info.spec)) {
+        await engine.loadModel(weights);
+        pretrained = true;
+      }
+    } catch (e) {
+      engine.post("fault", { kind: "warning", message: `The pretrained model was not used: ${errorText(e)}` });
+    }
+  }
+  return { ...result, pretrained };
+}

@@ -5,6 +5,7 @@
 import { planChange, validate, validateWorkers } from "../js/settings.js";
 import { SessionFactory } from "./backend_probe.js";
 import { Workers } from "./parallel.js";
+import { OwnExamples } from "./own_examples.js";
 import { PredictorFeed } from "./predictor_feed.js";
 import { TrainingLoop } from "./training_loop.js";
 import { EarlyStop } from "./early_stop.js";
@@ -31,6 +32,7 @@ export class Engine {
       if (this.info) this.info = this.withWorkers(this.info);
       this.status(note ? { note } : {});
     });
+    this.own = new OwnExamples(this); // the user's examples (www/workers/own_examples.js)
   }
 
   /** Run `fn` after every engine call queued before it; a failure does not break the queue. */
@@ -76,10 +78,27 @@ export class Engine {
     // 'auto' decisions: kept ones from the page's storage, new ones reported to it.
     const onProbe = (key, result) => this.post("probe", { key, result });
     this.factory = new SessionFactory(this.wasm.Session, dataset, { kept: probes, onProbe });
+    this.factory.prepare = (session) => this.own.apply(session);
     this.feed.attach(predictorPort, () =>
       this.serial(async () => ({ spec: this.info.spec, step: this.stepsEnqueued, weights: await this.session.paramsFlat() })),
     );
     validate(config);
+  }
+
+  /**
+   * Train on `dataset` from the next step (the whole set has streamed in, see train_data.js):
+   * the session keeps its weights, optimizer and step count; later sessions and the second
+   * worker (`stage`, which it loads itself from the same files) use it too.
+   */
+  async useDataset(dataset, stage) {
+    this.dataset = dataset;
+    this.factory.dataset = dataset;
+    this.workers.data.stage = stage;
+    if (this.session) {
+      const sizes = await this.withSession((s) => s.replaceData(dataset));
+      this.info = { ...this.info, ...sizes };
+    }
+    this.status();
   }
 
   /** `steps` training steps in one or two workers (counted, for the step a change applies at). */

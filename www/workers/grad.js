@@ -5,18 +5,19 @@
 // sync.
 //
 // Ops (www/js/rpc.js):
-//   init                                   load the wasm engine and MNIST
-//   configure {config}                     a CPU Session for this model, batch and split
+//   init                                   load the wasm engine and MNIST's first slice
+//   configure {config, stage, own}         a CPU Session for this model, batch and split, on the
+//                                          training set at `stage` with the own examples
 //   gradients {params, plan, start, end}   -> {grads (in params' buffer, transferred back),
 //                                              lossSum, correct, samples, sentAt}
 //   injectFault {text}                     the next gradients request fails with `text` (tests)
 import { serve, transfer } from "../js/rpc.js";
 import { loadWasm } from "../js/wasm_build.js";
-import { loadDataset } from "./data.js";
+import { DataSets } from "./data.js";
 
 class GradWorker {
   constructor() {
-    this.dataset = null;
+    this.datasets = null; // DataSets: the training sets by stage key
     this.session = null;
     this.injected = null;
   }
@@ -25,12 +26,20 @@ class GradWorker {
     // The same build as the engine worker (it passed its `?wasm=` on), so the parts agree.
     const { wasm } = await loadWasm();
     this.Session = wasm.Session;
-    this.dataset = await loadDataset(wasm.Dataset);
+    this.datasets = new DataSets(wasm.Dataset);
+    await this.datasets.get("mnist:first");
     return true;
   }
 
-  async configure({ config }) {
-    const next = await this.Session.create({ ...config, backend: "cpu" }, this.dataset);
+  /** `stage`: the engine worker's training set (www/workers/data.js DataSets), built here from the same files. */
+  async configure({ config, stage = "mnist:first", own = null }) {
+    const next = await this.Session.create({ ...config, backend: "cpu" }, await this.datasets.get(stage));
+    try {
+      if (own && own.labels.length) await next.setOwnExamples(own.images, own.labels);
+    } catch (e) {
+      next.free();
+      throw e;
+    }
     this.session?.free();
     this.session = next;
     return true;

@@ -51,14 +51,18 @@ export class GradHelper {
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }
 
-  /** Make the helper's session match the engine's: same model, batch and validation split. */
-  prepare(info, config) {
-    const key = JSON.stringify([info.spec, info.batch, config.validation]);
+  /**
+   * Make the helper's session match the engine's: same model, batch and validation split, and
+   * the same data (`data`: Workers.data, the stage of the training set and the own examples).
+   */
+  prepare(info, config, data) {
+    const key = JSON.stringify([info.spec, info.batch, config.validation, data.stage, data.own?.version ?? 0]);
     if (key !== this.key) {
       this.key = key;
       const cfg = { model: info.spec, batch: info.batch, validation: config.validation };
+      const args = { config: cfg, stage: data.stage, own: data.own };
       this.configured = this.started.then(() =>
-        this.within(this.call("configure", { config: cfg }), START_LIMIT_MS, "build the model"),
+        this.within(this.call("configure", args), START_LIMIT_MS, "build the model"),
       );
       this.configured.catch(() => {});
     }
@@ -181,6 +185,10 @@ export class Workers {
     this.helper = null;
     this.balance = null;
     this.choice = new WorkerChoice();
+    // What the helper must train on besides the model: the training set's stage key
+    // ('mnist:first', 'mnist:full', 'fashion:full': www/workers/data.js DataSets) and the own
+    // examples ({images, labels, version} or null).
+    this.data = { stage: "mnist:first", own: null };
   }
 
   /** 1, 2 or 'auto'; anything else throws. Resolves once a wanted helper is starting. */
@@ -202,7 +210,7 @@ export class Workers {
         this.onChange(`The second training worker stopped (${reason}); training goes on in one worker.`),
       );
     }
-    this.helper.prepare(info, config);
+    this.helper.prepare(info, config, this.data);
   }
 
   /**
@@ -235,7 +243,7 @@ export class Workers {
   async train(session, info, config, steps, count) {
     if (count === 2) {
       try {
-        await this.helper.prepare(info, config);
+        await this.helper.prepare(info, config, this.data);
       } catch (e) {
         this.helper.fail(e);
       }

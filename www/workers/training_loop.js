@@ -156,6 +156,7 @@ export class TrainingLoop {
   async evaluate(which, limit, step, auto = false) {
     const e = this.engine;
     if (which === "validation" && e.info.validationSize === 0) return null;
+    if (which === "own" && !e.own.count) return null;
     const t0 = performance.now();
     const result = await e.withSession((s) => s.evaluate(which, limit));
     const ms = performance.now() - t0;
@@ -165,6 +166,8 @@ export class TrainingLoop {
     e.post("evaluation", { which, step: step ?? this.lastStep, auto, ms, result });
     // Early stopping (early_stop.js) judges every automatic validation.
     if (which === "validation" && auto) await e.validated(result, (step ?? this.lastStep) + 1);
+    // The own examples' curve follows validation's (a few images: it costs next to nothing).
+    if (which === "validation" && auto) await this.evaluate("own", undefined, step, auto);
     return result;
   }
 }

@@ -42,6 +42,27 @@ pub struct DataArg {
     /// The MNIST folder (IDX files, gzip or raw) [default: the page's www/data]
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Which data: mnist (the 60,000 training digits), mnist10k (the 10,000 of train10k, a fast
+    /// start) or fashion (Fashion-MNIST, from the `fashion` folder under the data folder)
+    #[arg(long, value_enum, default_value_t = DatasetName::Mnist)]
+    pub dataset: DatasetName,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DatasetName {
+    Mnist,
+    Mnist10k,
+    Fashion,
+}
+
+impl DataArg {
+    /// The file prefix of the training set (`train` or `train10k`); the test set is `t10k`.
+    pub fn train_prefix(&self) -> &'static str {
+        match self.dataset {
+            DatasetName::Mnist10k => "train10k",
+            DatasetName::Mnist | DatasetName::Fashion => "train",
+        }
+    }
 }
 
 fn backend(name: &str) -> Result<BackendChoice, String> {

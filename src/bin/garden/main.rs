@@ -35,12 +35,16 @@ fn main() {
     }
 }
 
-/// The MNIST set `prefix` from `--data DIR`, else from the copy the page ships in `www/data`.
+/// The set `prefix` from `--data DIR`, else from the copy the page ships in `www/data`;
+/// `--dataset fashion` reads the `fashion` folder under it.
 pub fn load(data: &DataArg, prefix: &str) -> Result<Mnist, String> {
-    let dir = data
+    let mut dir = data
         .data
         .clone()
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/data"));
+    if data.dataset == cli::DatasetName::Fashion {
+        dir = dir.join("fashion");
+    }
     Mnist::load_dir(&dir, prefix).map_err(|e| e.to_string())
 }
 

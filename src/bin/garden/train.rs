@@ -81,7 +81,7 @@ pub fn train(args: &TrainArgs) -> Result<(), String> {
     let choice = args.backend;
     let log_every = args.log_every.max(1);
     let test_limit = args.test_limit.unwrap_or(usize::MAX);
-    let train_set = load(&args.data, "train10k")?;
+    let train_set = load(&args.data, args.data.train_prefix())?;
     let test_set = load(&args.data, "t10k")?;
 
     let (engine, _) =

@@ -4,8 +4,20 @@
 import { curvesCsv } from "../run.js";
 import { adoptRace, runRace } from "../race.js";
 
-export function mountApi(store, app, explainer) {
+export function mountApi(store, app, explainer, examples) {
   window.playground = {
+    /** Your own examples (www/js/examples.js): add one (the drawing when `pixels` is omitted). */
+    addExample: (label, pixels) => examples.add(label, pixels),
+    examples: () => examples.examples(),
+    clearExamples: () => examples.clear(),
+    /** `{images, labels}`: the examples as IDX gzip bytes; `importExamples` takes such a pair. */
+    exportExamples: () => examples.exportIdx(),
+    importExamples: (images, labels) => examples.importIdx(images, labels),
+    /** `{own, samples}`: own examples and all samples the engine has put into batches. */
+    ownCounts: async () => {
+      await app.ready;
+      return app.call("ownCounts");
+    },
     ready: app.ready,
     state: () => app.state(),
     configure: (opts) => app.configure(opts),

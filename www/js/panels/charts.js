@@ -63,6 +63,8 @@ export function mountCharts(store) {
       { name: "train (smoothed)", color: "#2f7d4f", points: smooth(acc, alpha), width: 2 },
       { name: "validation", color: "#c0392b", points: s.validation.map((p) => [p.step, p.accuracy]), dots: true },
       { name: "test", color: "#2c6fbb", points: s.test.map((p) => [p.step, p.accuracy]), dots: true },
+      // The user's own examples (www/js/examples.js), beside validation.
+      ...(s.own.length ? [{ name: "your examples", color: "#8e44ad", points: s.own.map((p) => [p.step, p.accuracy]), dots: true }] : []),
     ]);
   }
 

@@ -12,7 +12,7 @@ export function mountKeep(store, app) {
   function writeHash() {
     const s = store.state;
     if (!s.ready) return;
-    lastHash = Config.toHash(s.config, { pretrained: s.pretrained, race: s.raceSetup });
+    lastHash = Config.toHash(s.config, { pretrained: s.pretrained, race: s.raceSetup, dataset: s.data.dataset });
     if (location.hash !== lastHash) history.replaceState(null, "", lastHash);
   }
   store.subscribe(writeHash, [...SETTINGS_UPDATES, "raceSetup"]);
@@ -72,6 +72,6 @@ export function mountKeep(store, app) {
       writeHash();
       return;
     }
-    app.configure(parsed.config).catch(() => {});
+    app.configure({ ...parsed.config, dataset: parsed.dataset }).catch(() => {});
   });
 }

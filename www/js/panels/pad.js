@@ -5,6 +5,7 @@
 import { DrawPad } from "../draw.js";
 import { alphaOf, mnistFrame, reframe, toMnist } from "../preprocess.js";
 import { latencyStats } from "../run.js";
+import { classNames } from "../classes.js";
 
 const $ = (id) => document.getElementById(id);
 const LIVE_REFRESH_MS = 700;
@@ -65,7 +66,7 @@ export function mountPad(store, app) {
       // A test image replaces the drawing.
       pad.strokes = [];
       pad.redraw();
-      $("input-source").textContent = `test image #${src.index} (label ${src.label})`;
+      $("input-source").textContent = `test image #${src.index} (label ${classNames(s.data.dataset)[src.label]})`;
     } else if (src.kind === "nudged") {
       nudge = src;
       $("input-source").textContent = `nudged toward ${src.target} (ε ${src.eps.toFixed(3)})`;
@@ -84,7 +85,7 @@ export function mountPad(store, app) {
       li.querySelector(".bar span").style.width = p ? `${(100 * p[d]).toFixed(1)}%` : "0";
       li.querySelector(".pct").textContent = p ? `${(100 * p[d]).toFixed(1)}%` : "–";
     }
-    $("prediction").textContent = p ? String(top) : "–";
+    $("prediction").textContent = p ? classNames(s.data.dataset)[top] : "–";
     $("confidence").textContent = p ? `${(100 * p[top]).toFixed(1)}% sure` : "";
     const l = latencyStats(s.latencies);
     if (l.n) $("latency").textContent = `draw → prediction: median ${l.median.toFixed(0)} ms, p95 ${l.p95.toFixed(0)} ms (${l.n} updates)`;
@@ -106,6 +107,13 @@ export function mountPad(store, app) {
     } else if (name !== "metrics") predictions.request();
   }
 
+  // The bars' names follow the dataset (digits, or Fashion-MNIST's classes).
+  const nameBars = (s) => {
+    const names = classNames(s.data.dataset);
+    bars.forEach((li, d) => (li.querySelector(".digit").textContent = names[d]));
+    $("probs").classList.toggle("named", s.data.dataset !== "mnist");
+  };
+  store.subscribe(nameBars, ["started", "settings"]);
   store.subscribe(renderInput, ["input"]);
   store.subscribe(renderProbs, ["prediction"]);
   // Cleared: no answer to show (a new drawing keeps the last bars until its own answer arrives).

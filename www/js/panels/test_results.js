@@ -2,6 +2,7 @@
 // confusion matrix with per-class precision/recall/F1, and the gallery of misclassified test
 // images; clicking one makes it the model's input (pad, bars, look inside).
 import { imageCanvas, renderConfusion } from "../inspect.js";
+import { classNames } from "../classes.js";
 
 const $ = (id) => document.getElementById(id);
 const MISTAKES_SHOWN = 60;
@@ -12,7 +13,9 @@ export function mountTestResults(store, app) {
   async function show(result) {
     $("test-result").textContent =
       `Test accuracy: ${(100 * result.accuracy).toFixed(2)}% on ${result.n} t10k images (loss ${result.loss.toFixed(4)})`;
-    renderConfusion($("confusion"), result.confusion);
+    const dataset = store.state.data.dataset;
+    const names = classNames(dataset);
+    renderConfusion($("confusion"), result.confusion, dataset === "mnist" ? null : names);
     const run = ++shownRun;
     const box = $("mistakes");
     box.textContent = "";
@@ -23,9 +26,9 @@ export function mountTestResults(store, app) {
       if (run !== shownRun) return;
       const b = document.createElement("button");
       b.type = "button";
-      b.title = `test image ${index}: a ${label} classified as ${pred}`;
+      b.title = `test image ${index}: a ${names[label]} classified as ${names[pred]}`;
       b.setAttribute("aria-label", b.title);
-      b.append(imageCanvas(pixels), `${label}→${pred}`);
+      b.append(imageCanvas(pixels), dataset === "mnist" ? `${label}→${pred}` : `${names[label]}→${names[pred]}`);
       b.addEventListener("click", () => {
         store.update("input", { pixels, source: { kind: "test", index, label } });
         $("draw-panel").scrollIntoView({ behavior: "smooth", block: "nearest" });
