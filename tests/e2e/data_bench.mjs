@@ -3,12 +3,14 @@
 //     for the default address and for #backend=cpu,
 //   - for each preset given (default: mlp cnn), one epoch of the full set from fresh weights on
 //     the CPU backend: samples/s over the epoch and t10k accuracy after it.
-//   node tests/e2e/data_bench.mjs [mlp] [cnn] [--load-only]
+//   node tests/e2e/data_bench.mjs [mlp] [cnn] [--load-only] [--extra=<address settings>]
+// e.g. --extra='&lr=0.004&schedule={"kind":"onecycle","steps":843}': one-cycle over the epoch.
 import { openPlayground, until } from "./page_helpers.mjs";
 
 const args = process.argv.slice(2);
 const presets = args.filter((a) => !a.startsWith("--"));
 const loadOnly = args.includes("--load-only");
+const extra = (args.find((a) => a.startsWith("--extra=")) ?? "--extra=").slice("--extra=".length);
 
 async function loadTimes(hash) {
   const app = await openPlayground(hash);
@@ -28,7 +30,7 @@ async function loadTimes(hash) {
 }
 
 async function oneEpoch(model) {
-  const app = await openPlayground(`#model=${model}&backend=cpu`);
+  const app = await openPlayground(`#model=${model}&backend=cpu${extra}`);
   try {
     const { page } = app;
     const s0 = await until(page, () => {
@@ -46,7 +48,7 @@ async function oneEpoch(model) {
     });
     const test = await page.evaluate(() => window.playground.evaluate("test"));
     console.log(JSON.stringify({
-      event: "epoch", model, steps: s.step, trainSize: s.trainSize, workers: s.workers,
+      event: "epoch", model, extra, schedule: s.schedule, lr: s.lr, steps: s.step, trainSize: s.trainSize, workers: s.workers,
       samplesPerSec: Math.round((s.step * s.batch) / wall), wallS: Math.round(wall), testAccuracy: test.accuracy, testN: test.n,
     }));
   } finally {
