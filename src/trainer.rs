@@ -11,57 +11,22 @@ use crate::spec::ModelSpec;
 use crate::tensor::Param;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+mod config;
 mod divergence;
 mod early_stop;
 mod evaluate;
 mod parallel;
 mod snapshots;
 mod train_data;
+pub use config::{Augment, TrainerConfig};
 pub use divergence::DivergenceWatch;
 pub use evaluate::{argmax, Evaluation};
 pub use parallel::{sum_parts, StepPlan};
 pub use snapshots::{SnapshotHistory, SnapshotInfo, SNAPSHOT_CAP_BYTES};
 use std::collections::VecDeque;
 pub use train_data::{split, TrainData, OWN_EXAMPLES_MAX};
-
-/// Random shifts and rotations applied per sample while training (never at evaluation).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Augment {
-    /// Largest shift in pixels, each axis.
-    pub shift: f32,
-    /// Largest rotation in degrees, either way.
-    pub rotate: f32,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TrainerConfig {
-    pub batch: usize,
-    pub optimizer: OptimizerConfig,
-    pub seed: u64,
-    /// False takes batches in file order (batch k = samples k*B..(k+1)*B) with no augmentation
-    /// or dropout, so runs compare step for step with other frameworks.
-    pub shuffle: bool,
-    pub augment: Augment,
-    /// Fraction of the training file held out for validation (taken from its end).
-    pub validation: f32,
-}
-
-impl Default for TrainerConfig {
-    fn default() -> Self {
-        Self {
-            batch: 64,
-            optimizer: OptimizerConfig::default(),
-            seed: 1,
-            shuffle: true,
-            augment: Augment::default(),
-            validation: 0.0,
-        }
-    }
-}
 
 /// One step's metrics as the trainer reports them, with the settings it ran under.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
