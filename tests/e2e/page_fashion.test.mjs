@@ -1,7 +1,7 @@
 // Fashion-MNIST as a second dataset: chosen in the address (`data=fashion`) or by
 // configure({dataset}), the shipped Fashion CNN classifies before any training, the class names
 // are in the bars, the confusion matrix and the teach buttons, a test image picked from the strip
-// is classified, and back on MNIST the digits' model and names return.
+// is classified, a unit's top test images are Fashion's, and back on MNIST the digits' model and names return.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPlayground } from "./page_helpers.mjs";
@@ -30,6 +30,12 @@ test("Fashion-MNIST: pretrained, named classes, the test strip, and back to MNIS
     assert.match(await page.locator("#input-source").textContent(), /test image #\d+ \(label Ankle boot\)/);
     assert.ok(["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"].includes(await page.locator("#prediction").textContent()));
     assert.match(page.url(), /data=fashion/);
+
+    // The test images that excite a unit most come from Fashion's test set: the "Ankle boot"
+    // logit's top images are ankle boots (label 9).
+    const logits = (await page.evaluate(() => window.playground.activations(new Array(784).fill(0)))).length - 1;
+    const boots = await page.evaluate((l) => window.playground.topImages({ layer: l, unit: 9, k: 8 }), logits);
+    assert.ok(boots.filter((t) => t.label === 9).length >= 7, `labels of the top "Ankle boot" images: ${boots.map((t) => t.label)}`);
 
     // It trains on Fashion (a few steps), and a bad name is refused with the set unchanged.
     const stepped = await page.evaluate(() => window.playground.step(2));

@@ -42,7 +42,8 @@ export class Explainer {
   async topImages({ layer, unit = 0, k = 8 }) {
     await this.app.ready;
     await this.predictorCurrent();
-    return this.app.predictor.call("topImages", { layer, unit, k });
+    const dataset = this.store.state.data?.dataset ?? "mnist"; // the test set of the data in use
+    return this.app.predictor.call("topImages", { layer, unit, k, dataset });
   }
 
   /** `[{name, shape}]` of the current model's layers. */

@@ -16,8 +16,6 @@ const file = (prefix, kind) => `${DIR}${prefix}-${kind}-idx${kind === "images" ?
 
 /** `name`'s test set files, for workers that read them without a wasm Dataset (test_set.js). */
 export const testFiles = (name = "mnist") => ({ images: file(SETS[name].test, "images"), labels: file(SETS[name].test, "labels") });
-/** MNIST's test set files (the predictor's top images of a unit are MNIST's). */
-export const TEST_FILES = testFiles("mnist");
 
 export async function fetchBytes(path) {
   const res = await fetch(new URL(path, import.meta.url));

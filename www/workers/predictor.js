@@ -8,7 +8,7 @@
 //                  adversarial {pixels, target, maxEps} -> {success, eps, pixels, probabilities}
 //                  unitWants {layer, unit} -> {pixels, value, startValue}; layers -> [{name, shape}]
 //                  activations {pixels} -> [{name, shape, data}] (the look-inside view of a past step)
-//                  topImages {layer, unit, k} -> {top: [{index, label, value, pixels}], n}
+//                  topImages {layer, unit, k, dataset} -> {top: [{index, label, value, pixels}], n}
 //                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
@@ -57,12 +57,13 @@ class Predictor {
   }
 
   /**
-   * The `k` test images on which unit `unit` of layer `layer` is largest, largest first:
+   * The `k` test images (of `dataset`, www/workers/data.js) on which unit `unit` of layer `layer`
+   * is largest, largest first:
    * `{top: [{index, label, value, pixels}], n}`. Forward passes in chunks, yielding between
    * them so the pad's predictions are answered while the ranking runs.
    */
-  async topImages({ layer, unit = 0, k = 8 }) {
-    const { images, labels, n } = await testSet();
+  async topImages({ layer, unit = 0, k = 8, dataset = "mnist" }) {
+    const { images, labels, n } = await testSet(dataset);
     const values = new Float32Array(n);
     for (let start = 0; start < n; start += RANK_CHUNK) {
       const end = Math.min(n, start + RANK_CHUNK);

@@ -2,7 +2,7 @@
 // predictor ranks test images by a unit's value, src/explain/unit.rs). The files are the ones the
 // engine loads (www/workers/data.js), so an index means the same image in both workers; the
 // browser's HTTP cache serves the second fetch.
-import { TEST_FILES, fetchBytes } from "./data.js";
+import { SETS, fetchBytes, testFiles } from "./data.js";
 
 const IMAGES_MAGIC = 2051;
 const LABELS_MAGIC = 2049;
@@ -26,12 +26,18 @@ export function parseIdx(bytes, magic) {
   return { shape, data: bytes.subarray(start, start + size) };
 }
 
-let loading = null;
+const loading = new Map(); // dataset name -> promise of its test set
 
-/** `{images: Float32Array(n * 784) in [0, 1], labels: Uint8Array(n), n}`, loaded once. */
-export function testSet() {
-  loading ??= (async () => {
-    const [imageGz, labelGz] = await Promise.all([TEST_FILES.images, TEST_FILES.labels].map(fetchBytes));
+/**
+ * Dataset `name`'s test set (www/workers/data.js SETS), loaded once:
+ * `{images: Float32Array(n * 784) in [0, 1], labels: Uint8Array(n), n}`.
+ */
+export function testSet(name = "mnist") {
+  if (loading.has(name)) return loading.get(name);
+  if (!Object.hasOwn(SETS, name)) return Promise.reject(new Error(`no test set for dataset '${name}'`));
+  const files = testFiles(name);
+  const load = (async () => {
+    const [imageGz, labelGz] = await Promise.all([files.images, files.labels].map(fetchBytes));
     const images = parseIdx(await gunzip(imageGz), IMAGES_MAGIC);
     const labels = parseIdx(await gunzip(labelGz), LABELS_MAGIC);
     const n = images.shape[0];
@@ -41,6 +47,7 @@ export function testSet() {
     const floats = Float32Array.from(images.data, (b) => b / 255);
     return { images: floats, labels: labels.data, n };
   })();
-  loading.catch(() => (loading = null)); // a failed fetch may succeed on the next try
-  return loading;
+  loading.set(name, load);
+  load.catch(() => loading.delete(name)); // a failed fetch may succeed on the next try
+  return load;
 }
