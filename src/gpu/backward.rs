@@ -87,9 +87,7 @@ pub fn build(
             continue; // the activation's backward is part of the fused pool's
         }
         if !needs_dx[i] && !has_params(i) {
-            // A layer with no parameters under which nothing has any (a Flatten or pool first):
-            // no gradient to compute, and none came down to it.
-            continue;
+            continue; // parameterless and nothing below has any (a pool or Flatten first)
         }
         // A conv under a fused pool gets its (transposed) output gradient from the pool's pass.
         let fused = fused_dyt.take();
