@@ -151,8 +151,8 @@ fn max_abs_diff(x: &[f32], y: &[f32]) -> f32 {
 
 /// `(m, k, n, a_trans, b_trans, what)`: the MLP's first layer (batch 128, 784 -> 128) in its
 /// three products, the CNN's two im2col convolutions (batch 64, 3x3, 32 and 64 filters) both as
-/// one whole-batch product and per image as `conv.rs` does them, and a square reference.
-const SHAPES: [(usize, usize, usize, bool, bool, &str); 8] = [
+/// one whole-batch product and per image as `conv.rs` does them (forward and backward), and a square reference.
+const SHAPES: [(usize, usize, usize, bool, bool, &str); 12] = [
     (128, 784, 128, false, true, "dense fwd y = x.W^T"),
     (128, 128, 784, false, false, "dense bwd dx = dy.W"),
     (128, 128, 784, true, false, "dense bwd dW = dy^T.x"),
@@ -160,6 +160,10 @@ const SHAPES: [(usize, usize, usize, bool, bool, &str); 8] = [
     (7744, 288, 64, false, false, "conv2 im2col, whole batch"),
     (32, 9, 676, false, false, "conv1 per image W.cols"),
     (64, 288, 121, false, false, "conv2 per image W.cols"),
+    (32, 676, 9, false, true, "conv1 per image dW = dy.cols^T"),
+    (9, 676, 32, false, true, "conv1 per image dW^T = cols.dy^T"),
+    (64, 121, 288, false, true, "conv2 per image dW = dy.cols^T"),
+    (288, 64, 121, true, false, "conv2 per image dcols = W^T.dy"),
     (512, 512, 512, false, false, "512^3"),
 ];
 

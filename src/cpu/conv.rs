@@ -3,29 +3,41 @@
 //! Padding is zero padding of `pad` pixels on every side (0 for 'valid', `k / 2` for 'same').
 //!
 //! Done as im2col + matmul per image: `cols [c_in*k*k, out_h*out_w]` holds every receptive field
-//! as a column, so the forward pass is `y_b = weight[filters, c_in*k*k] . cols + bias`.
+//! as a column (`im2col.rs`), so the forward pass is `y_b = weight[filters, c_in*k*k] . cols +
+//! bias`.
 //!
-//! [`conv2d_forward`]/[`conv2d_backward`] run the products on [`super::gemm`] with thread-local
-//! `cols` buffers (no allocation per call once grown); [`conv2d_forward_reference`] and
+//! [`conv2d_forward`]/[`conv2d_backward`] run the products on [`super::gemm`], which seeds each
+//! output tile with the bias. The forward pass writes `cols` out (thread-local scratch, no
+//! allocation per call once grown); the weight gradient packs the receptive fields straight from
+//! the image (`im2col::Cols`, `cols` never written); the input gradient goes through a `dcols`
+//! matrix and `col2im`. [`conv2d_forward_reference`] and
 //! [`conv2d_backward_reference`] are the readable ndarray versions the tests compare them with.
-use super::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
+use super::gemm::{gemm_operands, sgemm, sgemm_epilogue, Bias, Dense, Epilogue};
+use super::im2col::{col2im_add, im2col, Cols};
 use ndarray::linalg::general_mat_mul;
 use std::cell::RefCell;
 
 thread_local! {
-    /// im2col scratch (`cols`, `dcols`), grown to the largest convolution seen and kept.
+    /// `cols` of the forward pass or `dcols` of the input gradient, and `dw^T` of a transposed
+    /// weight gradient, grown to the largest convolution seen and kept.
     static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Runs `f(cols, dcols)` on the thread's scratch, each at least `len` long.
-fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+/// Runs `f(cols, dw_t)` on the thread's scratch, `cols_len` and `w_len` long.
+fn with_scratch<R>(
+    cols_len: usize,
+    w_len: usize,
+    f: impl FnOnce(&mut [f32], &mut [f32]) -> R,
+) -> R {
     SCRATCH.with(|s| {
-        let (cols, dcols) = &mut *s.borrow_mut();
-        if cols.len() < len {
-            cols.resize(len, 0.0);
-            dcols.resize(len, 0.0);
+        let (dcols, dw_t) = &mut *s.borrow_mut();
+        if dcols.len() < cols_len {
+            dcols.resize(cols_len, 0.0);
         }
-        f(&mut cols[..len], &mut dcols[..len])
+        if dw_t.len() < w_len {
+            dw_t.resize(w_len, 0.0);
+        }
+        f(&mut dcols[..cols_len], &mut dw_t[..w_len])
     })
 }
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -62,64 +74,6 @@ impl Conv2dDims {
     }
 }
 
-/// For kernel column `kx`, the output columns `ox_lo..ox_hi` whose input column
-/// `ix = ox + kx - pad` lies inside the image (the rest read zero padding).
-fn valid_cols(d: &Conv2dDims, kx: usize) -> (usize, usize) {
-    let lo = d.pad.saturating_sub(kx).min(d.out_w());
-    let hi = (d.width + d.pad).saturating_sub(kx).clamp(lo, d.out_w());
-    (lo, hi)
-}
-
-/// `cols[(c*k + ky)*k + kx, oy*out_w + ox] = x[c, oy + ky - pad, ox + kx - pad]`, 0 outside.
-/// Each output row segment is one contiguous copy of an input row.
-fn im2col(cols: &mut [f32], x: &[f32], d: &Conv2dDims) {
-    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
-    for c in 0..d.in_channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = (c * k + ky) * k + kx;
-                let (lo, hi) = valid_cols(d, kx);
-                for oy in 0..oh {
-                    let out = &mut cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
-                    let iy = (oy + ky) as isize - d.pad as isize;
-                    if iy < 0 || iy >= d.height as isize || lo == hi {
-                        out.fill(0.0);
-                        continue;
-                    }
-                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
-                    out[..lo].fill(0.0);
-                    out[lo..hi].copy_from_slice(&x[start..start + hi - lo]);
-                    out[hi..].fill(0.0);
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`im2col`]: adds every column entry back onto the input pixel it came from.
-fn col2im_add(dx: &mut [f32], cols: &[f32], d: &Conv2dDims) {
-    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
-    for c in 0..d.in_channels {
-        for ky in 0..k {
-            for kx in 0..k {
-                let row = (c * k + ky) * k + kx;
-                let (lo, hi) = valid_cols(d, kx);
-                for oy in 0..oh {
-                    let iy = (oy + ky) as isize - d.pad as isize;
-                    if iy < 0 || iy >= d.height as isize || lo == hi {
-                        continue;
-                    }
-                    let col = &cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
-                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
-                    for (g, &v) in dx[start..start + hi - lo].iter_mut().zip(&col[lo..hi]) {
-                        *g += v;
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// `y[b, f, oy, ox] = bias[f] + sum_{c,ky,kx} w[f, c, ky, kx] * x[b, c, oy+ky-pad, ox+kx-pad]`
 /// (overwrites `y`).
 pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Conv2dDims) {
@@ -128,7 +82,11 @@ pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Con
         bias: Bias::PerRow(bias),
         relu: false,
     };
-    with_scratch(patch * spatial, |cols, _| {
+    // The forward pass writes `cols` out and lets the gemm pack it, unlike the weight gradient:
+    // packing `cols^T` straight from the image (a gather per packed group, an `Operand` like
+    // `im2col::Cols`) measured no faster here, natively or in Chromium, than a contiguous
+    // `im2col` of whole rows followed by the gemm's vector-copy packing.
+    with_scratch(patch * spatial, 0, |cols, _| {
         for b in 0..d.batch {
             im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
             let yb = &mut y[b * d.out_plane()..(b + 1) * d.out_plane()];
@@ -151,22 +109,79 @@ pub fn conv2d_backward(
     d: &Conv2dDims,
 ) {
     let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
-    dw.fill(0.0);
+    assert_eq!(
+        x.len(),
+        d.batch * d.in_plane(),
+        "conv2d: x must hold batch*c_in*h*w values"
+    );
+    assert_eq!(
+        dw.len(),
+        d.filters * patch,
+        "conv2d: dw must hold filters*c_in*k*k values"
+    );
     db.fill(0.0);
     if let Some(dx) = dx.as_deref_mut() {
         dx.fill(0.0);
     }
-    with_scratch(patch * spatial, |cols, dcols| {
+    // With fewer patch rows than filters (the first convolution: 9 rows for 32 filters), dW's
+    // `[filters, patch]` would fill the kernel's NR-wide slivers mostly with padding (9 of 16);
+    // `dW^T = cols . dy^T` puts the 9 in MR-tall slivers instead (9 of 12 on the 4x8 wasm
+    // kernel) and is transposed into dw once per batch.
+    let transposed = patch < d.filters;
+    let dx_len = if dx.is_some() { patch * spatial } else { 0 };
+    let dw_t_len = if transposed { dw.len() } else { 0 };
+    with_scratch(dx_len, dw_t_len, |dcols, dw_t| {
+        dw.fill(0.0);
+        dw_t.fill(0.0);
         for b in 0..d.batch {
             let dyb = &dy[b * d.out_plane()..(b + 1) * d.out_plane()];
             for (f, plane) in dyb.chunks_exact(spatial).enumerate() {
                 db[f] += plane.iter().sum::<f32>();
             }
-            im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
-            sgemm(d.filters, spatial, patch, dyb, false, cols, true, dw, true);
+            let cols = Cols {
+                x: &x[b * d.in_plane()..(b + 1) * d.in_plane()],
+                d,
+            };
+            // dy_b [filters, spatial]: as `[outer, depth]` it is dy_b itself (A of dW) and also
+            // dy_b^T's transpose (B of dW^T).
+            let dy_b = Dense {
+                data: dyb,
+                ld: spatial,
+                depth_contiguous: true,
+            };
+            if transposed {
+                gemm_operands(
+                    patch,
+                    spatial,
+                    d.filters,
+                    cols,
+                    dy_b,
+                    dw_t,
+                    true,
+                    Epilogue::NONE,
+                );
+            } else {
+                gemm_operands(
+                    d.filters,
+                    spatial,
+                    patch,
+                    dy_b,
+                    cols,
+                    dw,
+                    true,
+                    Epilogue::NONE,
+                );
+            }
             if let Some(dx) = dx.as_deref_mut() {
                 sgemm(patch, d.filters, spatial, w, true, dyb, false, dcols, false);
                 col2im_add(&mut dx[b * d.in_plane()..(b + 1) * d.in_plane()], dcols, d);
+            }
+        }
+        if transposed {
+            for (r, row) in dw_t.chunks_exact(d.filters).enumerate() {
+                for (f, &v) in row.iter().enumerate() {
+                    dw[f * patch + r] = v;
+                }
             }
         }
     });

@@ -21,6 +21,7 @@ pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod gemm;
+pub mod im2col;
 pub mod inference;
 pub mod loss;
 pub mod model;

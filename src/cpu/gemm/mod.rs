@@ -32,7 +32,7 @@
 //! | --- | --- |
 //! | `mod.rs` | the entry points, the kernel chosen per target, the [`MicroKernel`] contract |
 //! | `driver.rs` | shape checks, cache blocking, edge tiles, the epilogue |
-//! | `pack.rs` | A and B into the kernels' sliver layouts |
+//! | `pack.rs` | A and B into the kernels' sliver layouts; the [`Operand`] a caller can pack from |
 //! | `wasm.rs`, `x86.rs`, `portable.rs` | the micro-kernels |
 mod driver;
 mod pack;
@@ -43,6 +43,7 @@ mod wasm;
 mod x86;
 
 use driver::{run, Problem};
+pub use pack::{Dense, Operand};
 use portable::Portable;
 
 /// A bias added to C after the product: one value per row of C (`[m]`, e.g. per filter of an
@@ -119,17 +120,42 @@ pub fn sgemm_epilogue(
     accumulate: bool,
     epilogue: Epilogue,
 ) {
-    let p = Problem::new(m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue);
+    dispatch(Problem::new(
+        m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue,
+    ));
+}
+
+/// [`sgemm_epilogue`] on operands that pack themselves into the kernel's slivers (see
+/// [`Operand`]): `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `c` is `[m, n]`. A convolution's
+/// receptive fields go straight from its input into the packed panels this way (`cpu::im2col`).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_operands(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: impl Operand,
+    b: impl Operand,
+    c: &mut [f32],
+    accumulate: bool,
+    epilogue: Epilogue,
+) {
+    dispatch(Problem::with_operands(
+        m, k, n, a, b, c, accumulate, epilogue,
+    ));
+}
+
+/// Runs `p` on this target's micro-kernel.
+fn dispatch<A: Operand, B: Operand>(p: Problem<A, B>) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     {
-        run::<wasm::Dispatched>(p);
+        run::<wasm::Dispatched, _, _>(p);
     }
     #[cfg(target_arch = "x86_64")]
     {
         if x86::Avx2Fma::available() {
-            run::<x86::Avx2Fma>(p);
+            run::<x86::Avx2Fma, _, _>(p);
         } else {
-            run::<Portable>(p);
+            run::<Portable, _, _>(p);
         }
     }
     #[cfg(not(any(
@@ -137,7 +163,7 @@ pub fn sgemm_epilogue(
         target_arch = "x86_64"
     )))]
     {
-        run::<Portable>(p);
+        run::<Portable, _, _>(p);
     }
 }
 
@@ -157,8 +183,27 @@ pub fn sgemm_portable(
     accumulate: bool,
     epilogue: Epilogue,
 ) {
-    run::<Portable>(Problem::new(
+    run::<Portable, _, _>(Problem::new(
         m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue,
+    ));
+}
+
+/// [`gemm_operands`] forced onto the portable micro-kernel (4x8, the wasm kernel's tile), so
+/// native tests cover the packing of custom operands at the browser's sliver widths.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_operands_portable(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: impl Operand,
+    b: impl Operand,
+    c: &mut [f32],
+    accumulate: bool,
+    epilogue: Epilogue,
+) {
+    run::<Portable, _, _>(Problem::with_operands(
+        m, k, n, a, b, c, accumulate, epilogue,
     ));
 }
 
@@ -180,7 +225,7 @@ pub fn sgemm_unfused(
     accumulate: bool,
     epilogue: Epilogue,
 ) {
-    run::<wasm::Simd128<false>>(Problem::new(
+    run::<wasm::Simd128<false>, _, _>(Problem::new(
         m, k, n, a, a_trans, b, b_trans, c, accumulate, epilogue,
     ));
 }

@@ -1,0 +1,145 @@
+//! A convolution's receptive fields as a matrix: `cols [patch, spatial]` of one image, where
+//! `cols[(c*k + ky)*k + kx, oy*out_w + ox] = x[c, oy + ky - pad, ox + kx - pad]` (0 outside the
+//! image), so that `y = w . cols + bias` (see `conv.rs`).
+//!
+//! [`im2col`] writes that matrix out (the forward pass's B) and [`col2im_add`] is its adjoint.
+//! [`Cols`] is the same matrix as a gemm [`Operand`] that copies the receptive fields from the
+//! image straight into the micro-kernel's packed slivers, with no `patch * spatial` matrix
+//! written and re-read in between (9x the image for a 3x3 kernel): the weight gradient's
+//! operand, as the B of `dW = dy . cols^T` or the A of `dW^T = cols . dy^T`.
+use super::conv::Conv2dDims;
+use super::gemm::Operand;
+
+/// For kernel column `kx`, the output columns `ox_lo..ox_hi` whose input column
+/// `ix = ox + kx - pad` lies inside the image (the rest read zero padding).
+fn valid_cols(d: &Conv2dDims, kx: usize) -> (usize, usize) {
+    let lo = d.pad.saturating_sub(kx).min(d.out_w());
+    let hi = (d.width + d.pad).saturating_sub(kx).clamp(lo, d.out_w());
+    (lo, hi)
+}
+
+/// Writes out `cols` for image `x` (`[c_in, h, w]`) into `cols` (`patch * spatial` values).
+/// Each output row segment is one contiguous copy of an input row.
+pub fn im2col(cols: &mut [f32], x: &[f32], d: &Conv2dDims) {
+    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
+    for c in 0..d.in_channels {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let (lo, hi) = valid_cols(d, kx);
+                for oy in 0..oh {
+                    let out = &mut cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
+                    let iy = (oy + ky) as isize - d.pad as isize;
+                    if iy < 0 || iy >= d.height as isize || lo == hi {
+                        out.fill(0.0);
+                        continue;
+                    }
+                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
+                    out[..lo].fill(0.0);
+                    out[lo..hi].copy_from_slice(&x[start..start + hi - lo]);
+                    out[hi..].fill(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col`]: adds every entry of `cols` back onto the input pixel it came from.
+pub fn col2im_add(dx: &mut [f32], cols: &[f32], d: &Conv2dDims) {
+    let (oh, ow, k) = (d.out_h(), d.out_w(), d.kernel);
+    for c in 0..d.in_channels {
+        for ky in 0..k {
+            for kx in 0..k {
+                let row = (c * k + ky) * k + kx;
+                let (lo, hi) = valid_cols(d, kx);
+                for oy in 0..oh {
+                    let iy = (oy + ky) as isize - d.pad as isize;
+                    if iy < 0 || iy >= d.height as isize || lo == hi {
+                        continue;
+                    }
+                    let col = &cols[(row * oh + oy) * ow..(row * oh + oy + 1) * ow];
+                    let start = (c * d.height + iy as usize) * d.width + lo + kx - d.pad;
+                    for (g, &v) in dx[start..start + hi - lo].iter_mut().zip(&col[lo..hi]) {
+                        *g += v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `seg(t, from, count)` for the pieces of `cols[r, q0..q0 + len]`, in order, `t` counting
+/// from 0 at `q0`: `from = Some(i)` means the `count` values are `x[i..i + count]`, `None` that
+/// they are zero padding. Pieces never cross an output row.
+#[inline(always)]
+fn cols_row_pieces(
+    d: &Conv2dDims,
+    r: usize,
+    q0: usize,
+    len: usize,
+    mut seg: impl FnMut(usize, Option<usize>, usize),
+) {
+    let (k, ow) = (d.kernel, d.out_w());
+    let (c, ky, kx) = (r / (k * k), r / k % k, r % k);
+    let (lo, hi) = valid_cols(d, kx);
+    let (mut oy, mut ox) = (q0 / ow, q0 % ow);
+    let mut t = 0;
+    while t < len {
+        let run = (ow - ox).min(len - t);
+        let iy = (oy + ky) as isize - d.pad as isize;
+        if iy < 0 || iy >= d.height as isize {
+            seg(t, None, run);
+        } else {
+            // Within this row: zeros before `lo`, the image from `lo` to `hi`, zeros after.
+            let end = ox + run;
+            let a = ox.max(lo).min(end);
+            let b = end.min(hi).max(a);
+            if a > ox {
+                seg(t, None, a - ox);
+            }
+            if b > a {
+                let i = (c * d.height + iy as usize) * d.width + a + kx - d.pad;
+                seg(t + a - ox, Some(i), b - a);
+            }
+            if end > b {
+                seg(t + b - ox, None, end - b);
+            }
+        }
+        t += run;
+        ox = 0;
+        oy += 1;
+    }
+}
+
+/// `cols [patch, spatial]` of one image as a gemm operand: outer index = patch row, depth =
+/// output position. A sliver is `w` patch rows over `kc` positions, written with stride `w`.
+pub struct Cols<'a> {
+    pub x: &'a [f32],
+    pub d: &'a Conv2dDims,
+}
+
+impl Operand for Cols<'_> {
+    fn pack_sliver(
+        &self,
+        sliver: &mut [f32],
+        w: usize,
+        l0: usize,
+        lanes: usize,
+        p0: usize,
+        kc: usize,
+    ) {
+        for l in 0..w {
+            if l >= lanes {
+                sliver[l..].iter_mut().step_by(w).for_each(|v| *v = 0.0);
+                continue;
+            }
+            cols_row_pieces(self.d, l0 + l, p0, kc, |t, from, count| {
+                let dst = sliver[t * w + l..].iter_mut().step_by(w).take(count);
+                match from {
+                    Some(i) => dst.zip(&self.x[i..i + count]).for_each(|(d, v)| *d = *v),
+                    None => dst.for_each(|d| *d = 0.0),
+                }
+            });
+        }
+    }
+}
