@@ -183,3 +183,23 @@ fn pool_relu_backward_equals_pool_then_relu() {
     );
     assert!(fused.iter().any(|&g| g != 0.0));
 }
+
+/// The 2x2 pool's own path against the general window scan: same maxima and same winners bit for
+/// bit, ties included (values on a coarse grid tie often; the first in row-major window order
+/// wins), odd sizes whose last row and column are dropped.
+#[test]
+fn pool_2x2_path_equals_the_general_scan() {
+    for (planes, h, w) in [(3, 8, 8), (2, 7, 9), (1, 26, 26), (4, 11, 11), (1, 1, 3)] {
+        let x: Vec<f32> = random(planes * h * w, 9)
+            .iter()
+            .map(|v| (v * 3.0).round() / 3.0)
+            .collect();
+        let n = planes * (h / 2) * (w / 2);
+        let (mut y, mut arg) = (vec![7.0; n], vec![7u32; n]);
+        let (mut y_ref, mut arg_ref) = (vec![0.0; n], vec![0u32; n]);
+        maxpool2d_forward(&mut y, &mut arg, &x, planes, h, w, 2);
+        maxpool2d_forward_reference(&mut y_ref, &mut arg_ref, &x, planes, h, w, 2);
+        assert_eq!(arg, arg_ref, "winners, {planes} planes of {h}x{w}");
+        assert_eq!(y, y_ref, "maxima, {planes} planes of {h}x{w}");
+    }
+}

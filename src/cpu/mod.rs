@@ -43,4 +43,6 @@ pub use model::{Model, Workspace};
 pub use optimizer::{
     adam_update, l1_penalty_gradient, momentum_update, sgd_update, OptimizerState,
 };
-pub use pool::{maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward};
+pub use pool::{
+    maxpool2d_backward, maxpool2d_forward, maxpool2d_forward_reference, maxpool2d_relu_backward,
+};

@@ -5,7 +5,53 @@
 /// `y[p, oy, ox] = max over the window at (oy*size, ox*size)`; `argmax` receives, per output, the
 /// flat index into `x` of the winner. Ties go to the first maximum in row-major window order
 /// (`>` comparison), which is what a GPU kernel scanning the same order also produces.
+///
+/// 2x2 windows (every pool of the presets) take a path that walks two input rows at once with
+/// the four comparisons written out, the same comparisons in the same order as
+/// [`maxpool2d_forward_reference`], so the same winners; the general loop's index arithmetic
+/// per window value made the CNN's first pool cost more than its ReLU (examples/cnn_profile.rs).
 pub fn maxpool2d_forward(
+    y: &mut [f32],
+    argmax: &mut [u32],
+    x: &[f32],
+    planes: usize,
+    h: usize,
+    w: usize,
+    size: usize,
+) {
+    if size != 2 {
+        return maxpool2d_forward_reference(y, argmax, x, planes, h, w, size);
+    }
+    let (oh, ow) = (h / 2, w / 2);
+    for p in 0..planes {
+        for oy in 0..oh {
+            let top = (p * h + 2 * oy) * w;
+            let (r0, r1) = (&x[top..top + w], &x[top + w..top + 2 * w]);
+            let o = (p * oh + oy) * ow;
+            let outs = y[o..o + ow].iter_mut().zip(&mut argmax[o..o + ow]);
+            for (ox, (out, arg)) in outs.enumerate() {
+                let c = 2 * ox;
+                let (mut best, mut at) = (r0[c], c);
+                for (v, i) in [(r0[c + 1], c + 1), (r1[c], w + c), (r1[c + 1], w + c + 1)] {
+                    if v > best {
+                        best = v;
+                        at = i;
+                    }
+                }
+                *out = best;
+                *arg = (top + at) as u32;
+            }
+        }
+    }
+}
+
+/// [`maxpool2d_forward`] for any window size, one window at a time: the reference the tests
+/// check the 2x2 path against, and the path for other sizes.
+///
+/// `y[p, oy, ox] = max over the window at (oy*size, ox*size)`; `argmax` receives, per output, the
+/// flat index into `x` of the winner. Ties go to the first maximum in row-major window order
+/// (`>` comparison), which is what a GPU kernel scanning the same order also produces.
+pub fn maxpool2d_forward_reference(
     y: &mut [f32],
     argmax: &mut [u32],
     x: &[f32],
