@@ -110,10 +110,11 @@ run_wasm() {
   wasm_browser_tests simd128 "${targets[@]}" 2>&1 | tee "$LOG_DIR/wasm.log"
   local rc=${PIPESTATUS[0]}
   # The relaxed-SIMD build (www/pkg-relaxed) differs only in the CPU code, so it runs only the
-  # CPU files: the matmul against the f64 reference, and whole sessions (one and two workers,
-  # the inference Model) that must learn and agree within float tolerance.
+  # CPU files: the matmul against the f64 reference, the convolution operands packed from the
+  # image against the im2col matrix, and whole sessions (one and two workers, the inference
+  # Model) that must learn and agree within float tolerance.
   banner "wasm: the CPU tests again on the relaxed-SIMD build"
-  wasm_browser_tests relaxed-simd --test gemm --test wasm_model --test wasm_parallel 2>&1 |
+  wasm_browser_tests relaxed-simd --test gemm --test im2col_operands --test wasm_model --test wasm_parallel 2>&1 |
     tee -a "$LOG_DIR/wasm.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   count_cargo wasm "$LOG_DIR/wasm.log" "$rc"
