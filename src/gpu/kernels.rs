@@ -13,6 +13,8 @@ const MATMUL_COMMON: &str = include_str!("../../shaders/matmul_common.wgsl");
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
     Gather,
+    /// The plane's batches: feature rows and their targets (shaders/gather_rows.wgsl).
+    GatherRows,
     Matmul,
     /// The same kernel with 32x32 output tiles (shaders/matmul.wgsl with `TQ = 8`).
     MatmulSmall,
@@ -42,6 +44,8 @@ pub enum Kernel {
     Dropout,
     LossSoftmaxCrossEntropy,
     LossMse,
+    /// MSE against target values, the plane's regression (shaders/loss_mse_values.wgsl).
+    LossMseValues,
     OptimizerUpdate,
     L1PenaltyGradient,
     LayerNorms,
@@ -54,6 +58,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         "gather.wgsl",
         include_str!("../../shaders/gather.wgsl"),
         true,
+        false,
+    ),
+    (
+        Kernel::GatherRows,
+        "gather_rows.wgsl",
+        include_str!("../../shaders/gather_rows.wgsl"),
+        false,
         false,
     ),
     (
@@ -172,6 +183,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::LossMse,
         "loss_mse.wgsl",
         include_str!("../../shaders/loss_mse.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::LossMseValues,
+        "loss_mse_values.wgsl",
+        include_str!("../../shaders/loss_mse_values.wgsl"),
         true,
         false,
     ),

@@ -67,8 +67,8 @@ impl CpuBackend {
         batch: &TrainBatch,
         part: Range<usize>,
     ) -> Result<(Vec<f32>, PartMetrics)> {
-        if self.train_labels.is_empty() {
-            return Err(Error::Data("no training set uploaded".into()));
+        if self.train_images.is_empty() {
+            return Err(Error::Data("no image training set uploaded".into()));
         }
         if batch.indices.len() != self.batch {
             return Err(Error::Shape(format!(
