@@ -3,7 +3,7 @@
 use super::augment::gather_batch;
 use super::inference::{layer_outputs, InputGradient};
 use super::loss::{mse_values, LossResult};
-use super::model::{order_params, Model, Workspace};
+use super::model::{order_params_for, Model, Workspace};
 use super::optimizer::OptimizerState;
 use crate::backend::{
     Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch, TrainInputs, TrainSet, TrainTargets,
@@ -363,7 +363,7 @@ impl Backend for CpuBackend {
     }
 
     fn write_params(&mut self, params: &[Param]) -> Result<()> {
-        self.model.params = order_params(&self.model.spec, params)?;
+        self.model.params = order_params_for(&self.model.spec, self.model.io, params)?;
         self.opt.reset();
         self.step = 0;
         self.update_norms.clear();
