@@ -80,15 +80,17 @@ pub const HISTORY_KEEP: usize = 4096;
 /// How many steps pass between snapshots of known-good weights.
 const SNAPSHOT_EVERY: u64 = 50;
 
-impl<D: Dataset> Trainer<D> {
+impl Trainer {
     /// Split `data` into train/validation, upload the training part, and get ready to step.
-    pub fn new(engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &D) -> Result<Self> {
-        let (train, validation) = data.split(config.validation);
+    pub fn new(engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Self> {
+        let (train, validation) = split(data, config.validation);
         Self::with_split(engine, spec, config, train, validation)
     }
+}
 
-    /// [`Trainer::new`] on a training part and a validation set split by the caller
-    /// (`config.validation` is not used).
+impl<D: Dataset> Trainer<D> {
+    /// A trainer on a training part and a validation set split by the caller (`Trainer::new`
+    /// splits MNIST by `config.validation`; the plane splits its points itself).
     pub fn with_split(
         mut engine: Engine,
         spec: ModelSpec,

@@ -43,6 +43,8 @@ pub struct PlaneTrainer {
     test_rows: PointRows,
     /// L2 norm of each parameter tensor's gradient at the last step (state_dict order).
     grad_norms: Vec<f32>,
+    /// The live weights while `model` shows a kept snapshot ([`PlaneTrainer::view_params_flat`]).
+    live: Option<Vec<crate::tensor::Param>>,
 }
 
 /// Run an engine call that cannot wait: every call on a CPU engine completes at once.
@@ -148,6 +150,7 @@ impl PlaneTrainer {
         trainer.snapshot_start().await?;
         Ok(Self {
             grad_norms: vec![0.0; params.len()],
+            live: None,
             config,
             trainer,
             model,
@@ -223,6 +226,26 @@ impl PlaneTrainer {
         self.trainer.load_params(&params)?;
         self.trainer.engine().write_moments(&moments)?;
         self.model.params = params;
+        self.live = None;
+        Ok(())
+    }
+
+    /// Show a [`PlaneTrainer::params_flat`] list (a kept snapshot) in what the metrics, the
+    /// grid and `model()` read, without touching the engine; `None` shows the live weights
+    /// again. Needs no engine call, so it serves a GPU plane as well as a CPU one.
+    pub fn view_params_flat(&mut self, flat: Option<&[f32]>) -> Result<()> {
+        match flat {
+            Some(flat) => {
+                let shown = self.params_from_flat(flat)?;
+                let live = std::mem::replace(&mut self.model.params, shown);
+                self.live.get_or_insert(live);
+            }
+            None => {
+                if let Some(live) = self.live.take() {
+                    self.model.params = live;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -311,6 +334,7 @@ impl PlaneTrainer {
             self.grad_norms = stats.iter().map(|s| s.grad_norm).collect();
         }
         self.model.params = params;
+        self.live = None;
         Ok(())
     }
 

@@ -40,8 +40,9 @@ function points() {
 
 const ops = {
   /** A fresh trainer for `config` (src/points/config.rs's PlaneConfig); answers its points. */
-  build({ config }) {
-    const next = new Plane(config);
+  async build({ config }) {
+    // `create` serves both backends (`config.backend`: "cpu", the default, or "gpu" for WebGPU).
+    const next = await Plane.create(config);
     plane?.free();
     plane = next;
     history.snapshots = [];
@@ -54,7 +55,7 @@ const ops = {
 
   /** The points `config` generates, without keeping a trainer (the dataset buttons' previews). */
   preview({ config }) {
-    const p = new Plane(config);
+    const p = new Plane({ ...config, backend: "cpu" });
     try {
       const pts = p.points();
       return transfer(pts, [pts.train.xy.buffer, pts.train.target.buffer, pts.test.xy.buffer, pts.test.target.buffer]);
@@ -83,20 +84,20 @@ const ops = {
    * `view` (an index into `history()`), nothing trains: the picture is of that kept snapshot
    * (the live weights are put back after), and the answer has `view: {index, step}`.
    */
-  frame({ steps = 0, n = 48, view = null }) {
+  async frame({ steps = 0, n = 48, view = null }) {
     const p = need();
     let error = null;
     const t0 = performance.now();
     const snap = view === null ? null : history.snapshots[view];
     if (view !== null && !snap) throw new Error(`no kept step ${view} (there are ${history.snapshots.length})`);
     try {
-      if (steps > 0 && !snap) p.step(steps);
+      if (steps > 0 && !snap) await p.stepAsync(steps);
     } catch (e) {
       error = e.message ?? String(e);
     }
     const trainMs = performance.now() - t0;
-    const live = snap ? p.paramsFlat() : null;
-    if (snap) p.setParamsFlat(snap.weights);
+    // A kept snapshot is only shown (the engine keeps training from the live weights).
+    if (snap) p.viewParamsFlat(snap.weights);
     let metrics, grid, weights, gradNorms;
     try {
       metrics = p.metrics();
@@ -104,7 +105,7 @@ const ops = {
       weights = p.weights().map(({ name, shape, data }) => ({ name, shape, data }));
       gradNorms = p.gradNorms();
     } finally {
-      if (live) p.setParamsFlat(live);
+      if (snap) p.viewParamsFlat();
     }
     if (!snap && steps > 0) record(p, metrics);
     const buffers = [grid.output.buffer, ...grid.hidden.map((h) => h.buffer), gradNorms.buffer];
