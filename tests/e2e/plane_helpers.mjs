@@ -1,11 +1,12 @@
 // Helpers for the plane page tests (tests/e2e/plane_*.test.mjs), on top of harness.mjs.
 import { assertNoErrors, launchChromium, openPage, requirePkg, startSite } from "./harness.mjs";
 
-/** Serve www/, open plane.html (with `hash`), wait for `window.plane.ready`. */
-export async function openPlane({ hash = "", width = 1400, height = 900 } = {}) {
+/** Serve www/, open plane.html (with `hash`), wait for `window.plane.ready`. WebGPU is off unless
+ * `webgpu` (the plane trains on the CPU by default; its GPU backend's test turns it on). */
+export async function openPlane({ hash = "", width = 1400, height = 900, webgpu = false } = {}) {
   requirePkg();
   const site = await startSite();
-  const browser = await launchChromium({ webgpu: false });
+  const browser = await launchChromium({ webgpu });
   const close = async () => {
     await browser.close();
     await site.close();

@@ -94,6 +94,7 @@ test("every setting round-trips through the address, and a bad one is refused", 
   const settings = {
     dataset: "spiral4", noise: 0.15, ratio: 0.6, seed: 77, features: ["x1", "x2", "x1^2", "sin(x2)"],
     layers: [8, 5, 3], activation: "sigmoid", lr: 0.01, batch: 20, l1: 0.001, l2: 0.003, optimizer: "momentum",
+    backend: "cpu",
   };
   await page.evaluate((o) => window.plane.configure(o), settings);
   const hash = await page.evaluate(() => location.hash);
@@ -209,6 +210,48 @@ test("every control is labelled, and random settings are applied or refused with
   });
   assert.ok(Number.isFinite(s.trainLoss) && s.step === 50, `the page trains after the storm: ${JSON.stringify(s)}`);
   app.check();
+});
+
+test("the GPU backend is refused with the reason where the page has no WebGPU, and the CPU trains on", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "sgd", lr: 0.03, seed: 1 }));
+  const hash = await page.evaluate(() => location.hash);
+  const err = await page.evaluate(() => window.plane.configure({ backend: "gpu" }).then(() => null, (e) => e.message));
+  assert.match(err ?? "", /GPU/, "this browser runs without WebGPU (openPlane's default)");
+  const s = await page.evaluate(() => window.plane.step(20));
+  assert.equal(s.settings.backend, "cpu");
+  assert.equal(await page.evaluate(() => location.hash), hash, "a refused backend leaves the address");
+  assert.ok(Number.isFinite(s.trainLoss) && s.step >= 20, JSON.stringify(s));
+  app.check();
+});
+
+test("an address asking for the GPU on a page without WebGPU starts on the CPU with the reason", async () => {
+  const page = await app.page.context().newPage();
+  await page.goto(app.site.url + "plane.html#dataset=xor&backend=gpu");
+  await page.waitForFunction(() => window.plane && window.plane.ready);
+  const s = await page.evaluate(() => window.plane.ready);
+  assert.equal(s.settings.backend, "cpu");
+  assert.match(await page.locator("#message-text").textContent(), /GPU.*training on the CPU instead/s);
+  assert.match(await page.evaluate(() => location.hash), /[#&]backend=cpu(&|$)/);
+  await page.close();
+  app.check();
+});
+
+test("the GPU backend (WebGPU, SwiftShader) learns XOR, set from the address", async () => {
+  const gpu = await openPlane({ webgpu: true, hash: "#dataset=xor&features=x1,x2&layers=4&activation=relu&optimizer=adam&lr=0.03&seed=2&backend=gpu" });
+  try {
+    // Plane.create with backend "gpu" builds a WebGPU engine or refuses (no quiet fallback), so a
+    // page that is ready with these settings trains on the GPU.
+    let s = await gpu.page.evaluate(() => window.plane.state());
+    assert.equal(s.settings.backend, "gpu");
+    while (s.step < 1500 && !(s.testAccuracy >= 0.95)) s = await gpu.page.evaluate(() => window.plane.step(100));
+    assert.ok(s.testAccuracy >= 0.95, `XOR on the GPU: ${s.testAccuracy} after ${s.step} steps`);
+    const grid = await gpu.page.evaluate(() => window.plane.predictGrid(8));
+    assert.ok(grid.values.every(Number.isFinite));
+    gpu.check();
+  } finally {
+    await gpu.close();
+  }
 });
 
 test("a rate that blows up pauses with a message and finite weights", async () => {

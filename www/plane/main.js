@@ -228,7 +228,7 @@ function updateNumbers(m) {
   $("fps-line").textContent = app.playing ? `${fps().toFixed(0)} fps while training` : "paused";
   $("play").textContent = app.playing ? "⏸" : "▶";
   $("play").setAttribute("aria-label", app.playing ? "pause" : "train");
-  $("status").textContent = `CPU (wasm) · ${app.playing ? "training" : app.viewing ? `showing step ${app.viewing.step} of the history` : "paused: ▶ trains"}`;
+  $("status").textContent = `${app.settings.backend === "gpu" ? "GPU (WebGPU)" : "CPU (wasm)"} · ${app.playing ? "training" : app.viewing ? `showing step ${app.viewing.step} of the history` : "paused: ▶ trains"}`;
 }
 
 /** The history slider: one position per kept step, the last one is the live model. */
@@ -339,8 +339,18 @@ async function boot() {
   app.settings = initial;
   controls.show(initial);
   history.replaceState(null, "", toHash(initial));
-  await rebuild();
-  $("status").textContent = "CPU (wasm) · paused: ▶ trains";
+  try {
+    await rebuild();
+  } catch (e) {
+    // An address asking for the GPU on a page without WebGPU: say why and train on the CPU.
+    if (initial.backend !== "gpu") throw e;
+    message(`${e.message}; training on the CPU instead`);
+    app.settings = { ...initial, backend: "cpu" };
+    controls.show(app.settings);
+    history.replaceState(null, "", toHash(app.settings));
+    await rebuild();
+  }
+  $("status").textContent = `${app.settings.backend === "gpu" ? "GPU (WebGPU)" : "CPU (wasm)"} · paused: ▶ trains`;
   requestAnimationFrame(loop);
   return state();
 }
