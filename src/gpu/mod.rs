@@ -5,6 +5,7 @@
 mod api;
 mod backward;
 mod context;
+mod dispatch;
 pub mod kernels;
 mod layout;
 mod matmul_choice;
