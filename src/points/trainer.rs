@@ -44,7 +44,7 @@ pub struct PlaneTrainer {
     /// L2 norm of each parameter tensor's gradient at the last step (state_dict order).
     grad_norms: Vec<f32>,
     /// The live weights while `model` shows a kept snapshot ([`PlaneTrainer::view_params_flat`]).
-    live: Option<Vec<crate::tensor::Param>>,
+    live: Option<Vec<Param>>,
 }
 
 /// Run an engine call that cannot wait: every call on a CPU engine completes at once.
