@@ -1,11 +1,12 @@
 // The network diagram: inputs (the chosen features), every hidden neuron and the output, each
 // drawn as a small heatmap of what it computes over the plane, joined by links whose width and
-// colour follow the weight (blue positive, orange negative). One canvas, redrawn each frame
-// from the worker's grid outputs and weights; the +/- buttons per layer are DOM, placed over
-// their column.
+// colour follow the weight (blue positive, orange negative). The nodes go on one canvas,
+// redrawn each frame from the worker's grid outputs; the links on a canvas of their own under
+// it, drawn by a worker (links.js); the +/- buttons per layer are DOM, placed over their column.
 import { prepareCanvas } from "../js/plot/canvas.js";
-import { linkBin, linkStyle, paintCells } from "./colors.js";
+import { paintCells } from "./colors.js";
 import { featureGrid } from "./features.js";
+import { drawLinks, linkBins, linkPainter } from "./links.js";
 
 const NODE = 30; // px, a neuron's heatmap
 const GAP = 12; // px between neurons of a column
@@ -70,8 +71,11 @@ class NodePixels {
 }
 
 export class NetworkView {
-  constructor(canvas, buttonsRow, { onWidth }) {
+  /** `linksCanvas`: the links' own canvas, the same size as `canvas` and under it. */
+  constructor(canvas, linksCanvas, buttonsRow, { onWidth }) {
     this.canvas = canvas;
+    this.links = linkPainter(linksCanvas);
+    if (!this.links && linksCanvas) linksCanvas.hidden = true;
     // CPU-backed: the nodes are written with putImageData (a GPU-backed canvas uploads per call).
     canvas.getContext("2d", { willReadFrequently: true });
     this.buttonsRow = buttonsRow;
@@ -160,37 +164,27 @@ export class NetworkView {
     tile(grid.output, grid.outputs, 0, grid.outputs, last, 0);
     ctx.putImageData(this.pixels.frame, 0, 0);
 
-    // Links between the nodes: dense layer `col` has weight [out, in] at weights[2 * col].
-    // Weights are binned (a quarter unit of |w| per bin, by sign) and each bin is one path and
-    // one stroke: ~400 separate strokes were a large part of a frame.
-    const bins = new Map();
+    // Links between the nodes: dense layer `col` has weight [out, in] at weights[2 * col]; a
+    // link runs from a node's right edge to the next node's left edge, so it covers no node.
+    const values = [];
+    const ends = [];
     for (let col = 0; col + 1 < counts.length; col++) {
       const w = weights[2 * col];
       if (!w) continue;
       const nIn = counts[col];
       for (let o = 0; o < counts[col + 1] && o < w.shape[0]; o++) {
         for (let i = 0; i < nIn; i++) {
-          const key = linkBin(w.data[o * nIn + i]);
-          if (!bins.has(key)) bins.set(key, []);
-          bins.get(key).push(centre(col, i), centre(col + 1, o));
+          const [x0, y0] = centre(col, i);
+          const [x1, y1] = centre(col + 1, o);
+          values.push(w.data[o * nIn + i]);
+          ends.push(x0 + NODE / 2, y0, x1 - NODE / 2, y1);
         }
       }
     }
-    for (const [key, ends] of bins) {
-      const style = linkStyle(key / 4);
-      ctx.globalAlpha = style.alpha;
-      ctx.strokeStyle = style.color;
-      ctx.lineWidth = style.width;
-      ctx.beginPath();
-      for (let k = 0; k < ends.length; k += 2) {
-        const [x0, y0] = ends[k];
-        const [x1, y1] = ends[k + 1];
-        ctx.moveTo(x0 + NODE / 2, y0);
-        ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - NODE / 2, y1);
-      }
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
+    const bins = linkBins(values);
+    const endsArray = Float32Array.from(ends);
+    if (this.links) this.links.paint({ width: this.canvas.width, height: this.canvas.height, dpr, bins, ends: endsArray });
+    else drawLinks(ctx, bins, endsArray);
 
     ctx.strokeStyle = "rgba(0,0,0,0.35)";
     ctx.lineWidth = 1;
