@@ -1,7 +1,7 @@
 // The plane page: wiring only. One worker (www/workers/plane.js) owns the trainer; while playing,
 // each animation frame draws one answer of the worker's (an epoch of steps, at most STEP_BUDGET_MS
-// of them, and the grid outputs) and asks for the next, two kept queued so the worker never
-// waits on the page. The settings live in the address (state.js).
+// of them, and the grid outputs) and asks for the next, PIPELINE kept queued so the worker never
+// waits on the page; the network diagram is painted by a worker of its own (network.js). The settings live in the address (state.js).
 import { connect } from "../js/rpc.js";
 import { Controls } from "./controls.js";
 import { NetworkView } from "./network.js";
@@ -15,12 +15,13 @@ import { workerUrl } from "../js/wasm_build.js";
 /** Grid cells per side of every heatmap (the output and each neuron). */
 export const GRID = 48;
 /**
- * Live frame calls kept queued (in flight or answered and not yet drawn). Two: the worker starts
- * the next frame the moment it answers one, instead of idling while its answer crosses to the
- * page and the page's next call crosses back (measured idle of 19 ms a frame with one, under
- * load); more would only make the view lag further behind the training.
+ * Live frame calls kept queued (in flight or answered and not yet drawn). With one, the worker
+ * idled while its answer crossed to the page and the next call crossed back (19 ms a frame under
+ * load). Measured under load (6x8 tanh spiral, 6 s each, two runs): with two, 15 % of animation
+ * frames found no answer to draw; with three, 6 %, and as many or more frames drawn. The cost:
+ * the view shows the training as it was up to three frames (~50 ms) ago.
  */
-const PIPELINE = 2;
+const PIPELINE = 3;
 /**
  * Most milliseconds of training per frame (then the grid outputs, ~1-8 ms more): an epoch of a
  * small batch over many points is cut short rather than stalling the view. TensorFlow
@@ -56,7 +57,7 @@ $("message-close").addEventListener("click", () => message(""));
 
 const curves = new Curves($("loss-chart"), $("flow"));
 const plot = new PlotView($("heatmap"), $("points"), { onClick: (x, y) => addPoint(x, y) });
-const network = new NetworkView($("network"), $("network-links"), $("neuron-buttons"), {
+const network = new NetworkView($("network"), $("neuron-buttons"), {
   onWidth: (h, delta) => {
     const layers = [...app.settings.layers];
     layers[h] = Math.max(1, Math.min(8, layers[h] + delta));

@@ -2,7 +2,7 @@
 // shared protocol (js/rpc.js). The page drives it by animation frames: `frame` trains a few
 // steps and answers with everything the view draws (metrics, the grid outputs behind the points
 // and inside every neuron, the weights, the gradient norms), so training and drawing never race;
-// while training, the page keeps two calls queued so this worker never waits on the page. The
+// while training, the page keeps a few calls queued so this worker never waits on the page. The
 // wasm build is the one js/wasm_build.js picks (relaxed SIMD where the browser has it).
 import { serve, transfer } from "../js/rpc.js";
 import { loadWasm } from "../js/wasm_build.js";
