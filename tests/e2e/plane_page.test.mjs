@@ -4,7 +4,8 @@
 // and bad settings are refused without changing anything.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { openPlane } from "./plane_helpers.mjs";
+import { decodePng, openPlane } from "./plane_helpers.mjs";
+import { openPage } from "./harness.mjs";
 
 let app;
 before(async () => {
@@ -85,6 +86,53 @@ test("the heatmap's pixels are the model's outputs at the grid points", async ()
     assert.equal(result.outputs, opts.dataset === "spiral3" ? 3 : opts.dataset === "multigauss" ? 1 : 2);
     assert.ok(result.distinct > 20, `the map has only ${result.distinct} colours: not a real picture`);
     assert.equal(result.worst, 0, `${opts.dataset}: a pixel differs from the model's output by ${result.worst}`);
+  }
+  app.check();
+});
+
+test("the network diagram, painted by its own worker, shows every node and both colours of link", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "xor", seed: 3, features: ["x1", "x2"], layers: [4, 3], activation: "tanh", optimizer: "sgd", lr: 0.03 }));
+  await page.evaluate(() => window.plane.step(20));
+  const painted = page.workers().some((w) => w.url().endsWith("/workers/plane_network.js"));
+  assert.ok(painted, `the diagram's worker runs: ${page.workers().map((w) => w.url())}`);
+  // The worker paints asynchronously: wait until its picture has the node maps' colours.
+  const BLUE = [8, 119, 189];
+  const ORANGE = [245, 147, 34];
+  const near = (px, rgb) => Math.abs(px[0] - rgb[0]) + Math.abs(px[1] - rgb[1]) + Math.abs(px[2] - rgb[2]) < 90;
+  let counts = null;
+  for (let tries = 0; tries < 50; tries++) {
+    const { width, height, rgba } = decodePng(await page.locator("#network").screenshot());
+    counts = { blue: 0, orange: 0, width, height };
+    for (let i = 0; i < width * height; i++) {
+      const px = rgba.subarray(4 * i, 4 * i + 3);
+      if (near(px, BLUE)) counts.blue++;
+      if (near(px, ORANGE)) counts.orange++;
+    }
+    if (counts.blue > 200 && counts.orange > 200) break;
+    await page.waitForTimeout(100);
+  }
+  // Eight nodes of 30 x 30 px, every link a stroke of half a pixel or more: both colours show.
+  assert.ok(counts.blue > 200 && counts.orange > 200, `blue and orange pixels in the diagram: ${JSON.stringify(counts)}`);
+  app.check();
+});
+
+test("the plane's worker runs the relaxed-SIMD build, and ?wasm=simd128 the plain one", async () => {
+  const { page } = app;
+  const relaxed = await page.evaluate(() => window.plane.state());
+  assert.equal(relaxed.wasmBuild, "relaxed-simd");
+  assert.match(await page.locator("#status").textContent(), /relaxed SIMD/);
+  const plain = await openPage(app.browser, app.site.url + "plane.html?wasm=simd128");
+  try {
+    await plain.page.waitForFunction(() => window.plane && window.plane.ready);
+    const s = await plain.page.evaluate(() => window.plane.ready);
+    assert.equal(s.wasmBuild, "simd128");
+    const worker = plain.page.workers().find((w) => w.url().includes("/workers/plane.js"));
+    const loads = await worker.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+    assert.deepEqual(loads, ["/pkg/gradient_garden_bg.wasm"]);
+    assert.deepEqual(plain.errors, []);
+  } finally {
+    await plain.page.close();
   }
   app.check();
 });
