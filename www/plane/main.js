@@ -158,12 +158,13 @@ function frame(steps, { live = false, view = null } = {}) {
   const call = engine.call("frame", { steps, n: GRID, view, budgetMs }).then((f) => {
     if (generation !== app.generation) return f;
     curves.remember(f);
-    if (!live || f.error) {
-      // A failed step is drawn at once: it pauses and shows its message together.
+    if (live && !f.error && app.playing) {
+      app.queue.push(f);
+    } else {
+      // A failed step is drawn at once (it pauses and shows its message together), and so is a
+      // live frame that arrives after a pause: the view shows where the training stopped.
       app.queue = [];
       draw(f);
-    } else if (app.playing) {
-      app.queue.push(f);
     }
     return f;
   });
