@@ -1,7 +1,8 @@
 // The plane page: wiring only. One worker (www/workers/plane.js) owns the trainer; while playing,
 // each animation frame draws one answer of the worker's (an epoch of steps, at most STEP_BUDGET_MS
 // of them, and the grid outputs) and asks for the next, PIPELINE kept queued so the worker never
-// waits on the page; the network diagram is painted by a worker of its own (network.js). The settings live in the address (state.js).
+// waits on the page; the network diagram is painted by a worker of its own (network.js). The
+// settings live in the address (state.js).
 import { connect } from "../js/rpc.js";
 import { Controls } from "./controls.js";
 import { NetworkView } from "./network.js";
