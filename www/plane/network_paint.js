@@ -38,18 +38,19 @@ class NodePixels {
     this.key = "";
   }
   /**
-   * A cleared canvas-sized ImageData, and a scratch tile of `res` x `res` pixels with the grid
+   * A canvas-sized ImageData, cleared or holding `base` (the links' pixels, 32-bit words of the
+   * same size), and a scratch tile of `res` x `res` pixels with the grid
    * cell (of n x n) each shows. A node is `res` pixels painted at half its device size and
    * doubled on placing (TensorFlow Playground's node maps are coarser still): a quarter of the
    * colour look-ups, which were most of a frame's main-thread time.
    */
-  begin(ctx, w, h, n, res) {
+  begin(ctx, w, h, n, res, base) {
     if (!this.frame || this.frame.width !== w || this.frame.height !== h) {
       this.frame = ctx.createImageData(w, h);
       this.words = new Uint32Array(this.frame.data.buffer);
-    } else {
-      this.words.fill(0);
     }
+    if (base) this.words.set(base);
+    else this.words.fill(0);
     const key = `${n}/${res}`;
     if (this.key !== key) {
       this.key = key;
@@ -85,12 +86,39 @@ export class NetworkPainter {
   constructor() {
     this.pixels = new NodePixels();
     this.featureMaps = new Map();
+    this.links = { key: "", bins: new Int8Array(0), words: null };
   }
 
   featureMap(name, n) {
     const key = `${name}/${n}`;
     if (!this.featureMaps.has(key)) this.featureMaps.set(key, featureGrid(name, n));
     return this.featureMaps.get(key);
+  }
+
+  /**
+   * The links' pixels (`w` x `h` device pixels as 32-bit words; `layout` names where every
+   * node is) when they look as they did last frame, or null
+   * (the caller strokes them over the nodes). A link's look is its bin (a quarter unit of |w|,
+   * by sign) and its ends, so while no weight crosses a bin, e.g. once training settles or for
+   * a small network, the ~400 anti-aliased strokes (~4 ms of raster a frame, traced) are drawn
+   * once, on a scratch canvas read back, not every frame. While they change every frame (a 6 x 8
+   * network in full training), nothing is cached and nothing is read back: no extra cost.
+   */
+  cachedLinks(w, h, dpr, layout, bins, ends) {
+    const last = this.links;
+    const same = layout === last.key && bins.length === last.bins.length && bins.every((b, k) => b === last.bins[k]);
+    if (!same) {
+      this.links = { key: layout, bins, words: null };
+      return null;
+    }
+    if (!last.words && typeof OffscreenCanvas === "function") {
+      const scratch = new OffscreenCanvas(w, h);
+      const ctx = scratch.getContext("2d", { willReadFrequently: true });
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      strokeLinks(ctx, bins, ends);
+      last.words = new Uint32Array(ctx.getImageData(0, 0, w, h).data.buffer);
+    }
+    return last.words;
   }
 
   /**
@@ -115,11 +143,30 @@ export class NetworkPainter {
     const nodeTop = (col, j) => nodeY(j, counts[col], height);
     const centre = (col, j) => [xs[col] + NODE / 2, nodeTop(col, j) + NODE / 2];
 
-    // The nodes' heatmaps, in device pixels, one put.
+    // Links between the nodes: dense layer `col` has weight [out, in] at weights[2 * col]; each
+    // runs from a node's right edge to the next node's left edge, so it covers no node.
+    const bins = [];
+    const ends = [];
+    for (let col = 0; col + 1 < counts.length; col++) {
+      const wt = weights[2 * col];
+      if (!wt) continue;
+      const nIn = counts[col];
+      for (let o = 0; o < counts[col + 1] && o < wt.shape[0]; o++) {
+        for (let i = 0; i < nIn; i++) {
+          bins.push(linkBin(wt.data[o * nIn + i]));
+          const [x0, y0] = centre(col, i);
+          const [x1, y1] = centre(col + 1, o);
+          ends.push([x0 + NODE / 2, y0, x1 - NODE / 2, y1]);
+        }
+      }
+    }
+    const base = this.cachedLinks(w, h, dpr, `${w}x${h}@${dpr}/${counts}`, Int8Array.from(bins), ends);
+
+    // The nodes' heatmaps (over the links' pixels when they are cached), in device pixels, one put.
     const n = grid.n;
     const size = Math.round(NODE * dpr);
     const res = Math.ceil(size / 2);
-    const cells = this.pixels.begin(ctx, w, h, n, res);
+    const cells = this.pixels.begin(ctx, w, h, n, res, base);
     const boxes = [];
     /** Node `j` of column `col` shows `values` ([n*n, stride], column `unit`) in `outputs` colours. */
     const tile = (values, stride, unit, outputs, col, j) => {
@@ -137,37 +184,7 @@ export class NetworkPainter {
     tile(grid.output, grid.outputs, 0, grid.outputs, last, 0);
     ctx.putImageData(this.pixels.frame, 0, 0);
 
-    // Links between the nodes: dense layer `col` has weight [out, in] at weights[2 * col].
-    // Weights are binned (a quarter unit of |w| per bin, by sign) and each bin is one path and
-    // one stroke: ~400 separate strokes were a large part of a frame.
-    const bins = new Map();
-    for (let col = 0; col + 1 < counts.length; col++) {
-      const wt = weights[2 * col];
-      if (!wt) continue;
-      const nIn = counts[col];
-      for (let o = 0; o < counts[col + 1] && o < wt.shape[0]; o++) {
-        for (let i = 0; i < nIn; i++) {
-          const key = linkBin(wt.data[o * nIn + i]);
-          if (!bins.has(key)) bins.set(key, []);
-          bins.get(key).push(centre(col, i), centre(col + 1, o));
-        }
-      }
-    }
-    for (const [key, ends] of bins) {
-      const style = linkStyle(key / 4);
-      ctx.globalAlpha = style.alpha;
-      ctx.strokeStyle = style.color;
-      ctx.lineWidth = style.width;
-      ctx.beginPath();
-      for (let k = 0; k < ends.length; k += 2) {
-        const [x0, y0] = ends[k];
-        const [x1, y1] = ends[k + 1];
-        ctx.moveTo(x0 + NODE / 2, y0);
-        ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - NODE / 2, y1);
-      }
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
+    if (!base) strokeLinks(ctx, bins, ends);
 
     ctx.strokeStyle = "rgba(0,0,0,0.35)";
     ctx.lineWidth = 1;
@@ -181,4 +198,30 @@ export class NetworkPainter {
     ctx.textAlign = "left";
     ctx.fillText("output", xs[last], nodeTop(last, 0) - 8);
   }
+}
+
+/**
+ * Stroke the links on `ctx` (scaled to CSS px): link k has `linkBin` `bins[k]` and ends
+ * `ends[k]` = [ax, ay, bx, by]. One path and one stroke per bin: ~400 separate strokes were a
+ * large part of a frame.
+ */
+function strokeLinks(ctx, bins, ends) {
+  const byBin = new Map();
+  bins.forEach((bin, k) => {
+    if (!byBin.has(bin)) byBin.set(bin, []);
+    byBin.get(bin).push(ends[k]);
+  });
+  for (const [bin, links] of byBin) {
+    const style = linkStyle(bin / 4);
+    ctx.globalAlpha = style.alpha;
+    ctx.strokeStyle = style.color;
+    ctx.lineWidth = style.width;
+    ctx.beginPath();
+    for (const [ax, ay, bx, by] of links) {
+      ctx.moveTo(ax, ay);
+      ctx.bezierCurveTo((ax + bx) / 2, ay, (ax + bx) / 2, by, bx, by);
+    }
+    ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
 }
