@@ -83,6 +83,8 @@ test("two workers train exactly the steps one worker trains, and the page says 2
     const two = await page.evaluate((n) => window.playground.step(n), STEPS);
     const w2 = await weights(page);
     assert.equal(two.workers, 2, "both workers trained");
+    // scripts/serve.mjs makes the page cross-origin isolated: the parts travel in shared memory.
+    assert.equal(two.workersHandover, "shared");
     assertSameLosses(one.loss, two.loss, "step(12)");
     // Adam moves each weight by about lr per step; a wrong mask, transform or part weighting
     // shows at that size, rounding far below it.
