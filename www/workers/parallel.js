@@ -30,11 +30,10 @@ export class GradHelper {
     this.failed = null;
     this.key = null;
     this.configured = null;
-    // Reused arrays (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
-    // it): `spare` goes to the helper with the weights and comes back with its gradients; `own`
-    // takes ours.
+    // A reused array (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
+    // it) where memory is not shared: it goes to the helper with the weights and comes back
+    // with its gradients.
     this.spare = undefined;
-    this.own = undefined;
     this.shared = null; // SharedStep the helper serves, once sent
     // Rejects when the helper fails: a wait for its answer in shared memory ends with it.
     this.lost = new Promise((_, reject) => (this.loseWith = reject));
@@ -139,7 +138,7 @@ export const sharedNow = () => performance.timeOrigin + performance.now();
 /**
  * One training step on `plan`: samples 0..balance.split here, the rest in the helper. Resolves
  * to the next step's plan when `more` (drawn while the helper computes), else null. If the
- * helper fails on the way this worker computes its part too, so the step (and the run) is the
+ * helper fails on the way this worker computes the whole step, so the step (and the run) is the
  * same either way.
  */
 export async function splitStep(session, helper, balance, plan, more) {
@@ -167,8 +166,8 @@ export async function splitStep(session, helper, balance, plan, more) {
     theirs.catch(() => {});
   }
   const t0 = performance.now();
-  const mine = await session.gradients(plan, 0, split, helper.own);
-  helper.own = mine.grads;
+  // Our part's gradients stay in our wasm memory; the helper's are added to them there.
+  await session.ownGradients(plan, 0, split);
   const next = more ? await session.planStep() : null;
   const ownEnd = sharedNow();
   const ownMs = performance.now() - t0;
@@ -179,14 +178,16 @@ export async function splitStep(session, helper, balance, plan, more) {
     if (Number.isFinite(other.sentAt)) balance.record(ownMs, other.sentAt - ownEnd);
   } catch (e) {
     helper.fail(e);
-    other = await session.gradients(plan, split, batch);
+    // The step in one pass here (no part of ours is kept to add theirs to once we compute it).
+    await finishAlone(session, plan, false);
+    return next;
   }
   if (!shared) helper.spare = other.grads;
-  await session.finishStep([mine, other]);
+  await session.finishStepAdding(other);
   return next;
 }
 
-/** `plan`'s step in this worker alone (a helper failed before it could start its part). */
+/** `plan`'s step in this worker alone, in one pass (the helper failed on the way). */
 async function finishAlone(session, plan, more) {
   await session.finishStep([await session.gradients(plan, 0, plan.indices.length)]);
   return more ? session.planStep() : null;

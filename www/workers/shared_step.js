@@ -168,7 +168,8 @@ export class SharedStep {
    */
   async serve(part, current) {
     const c = this.control;
-    let seen = Atomics.load(c, REQ);
+    // The last request answered: one sent before this loop started is still served.
+    let seen = Atomics.load(c, DONE);
     let hot = false;
     while (current()) {
       if (Atomics.load(c, REQ) === seen) {
