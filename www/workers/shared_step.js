@@ -37,9 +37,10 @@ const MAIL = 10; // 1: a message is on its way to the helper, so it should let i
 const ERROR_BYTES_MAX = 1024;
 // How long the helper keeps blocking for the next part before it lets its event loop run.
 const HOT_MS = 50;
-// How long the engine blocks for a part before it waits without blocking (so that a helper that
-// died, which only its `error` event tells, is noticed).
-const BLOCK_MS = 250;
+// How long the engine blocks for a part before it waits without blocking, so its event loop (the
+// page's messages, a dead helper's `error` event) waits at most its own part's compute plus this
+// (the training loop's interactive cycle).
+const BLOCK_MS = 20;
 
 const align8 = (bytes) => Math.ceil(bytes / 8) * 8;
 
