@@ -307,8 +307,9 @@ export class Workers {
     for (let done = 0; done < steps; done++) {
       if (count !== 2 || !this.usable(info)) {
         // A batch already planned is the next step's: it runs here before the rest.
+        const rest = steps - done - (plan ? 1 : 0);
         if (plan) await finishAlone(session, plan, false);
-        if (done + (plan ? 1 : 0) < steps) await session.train(steps - done - (plan ? 1 : 0));
+        if (rest > 0) await session.train(rest);
         break;
       }
       if (this.balance?.batch !== info.batch) this.balance = new Balance(info.batch);
