@@ -35,7 +35,7 @@ impl StepPlan {
     }
 }
 
-impl Trainer {
+impl<D: crate::data::dataset::Dataset> Trainer<D> {
     /// The next step's batch, drawn exactly as [`Trainer::step`] would draw it, without running
     /// it. The batch is used up: finish the step with [`Trainer::finish_step`], or the next plan
     /// is the batch after it.

@@ -94,8 +94,8 @@ impl CpuBackend {
         part: Range<usize>,
     ) -> Result<PartMetrics> {
         self.kept_part = None;
-        if self.train_labels.is_empty() {
-            return Err(Error::Data("no training set uploaded".into()));
+        if self.train_images.is_empty() {
+            return Err(Error::Data("no image training set uploaded".into()));
         }
         if batch.indices.len() != self.batch {
             return Err(Error::Shape(format!(
