@@ -39,6 +39,9 @@ async function weights(page) {
 
 /** A fresh model from SETTINGS (same seed: same initial weights, same batches) in `workers`. */
 async function freshRun(page, workers) {
+  // Runs compared step for step train on the same set: the full one, once it has streamed in
+  // (a run started on the first slice would draw other batches).
+  await until(page, () => window.playground.state().data.done);
   await page.evaluate((s) => window.playground.configure(s), { ...SETTINGS, workers });
   const s = await page.evaluate(() => window.playground.reset());
   assert.equal(s.step, 0);
