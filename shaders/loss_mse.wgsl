@@ -1,6 +1,7 @@
-// Mean squared error between [batch, 10] outputs and one-hot targets, fused with its gradient and
-// the step's metrics. Mirrors src/cpu/loss.rs `mse_one_hot` (PyTorch MSELoss 'mean' over all
-// batch*10 elements): loss = mean (y - t)^2, dy = 2 (y - t) / (batch * 10).
+// Mean squared error between [batch, classes] outputs (10 for MNIST; the row length is
+// arrayLength(y) / batch) and one-hot targets, fused with its gradient and the step's metrics.
+// Mirrors src/cpu/loss.rs `mse_one_hot` (PyTorch MSELoss 'mean' over all batch*classes
+// elements): loss = mean (y - t)^2, dy = 2 (y - t) / (batch * classes).
 // Metrics go to the ring exactly as in loss_softmax_cross_entropy.wgsl.
 // Bindings: 0 y (read), 1 labels (read, u32), 2 dy (write), 3 metrics ring (u32, rw), 4 step uniform.
 // Layout:   a single workgroup of 256; invocation t handles rows t, t+256, ...; then a tree sum.
@@ -18,15 +19,16 @@ var<workgroup> correct_part: array<u32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let batch = arrayLength(&labels);
-    let n = f32(batch * 10u);
+    let classes = arrayLength(&y) / batch;
+    let n = f32(batch * classes);
     var loss = 0.0;
     var correct = 0u;
     for (var b = lid.x; b < batch; b += 256u) {
-        let base = b * 10u;
+        let base = b * classes;
         let label = labels[b];
         var best = 0u;
         var mx = y[base];
-        for (var i = 1u; i < 10u; i++) {
+        for (var i = 1u; i < classes; i++) {
             if (y[base + i] > mx) {
                 mx = y[base + i];
                 best = i;
@@ -35,7 +37,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
         if (best == label) {
             correct += 1u;
         }
-        for (var i = 0u; i < 10u; i++) {
+        for (var i = 0u; i < classes; i++) {
             let diff = y[base + i] - select(0.0, 1.0, i == label);
             loss += diff * diff;
             dy[base + i] = 2.0 * diff / n;

@@ -1,4 +1,5 @@
-// Softmax cross-entropy on [batch, 10] logits fused with its gradient and the step's metrics.
+// Softmax cross-entropy on [batch, classes] logits (10 for MNIST, 2-4 on the plane; the row length
+// is arrayLength(logits) / batch) fused with its gradient and the step's metrics.
 // Mirrors src/cpu/loss.rs `softmax_cross_entropy`:
 //   loss = mean_b (logsumexp(z_b) - z_b[label_b]),  dlogits = (softmax(z) - onehot(label)) / batch,
 //   correct = #rows whose first argmax equals the label.
@@ -22,14 +23,15 @@ var<workgroup> correct_part: array<u32, 256>;
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let batch = arrayLength(&labels);
     let inv_batch = 1.0 / f32(batch);
+    let classes = arrayLength(&logits) / batch;
     var loss = 0.0;
     var correct = 0u;
     for (var b = lid.x; b < batch; b += 256u) {
-        let base = b * 10u;
+        let base = b * classes;
         let label = labels[b];
         var best = 0u;
         var mx = logits[base];
-        for (var i = 1u; i < 10u; i++) {
+        for (var i = 1u; i < classes; i++) {
             let v = logits[base + i];
             if (v > mx) {
                 mx = v;
@@ -40,11 +42,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
             correct += 1u;
         }
         var sum = 0.0;
-        for (var i = 0u; i < 10u; i++) {
+        for (var i = 0u; i < classes; i++) {
             sum += exp(logits[base + i] - mx);
         }
         loss += log(sum) + mx - logits[base + label];
-        for (var i = 0u; i < 10u; i++) {
+        for (var i = 0u; i < classes; i++) {
             let prob = exp(logits[base + i] - mx) / sum;
             dlogits[base + i] = (prob - select(0.0, 1.0, i == label)) * inv_batch;
         }

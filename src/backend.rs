@@ -13,6 +13,8 @@ use crate::optim::OptimizerConfig;
 use crate::tensor::{Param, Tensor};
 use serde::Serialize;
 
+pub use crate::train_set::{TrainInputs, TrainSet, TrainTargets};
+
 /// One training batch, by index into the uploaded training set.
 #[derive(Clone, Debug)]
 pub struct TrainBatch<'a> {
@@ -61,13 +63,19 @@ pub trait Backend {
     fn info(&self) -> BackendInfo;
     /// The batch size the backend's buffers were built for.
     fn batch_size(&self) -> usize;
-    /// Upload the training set once: `images` is `n * 784` bytes (scaled by 1/255 on use).
-    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()>;
+    /// Upload the training set once: MNIST images or feature rows of the model's input width,
+    /// with class labels or values (see [`TrainSet`]).
+    fn upload(&mut self, set: TrainSet) -> Result<()>;
+    /// Upload MNIST's training set: `images` is `n * 784` bytes (scaled by 1/255 on use).
+    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
+        self.upload(TrainSet::images(images, labels))
+    }
     /// Forward, loss, backward and optimizer update for one batch. Enqueues only; no readback.
     fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()>;
     /// Metrics of every step since the last call, oldest first.
     async fn take_metrics(&mut self) -> Result<Vec<StepMetrics>>;
-    /// Raw network outputs (logits) for `images.len() / 784` images in [0, 1], `n * 10` values.
+    /// Raw network outputs (logits) for `images.len() / inputs` samples (784-pixel images in
+    /// [0, 1], or feature rows), `n * outputs` values (`n * 10` for MNIST).
     async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>>;
     /// Every layer's output for one image, in layer order, shapes without the batch dimension.
     async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>>;

@@ -1,12 +1,12 @@
 //! `Engine`: either backend behind one type, so callers (trainer, wasm bindings, CLI) need no
 //! generics, and `build_engine`, which picks one for a `BackendChoice`. Kept out of the trait's
 //! file so the backends depend on the trait and only this file depends on the backends.
-use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch, TrainSet};
 use crate::cpu::{CpuBackend, InputGradient};
 use crate::error::{Error, Result};
 use crate::gpu::GpuBackend;
 use crate::optim::OptimizerConfig;
-use crate::spec::ModelSpec;
+use crate::spec::{Io, ModelSpec};
 use crate::tensor::{Param, Tensor};
 use serde::Serialize;
 
@@ -32,8 +32,8 @@ impl Backend for Engine {
     fn batch_size(&self) -> usize {
         dispatch!(self, b => b.batch_size())
     }
-    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
-        dispatch!(self, b => b.upload_train_set(images, labels))
+    fn upload(&mut self, set: TrainSet) -> Result<()> {
+        dispatch!(self, b => b.upload(set))
     }
     fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()> {
         dispatch!(self, b => b.train_step(batch, opt))
@@ -109,22 +109,32 @@ pub async fn build_engine(
     params: &[Param],
     batch: usize,
 ) -> Result<(Engine, Option<String>)> {
-    spec.check_batch_memory(batch)?;
+    build_engine_for(choice, spec, Io::MNIST, params, batch).await
+}
+
+/// [`build_engine`] for a model of `io`'s input and output widths (the plane's, src/points/).
+pub async fn build_engine_for(
+    choice: BackendChoice,
+    spec: &ModelSpec,
+    io: Io,
+    params: &[Param],
+    batch: usize,
+) -> Result<(Engine, Option<String>)> {
+    spec.check_batch_memory_for(batch, io)?;
+    let cpu = || -> Result<Engine> {
+        Ok(Engine::Cpu(Box::new(CpuBackend::with_io(
+            spec, io, params, batch,
+        )?)))
+    };
     match choice {
-        BackendChoice::Cpu => Ok((
-            Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
-            None,
-        )),
+        BackendChoice::Cpu => Ok((cpu()?, None)),
         BackendChoice::Gpu => Ok((
-            Engine::Gpu(Box::new(GpuBackend::new(spec, params, batch).await?)),
+            Engine::Gpu(Box::new(GpuBackend::with_io(spec, io, params, batch).await?)),
             None,
         )),
-        BackendChoice::Auto => match GpuBackend::new(spec, params, batch).await {
+        BackendChoice::Auto => match GpuBackend::with_io(spec, io, params, batch).await {
             Ok(gpu) => Ok((Engine::Gpu(Box::new(gpu)), None)),
-            Err(why) => Ok((
-                Engine::Cpu(Box::new(CpuBackend::new(spec, params, batch)?)),
-                Some(why.to_string()),
-            )),
+            Err(why) => Ok((cpu()?, Some(why.to_string()))),
         },
     }
 }

@@ -19,6 +19,7 @@ pub mod points;
 pub mod schedule;
 pub mod spec;
 pub mod tensor;
+pub mod train_set;
 pub mod trainer;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

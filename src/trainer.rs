@@ -2,6 +2,7 @@
 //! live optimizer changes, guards against a diverging loss, and evaluates on held-out data.
 use crate::backend::{Backend, StepMetrics};
 use crate::data::batches::BatchPlan;
+use crate::data::dataset::Dataset;
 use crate::data::mnist::Mnist;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -38,13 +39,15 @@ pub struct StepRecord {
     pub lr: f32,
 }
 
-pub struct Trainer {
+/// Generic over what it trains on ([`Dataset`]): MNIST by default, the plane's feature rows
+/// (src/points/) the other.
+pub struct Trainer<D: Dataset = Mnist> {
     engine: Engine,
     spec: ModelSpec,
     config: TrainerConfig,
     plan: BatchPlan,
-    pub train: Mnist,
-    pub validation: Mnist,
+    pub train: D,
+    pub validation: D,
     rng: ChaCha8Rng,
     steps_enqueued: u64,
     /// Backends count steps from their last `write_params`; this is the total at that moment.
@@ -62,7 +65,7 @@ pub struct Trainer {
     candidate_clean: bool,
     watch: DivergenceWatch,
     /// Own examples, their share of each batch, and the epoch numbering (train_data.rs).
-    data: TrainData,
+    data: TrainData<D>,
     /// The learning-rate schedule over `config.optimizer.lr` (src/schedule.rs).
     schedule: Schedule,
     /// Full resumable states along the run, dense early and sparse later (snapshots.rs).
@@ -79,16 +82,25 @@ const SNAPSHOT_EVERY: u64 = 50;
 
 impl Trainer {
     /// Split `data` into train/validation, upload the training part, and get ready to step.
-    pub fn new(
+    pub fn new(engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Self> {
+        let (train, validation) = split(data, config.validation);
+        Self::with_split(engine, spec, config, train, validation)
+    }
+}
+
+impl<D: Dataset> Trainer<D> {
+    /// A trainer on a training part and a validation set split by the caller (`Trainer::new`
+    /// splits MNIST by `config.validation`; the plane splits its points itself).
+    pub fn with_split(
         mut engine: Engine,
         spec: ModelSpec,
         config: TrainerConfig,
-        data: &Mnist,
+        train: D,
+        validation: D,
     ) -> Result<Self> {
         // The page's limits (src/limits.rs), then what only the data decides.
         crate::limits::check_trainer(&config)?;
         config.optimizer.validate()?;
-        let (train, validation) = split(data, config.validation);
         let n_train = train.len();
         if config.batch == 0 || config.batch > n_train {
             return Err(Error::Config(format!(
@@ -101,7 +113,7 @@ impl Trainer {
                 "the backend was built for another batch size".into(),
             ));
         }
-        engine.upload_train_set(&train.images, &train.labels)?;
+        engine.upload(train.as_train_set())?;
         let plan = BatchPlan::new(n_train, config.batch, config.shuffle, config.seed);
         // The starting weights are the first rollback point (a rate that wrecks the very first
         // update leaves nothing better); a GPU engine's are read back asynchronously, so its
@@ -110,7 +122,7 @@ impl Trainer {
             Engine::Cpu(cpu) => Some((0, cpu.params().to_vec())),
             _ => None,
         };
-        let config_seed = config.seed;
+        let data = TrainData::new(config.seed, &train);
         Ok(Self {
             engine,
             spec,
@@ -127,7 +139,7 @@ impl Trainer {
             candidate: None,
             candidate_clean: true,
             watch: DivergenceWatch::default(),
-            data: TrainData::new(config_seed),
+            data,
             schedule: Schedule::default(),
             snapshots: SnapshotHistory::default(),
             best: None,

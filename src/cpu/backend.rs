@@ -2,13 +2,15 @@
 //! the async methods just compute and return.
 use super::augment::gather_batch;
 use super::inference::{layer_outputs, InputGradient};
-use super::loss::LossResult;
-use super::model::{order_params, Model, Workspace};
+use super::loss::{mse_values, LossResult};
+use super::model::{order_params_for, Model, Workspace};
 use super::optimizer::OptimizerState;
-use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::backend::{
+    Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch, TrainInputs, TrainSet, TrainTargets,
+};
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
-use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::spec::{Io, ModelSpec};
 use crate::tensor::{Param, Tensor};
 
 mod parallel;
@@ -30,8 +32,19 @@ pub struct CpuBackend {
     eval: Option<Workspace>,
     /// The workspace for [`CpuBackend::gradients`]' parts, kept while the part size stays.
     part_work: Option<Workspace>,
+    /// The metrics of the part whose gradients `grads` holds for [`CpuBackend::apply_adding`]
+    /// (set by [`CpuBackend::keep_part_gradients`], cleared by anything else writing `grads`).
+    kept_part: Option<PartMetrics>,
+    /// MNIST's images (empty when the set is feature rows) and the class labels (empty when
+    /// the targets are values).
     train_images: Vec<u8>,
     train_labels: Vec<u8>,
+    /// The plane's sets (src/points/): feature rows of the model's input width, and value
+    /// targets with each batch's gathered into `batch_values`.
+    train_features: Vec<f32>,
+    train_values: Vec<f32>,
+    batch_values: Vec<f32>,
+    train_len: usize,
     step: u64,
     metrics: Vec<StepMetrics>,
     /// Scratch copy of a parameter tensor before its update (for its update norm).
@@ -70,10 +83,15 @@ impl CpuBackend {
     /// Validates the spec and the parameters (names and shapes from `spec.param_shapes()`, in any
     /// order) and allocates the buffers for `batch` samples per step.
     pub fn new(spec: &ModelSpec, params: &[Param], batch: usize) -> Result<Self> {
+        Self::with_io(spec, Io::MNIST, params, batch)
+    }
+
+    /// [`CpuBackend::new`] for a model of `io`'s input and output widths (the plane's).
+    pub fn with_io(spec: &ModelSpec, io: Io, params: &[Param], batch: usize) -> Result<Self> {
         if batch == 0 {
             return Err(Error::Config("batch size must be at least 1".into()));
         }
-        let model = Model::new(spec, params)?;
+        let model = Model::with_io(spec, params, io)?;
         let sizes: Vec<usize> = model.params.iter().map(|p| p.tensor.len()).collect();
         let largest = sizes.iter().copied().max().unwrap_or(0);
         Ok(Self {
@@ -82,10 +100,15 @@ impl CpuBackend {
             work: model.workspace(batch),
             eval: None,
             part_work: None,
+            kept_part: None,
             model,
             batch,
             train_images: Vec::new(),
             train_labels: Vec::new(),
+            train_features: Vec::new(),
+            train_values: Vec::new(),
+            batch_values: Vec::new(),
+            train_len: 0,
             step: 0,
             metrics: Vec::new(),
             before: Vec::with_capacity(largest),
@@ -95,6 +118,10 @@ impl CpuBackend {
 
     pub fn spec(&self) -> &ModelSpec {
         &self.model.spec
+    }
+
+    pub fn io(&self) -> Io {
+        self.model.io
     }
 
     /// The optimizer's state, for a snapshot to resume from (trainer/snapshots.rs).
@@ -108,7 +135,7 @@ impl CpuBackend {
     }
 
     /// Loss and parameter gradients (state_dict order) of the mean loss over `images` (`n * 784`
-    /// values in [0, 1]) and `labels`, without updating anything. With `dropout_seed` dropout is
+    /// values in [0, 1], or `n` feature rows) and `labels`, without updating anything. With `dropout_seed` dropout is
     /// active exactly as in a training step with that seed; `None` runs it as the identity.
     /// This is the hook for gradient checks and for comparing the GPU's gradients.
     pub fn loss_and_gradients(
@@ -118,9 +145,10 @@ impl CpuBackend {
         dropout_seed: Option<u32>,
     ) -> Result<(LossResult, Vec<Param>)> {
         let n = labels.len();
-        if n == 0 || images.len() != n * IMAGE_PIXELS {
+        let inputs = self.model.io.inputs;
+        if n == 0 || images.len() != n * inputs {
             return Err(Error::Shape(format!(
-                "{} values for {n} images of 784 pixels",
+                "{} values for {n} samples of {inputs} inputs",
                 images.len()
             )));
         }
@@ -147,20 +175,47 @@ impl CpuBackend {
         Ok((result, params))
     }
 
-    fn check_images(images: &[f32]) -> Result<usize> {
-        if !images.len().is_multiple_of(IMAGE_PIXELS) {
+    fn check_images(&self, images: &[f32]) -> Result<usize> {
+        let inputs = self.model.io.inputs;
+        if !images.len().is_multiple_of(inputs) {
             return Err(Error::Shape(format!(
-                "{} values is not a whole number of 784-pixel images",
+                "{} values is not a whole number of {inputs}-value inputs",
                 images.len()
             )));
         }
-        Ok(images.len() / IMAGE_PIXELS)
+        Ok(images.len() / inputs)
+    }
+
+    /// A feature set's batch: rows into the workspace's input, labels or values beside them.
+    fn gather_rows(&mut self, indices: &[u32]) -> Result<()> {
+        let Io { inputs, outputs } = self.model.io;
+        if let Some(&bad) = indices.iter().find(|&&i| i as usize >= self.train_len) {
+            return Err(Error::Data(format!(
+                "sample index {bad} is outside the training set of {}",
+                self.train_len
+            )));
+        }
+        let ws = &mut self.work;
+        self.batch_values.clear();
+        for (b, &i) in indices.iter().enumerate() {
+            let i = i as usize;
+            ws.input[b * inputs..(b + 1) * inputs]
+                .copy_from_slice(&self.train_features[i * inputs..(i + 1) * inputs]);
+            if self.train_values.is_empty() {
+                ws.labels[b] = self.train_labels[i];
+            } else {
+                let values = &self.train_values[i * outputs..(i + 1) * outputs];
+                self.batch_values.extend_from_slice(values);
+            }
+        }
+        Ok(())
     }
 }
 
 impl CpuBackend {
     /// Records the step's metrics and updates every parameter from `self.grads`.
     fn apply(&mut self, loss: f32, correct: u32, opt: &OptimizerConfig) {
+        self.kept_part = None;
         // A non-finite loss is recorded as is; the trainer decides what to do about it.
         self.metrics.push(StepMetrics {
             step: self.step,
@@ -195,25 +250,26 @@ impl Backend for CpuBackend {
         self.batch
     }
 
-    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
-        if images.len() != labels.len() * IMAGE_PIXELS {
-            return Err(Error::Data(format!(
-                "{} image bytes for {} labels",
-                images.len(),
-                labels.len()
-            )));
+    fn upload(&mut self, set: TrainSet) -> Result<()> {
+        self.train_len = set.check(self.model.io, self.model.spec.loss)?;
+        self.train_images.clear();
+        self.train_features.clear();
+        self.train_labels.clear();
+        self.train_values.clear();
+        match set.inputs {
+            TrainInputs::Images(images) => self.train_images = images.to_vec(),
+            TrainInputs::Features(rows) => self.train_features = rows.to_vec(),
         }
-        if let Some(bad) = labels.iter().find(|&&l| l as usize >= CLASSES) {
-            return Err(Error::Data(format!("label {bad} is not a digit")));
+        match set.targets {
+            TrainTargets::Classes(labels) => self.train_labels = labels.to_vec(),
+            TrainTargets::Values(values) => self.train_values = values.to_vec(),
         }
-        self.train_images = images.to_vec();
-        self.train_labels = labels.to_vec();
         Ok(())
     }
 
     fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()> {
         opt.validate()?;
-        if self.train_labels.is_empty() {
+        if self.train_len == 0 {
             return Err(Error::Data("no training set uploaded".into()));
         }
         if batch.indices.len() != self.batch {
@@ -223,18 +279,30 @@ impl Backend for CpuBackend {
                 self.batch
             )));
         }
+        if self.train_features.is_empty() {
+            let ws = &mut self.work;
+            gather_batch(
+                &mut ws.input,
+                &mut ws.labels,
+                &self.train_images,
+                &self.train_labels,
+                batch.indices,
+                batch.transforms,
+            )?;
+        } else if !batch.transforms.is_empty() {
+            return Err(Error::Config("augmentation needs an image training set".into()));
+        } else {
+            self.gather_rows(batch.indices)?;
+        }
         let ws = &mut self.work;
-        gather_batch(
-            &mut ws.input,
-            &mut ws.labels,
-            &self.train_images,
-            &self.train_labels,
-            batch.indices,
-            batch.transforms,
-        )?;
         let seed = Some(batch.seed);
         self.model.forward(ws, seed);
-        let result = self.model.loss(ws);
+        let result = if self.train_values.is_empty() {
+            self.model.loss(ws)
+        } else {
+            let y = ws.acts.last().expect("a model has layers");
+            mse_values(&mut ws.grad_out[..y.len()], y, &self.batch_values)
+        };
         self.model.backward(ws, &mut self.grads, seed);
         self.apply(result.loss, result.correct, opt);
         Ok(())
@@ -244,10 +312,11 @@ impl Backend for CpuBackend {
     }
 
     async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
-        let n = Self::check_images(images)?;
-        let mut out = Vec::with_capacity(n * CLASSES);
-        for chunk in images.chunks(EVAL_CHUNK * IMAGE_PIXELS) {
-            let m = chunk.len() / IMAGE_PIXELS;
+        let n = self.check_images(images)?;
+        let Io { inputs, outputs } = self.model.io;
+        let mut out = Vec::with_capacity(n * outputs);
+        for chunk in images.chunks(EVAL_CHUNK * inputs) {
+            let m = chunk.len() / inputs;
             if self.eval.as_ref().map(|w| w.n) != Some(m) {
                 self.eval = Some(self.model.workspace(m));
             }
@@ -260,9 +329,10 @@ impl Backend for CpuBackend {
     }
 
     async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
-        if image.len() != IMAGE_PIXELS {
+        let inputs = self.model.io.inputs;
+        if image.len() != inputs {
             return Err(Error::Shape(format!(
-                "one image is 784 values, got {}",
+                "one input is {inputs} values, got {}",
                 image.len()
             )));
         }
@@ -298,7 +368,7 @@ impl Backend for CpuBackend {
     }
 
     fn write_params(&mut self, params: &[Param]) -> Result<()> {
-        self.model.params = order_params(&self.model.spec, params)?;
+        self.model.params = order_params_for(&self.model.spec, self.model.io, params)?;
         self.opt.reset();
         self.step = 0;
         self.update_norms.clear();

@@ -78,3 +78,20 @@ pub fn mse_one_hot(dy: &mut [f32], y: &[f32], labels: &[u8]) -> LossResult {
         correct,
     }
 }
+
+/// PyTorch `MSELoss()` ('mean' over every output) between the raw outputs and target values:
+/// `loss = mean (y - t)^2`, `dy = 2 (y - t) / len` (overwrites `dy`). The plane's regression;
+/// `correct` is 0 (a value has no class to be right about).
+pub fn mse_values(dy: &mut [f32], y: &[f32], targets: &[f32]) -> LossResult {
+    let n = targets.len().max(1) as f32;
+    let mut total = 0.0f64;
+    for ((d, &y), &t) in dy.iter_mut().zip(y).zip(targets) {
+        let diff = y - t;
+        total += (diff * diff) as f64;
+        *d = 2.0 * diff / n;
+    }
+    LossResult {
+        loss: (total / n as f64) as f32,
+        correct: 0,
+    }
+}

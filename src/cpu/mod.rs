@@ -38,7 +38,7 @@ pub use conv::{
 pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
 pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout_scale};
 pub use inference::{Inference, InputGradient};
-pub use loss::{argmax, mse_one_hot, softmax_cross_entropy, LossResult};
+pub use loss::{argmax, mse_one_hot, mse_values, softmax_cross_entropy, LossResult};
 pub use model::{Model, Workspace};
 pub use optimizer::{
     adam_update, l1_penalty_gradient, momentum_update, sgd_update, OptimizerState,

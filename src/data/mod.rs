@@ -1,5 +1,6 @@
 //! Datasets: MNIST in IDX format (optionally gzip), and the batch plans the trainer draws from it.
 pub mod batches;
+pub mod dataset;
 pub mod grow;
 pub mod mnist;
 

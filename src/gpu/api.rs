@@ -1,13 +1,11 @@
 //! The [`Backend`] trait for [`GpuBackend`]: upload, the training step (enqueue only), and every
 //! asynchronous readback the page uses (metrics, logits, activations, layer stats, weights).
 use super::context::{bytes_to_f32, bytes_to_u32};
-use super::kernels::{Dispatch, Kernel};
 use super::{step_words, GpuBackend, INFER_CHUNK, METRICS_RING};
-use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch};
+use crate::backend::{Backend, BackendInfo, LayerStats, StepMetrics, TrainBatch, TrainSet};
 use crate::cpu::InputGradient;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
-use crate::spec::{CLASSES, IMAGE_PIXELS};
 use crate::tensor::{Param, Tensor};
 
 impl Backend for GpuBackend {
@@ -23,44 +21,8 @@ impl Backend for GpuBackend {
         self.batch
     }
 
-    fn upload_train_set(&mut self, images: &[u8], labels: &[u8]) -> Result<()> {
-        let n = labels.len();
-        if n == 0 || images.len() != n * IMAGE_PIXELS {
-            return Err(Error::Data(format!(
-                "{} image bytes for {n} labels (expected {} per image)",
-                images.len(),
-                IMAGE_PIXELS
-            )));
-        }
-        if let Some(bad) = labels.iter().find(|&&l| l as usize >= CLASSES) {
-            return Err(Error::Data(format!("label {bad} is not a digit")));
-        }
-        // 784 is a multiple of 4, so the packed words never straddle two images.
-        let images_buf = self.gpu.storage_init("train images", images);
-        let labels32: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
-        let labels_buf = self
-            .gpu
-            .storage_init("train labels", bytemuck::cast_slice(&labels32));
-        let bind = self.pipes.bind(
-            &self.gpu,
-            Kernel::Gather,
-            &[
-                images_buf.as_entire_binding(),
-                labels_buf.as_entire_binding(),
-                self.indices.as_entire_binding(),
-                self.transforms.as_entire_binding(),
-                self.train.input().as_entire_binding(),
-                self.batch_labels.as_entire_binding(),
-                self.step_uniform.as_entire_binding(),
-            ],
-        );
-        self.gather = Some(Dispatch {
-            kernel: Kernel::Gather,
-            bind,
-            groups: Dispatch::grid(self.batch * IMAGE_PIXELS),
-        });
-        self.train_len = n;
-        self.gpu.check()
+    fn upload(&mut self, set: TrainSet) -> Result<()> {
+        self.upload_set(set)
     }
 
     fn train_step(&mut self, batch: &TrainBatch, opt: &OptimizerConfig) -> Result<()> {
@@ -77,6 +39,11 @@ impl Backend for GpuBackend {
                 batch.indices.len(),
                 self.batch
             )));
+        }
+        if !batch.transforms.is_empty() && gather.kernel != super::kernels::Kernel::Gather {
+            return Err(Error::Config(
+                "augmentation needs an image training set".into(),
+            ));
         }
         if !batch.transforms.is_empty() && batch.transforms.len() != self.batch {
             return Err(Error::Shape(format!(
@@ -161,27 +128,29 @@ impl Backend for GpuBackend {
     }
 
     async fn logits(&mut self, images: &[f32]) -> Result<Vec<f32>> {
-        if !images.len().is_multiple_of(IMAGE_PIXELS) {
+        let inputs = self.io.inputs;
+        if !images.len().is_multiple_of(inputs) {
             return Err(Error::Shape(format!(
-                "{} values is not a whole number of 784-pixel images",
+                "{} values is not a whole number of {inputs}-value inputs",
                 images.len()
             )));
         }
-        let n = images.len() / IMAGE_PIXELS;
+        let n = images.len() / inputs;
         if n == 1 {
             return self.infer(true, images).await;
         }
-        let mut out = Vec::with_capacity(n * CLASSES);
-        for chunk in images.chunks(INFER_CHUNK * IMAGE_PIXELS) {
+        let mut out = Vec::with_capacity(n * self.io.outputs);
+        for chunk in images.chunks(INFER_CHUNK * inputs) {
             out.extend(self.infer(false, chunk).await?);
         }
         Ok(out)
     }
 
     async fn activations(&mut self, image: &[f32]) -> Result<Vec<Tensor>> {
-        if image.len() != IMAGE_PIXELS {
+        if image.len() != self.io.inputs {
             return Err(Error::Shape(format!(
-                "one image is 784 values, got {}",
+                "one input is {} values, got {}",
+                self.io.inputs,
                 image.len()
             )));
         }

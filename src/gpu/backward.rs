@@ -25,7 +25,7 @@ pub fn build(
     argmax: &[Option<wgpu::Buffer>],
     input_grad: bool,
 ) -> Result<(Vec<Dispatch>, wgpu::Buffer, Option<wgpu::Buffer>)> {
-    let shapes = spec.shapes()?;
+    let shapes = spec.shapes_for(shared.layout.io)?;
     let nl = spec.layers.len();
     let size = |s: &[usize]| batch * s.iter().product::<usize>();
     let bu = batch as u32;

@@ -2,6 +2,7 @@
 //! compute pipelines, built once per device. Bind-group layouts come from the shaders themselves
 //! (`layout: None`), so each file's binding list is the single source of truth.
 use super::context::Gpu;
+pub use super::dispatch::{record, Dispatch};
 use crate::error::{Error, Result};
 
 /// Shared WGSL text prepended to the kernels that use it.
@@ -13,6 +14,8 @@ const MATMUL_COMMON: &str = include_str!("../../shaders/matmul_common.wgsl");
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
     Gather,
+    /// The plane's batches: feature rows and their targets (shaders/gather_rows.wgsl).
+    GatherRows,
     Matmul,
     /// The same kernel with 32x32 output tiles (shaders/matmul.wgsl with `TQ = 8`).
     MatmulSmall,
@@ -42,6 +45,8 @@ pub enum Kernel {
     Dropout,
     LossSoftmaxCrossEntropy,
     LossMse,
+    /// MSE against target values, the plane's regression (shaders/loss_mse_values.wgsl).
+    LossMseValues,
     OptimizerUpdate,
     L1PenaltyGradient,
     LayerNorms,
@@ -54,6 +59,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         "gather.wgsl",
         include_str!("../../shaders/gather.wgsl"),
         true,
+        false,
+    ),
+    (
+        Kernel::GatherRows,
+        "gather_rows.wgsl",
+        include_str!("../../shaders/gather_rows.wgsl"),
+        false,
         false,
     ),
     (
@@ -172,6 +184,13 @@ const TABLE: &[(Kernel, &str, &str, bool, bool)] = &[
         Kernel::LossMse,
         "loss_mse.wgsl",
         include_str!("../../shaders/loss_mse.wgsl"),
+        true,
+        false,
+    ),
+    (
+        Kernel::LossMseValues,
+        "loss_mse_values.wgsl",
+        include_str!("../../shaders/loss_mse_values.wgsl"),
         true,
         false,
     ),
@@ -350,47 +369,5 @@ impl Pipelines {
             layout: &layout,
             entries: &entries,
         })
-    }
-}
-
-/// One recorded kernel launch: the training step and inference replay lists of these.
-pub struct Dispatch {
-    pub kernel: Kernel,
-    pub bind: wgpu::BindGroup,
-    pub groups: [u32; 3],
-}
-
-impl Dispatch {
-    /// Workgroups for `n` invocations at 256 per group, folded into 2-D past the 65535 limit
-    /// (the kernels index with `gid.x + gid.y * num_workgroups.x * 256`).
-    /// Workgroups for kernels laid out as (pixel within a plane, plane index y, plane index z):
-    /// `ceil(len / 256)` along x, and `y` x `z` planes.
-    pub fn planes(len: usize, y: usize, z: usize) -> [u32; 3] {
-        [len.div_ceil(256).max(1) as u32, y as u32, z as u32]
-    }
-
-    /// Workgroups of col2im.wgsl: 64 wide along one image's `plane` pixels, one channel per y,
-    /// one image per z.
-    pub fn col2im(plane: usize, channels: usize, batch: usize) -> [u32; 3] {
-        [
-            plane.div_ceil(64).max(1) as u32,
-            channels as u32,
-            batch as u32,
-        ]
-    }
-
-    pub fn grid(n: usize) -> [u32; 3] {
-        let groups = n.div_ceil(256).max(1) as u32;
-        let x = groups.min(65535);
-        [x, groups.div_ceil(x), 1]
-    }
-}
-
-/// Record `dispatches` into one compute pass.
-pub fn record(pass: &mut wgpu::ComputePass, pipelines: &Pipelines, dispatches: &[Dispatch]) {
-    for d in dispatches {
-        pass.set_pipeline(pipelines.get(d.kernel));
-        pass.set_bind_group(0, &d.bind, &[]);
-        pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
     }
 }

@@ -3,7 +3,7 @@
 //! shape/stride record with its tile-variant choice.
 use super::kernels::Kernel;
 use crate::error::Result;
-use crate::spec::{Activation, ModelSpec};
+use crate::spec::{Activation, Io, ModelSpec};
 
 /// Where each parameter tensor sits in the flat parameter / gradient / optimizer buffers. Offsets
 /// are aligned to 64 floats (256 bytes), the largest storage-binding offset alignment WebGPU allows.
@@ -12,15 +12,19 @@ pub struct ParamLayout {
     /// `(name, shape, offset in floats)` in state_dict order.
     pub tensors: Vec<(String, Vec<usize>, usize)>,
     pub total: usize,
+    /// The model's input and output widths (MNIST's, or the plane's), which every net checks
+    /// its spec against.
+    pub io: Io,
 }
 
 pub const PARAM_ALIGN: usize = 64;
 
 impl ParamLayout {
-    pub fn new(spec: &ModelSpec) -> Result<Self> {
+    /// The layout of a model of `io`'s widths (`Io::MNIST` for every MNIST model).
+    pub fn for_io(spec: &ModelSpec, io: Io) -> Result<Self> {
         let mut tensors = Vec::new();
         let mut at = 0;
-        for p in spec.param_facts()? {
+        for p in spec.param_facts_for(io)? {
             let n: usize = p.fact.shape.iter().product();
             tensors.push((p.name, p.fact.shape, at));
             at = (at + n).next_multiple_of(PARAM_ALIGN);
@@ -28,6 +32,7 @@ impl ParamLayout {
         Ok(Self {
             tensors,
             total: at.max(PARAM_ALIGN),
+            io,
         })
     }
 
@@ -183,7 +188,7 @@ mod tests {
     #[test]
     fn layout_holds_the_spec_tensors_in_order_aligned_and_apart() {
         for spec in [ModelSpec::mlp(), ModelSpec::cnn()] {
-            let layout = ParamLayout::new(&spec).unwrap();
+            let layout = ParamLayout::for_io(&spec, Io::MNIST).unwrap();
             let names: Vec<(String, Vec<usize>)> = layout
                 .tensors
                 .iter()

@@ -5,6 +5,7 @@
 mod api;
 mod backward;
 mod context;
+mod dispatch;
 pub mod kernels;
 mod layout;
 mod matmul_choice;
@@ -13,11 +14,12 @@ mod net;
 mod ops;
 pub mod probe;
 mod saliency;
+mod upload;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::optim::{OptimizerConfig, OptimizerKind};
-use crate::spec::{ModelSpec, CLASSES, IMAGE_PIXELS};
+use crate::spec::{Io, ModelSpec};
 use crate::tensor::Param;
 use context::Gpu;
 use kernels::{Dispatch, Kernel, Pipelines};
@@ -45,6 +47,8 @@ pub struct GpuBackend {
     indices: wgpu::Buffer,
     transforms: wgpu::Buffer,
     batch_labels: wgpu::Buffer,
+    /// A value set's gathered batch targets (`[batch, outputs]` f32; built on its upload).
+    batch_values: Option<wgpu::Buffer>,
     metrics: wgpu::Buffer,
     norms: wgpu::Buffer,
     staging: wgpu::Buffer,
@@ -66,6 +70,7 @@ pub struct GpuBackend {
     /// Optimizer buffers must be zeroed before the next update (new weights or a new kind).
     reset_state: bool,
     spec: ModelSpec,
+    io: Io,
     /// The input-gradient net (saliency.rs), built on first use.
     input_grad: Option<saliency::InputGradNet>,
 }
@@ -109,12 +114,22 @@ pub fn step_words(
 impl GpuBackend {
     /// Open the GPU and lay the model out for `batch` training samples, starting from `params`.
     pub async fn new(spec: &ModelSpec, params: &[Param], batch: usize) -> Result<Self> {
+        Self::with_io(spec, Io::MNIST, params, batch).await
+    }
+
+    /// [`GpuBackend::new`] for a model of `io`'s input and output widths (the plane's).
+    pub async fn with_io(
+        spec: &ModelSpec,
+        io: Io,
+        params: &[Param],
+        batch: usize,
+    ) -> Result<Self> {
         if batch == 0 {
             return Err(Error::Config("the batch size must be at least 1".into()));
         }
         let gpu = Gpu::new().await?;
         let pipes = Pipelines::new(&gpu, matmul_choice::for_adapter(&gpu)).await?;
-        let layout = ParamLayout::new(spec)?;
+        let layout = ParamLayout::for_io(spec, io)?;
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let total = layout.total;
@@ -211,7 +226,7 @@ impl GpuBackend {
             .sum();
         let staging_bytes = 4 * [
             total,
-            INFER_CHUNK * CLASSES,
+            INFER_CHUNK * io.outputs,
             single_acts,
             2 * METRICS_RING,
             3 * ntensors,
@@ -242,6 +257,7 @@ impl GpuBackend {
             indices,
             transforms,
             batch_labels,
+            batch_values: None,
             metrics,
             norms,
             staging,
@@ -258,6 +274,7 @@ impl GpuBackend {
             state_kind: None,
             reset_state: true,
             spec: spec.clone(),
+            io,
             input_grad: None,
         };
         // Backward runs after the loss; the L1 penalty joins the gradient; the optimizer closes
@@ -300,15 +317,15 @@ impl GpuBackend {
         } else {
             &self.chunk
         };
-        let n = images.len() / IMAGE_PIXELS;
+        let n = images.len() / self.io.inputs;
         let mut input = images.to_vec();
-        input.resize(net.batch * IMAGE_PIXELS, 0.0);
+        input.resize(net.batch * self.io.inputs, 0.0);
         self.gpu
             .queue
             .write_buffer(net.input(), 0, bytemuck::cast_slice(&input));
         self.submit(&[&net.forward], &[]);
         self.gpu
-            .read_f32(&self.staging, net.output(), 0, n * CLASSES)
+            .read_f32(&self.staging, net.output(), 0, n * self.io.outputs)
             .await
     }
 

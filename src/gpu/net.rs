@@ -105,7 +105,7 @@ impl Net {
         fuse: bool,
         input_grad: bool,
     ) -> Result<Self> {
-        let shapes = spec.shapes()?;
+        let shapes = spec.shapes_for(shared.layout.io)?;
         let nl = spec.layers.len();
         let size = |s: &[usize]| batch * s.iter().product::<usize>();
         let bu = batch as u32;

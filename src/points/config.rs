@@ -2,6 +2,7 @@
 //! the optimizer. The page's address, `window.plane.configure` and the worker all pass this.
 use super::features::Feature;
 use super::generate::{DatasetKind, MAX_NOISE, MAX_POINTS};
+use crate::engine::BackendChoice;
 use crate::error::{Error, Result};
 use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::spec::{Io, LayerSpec, Loss, ModelSpec};
@@ -50,6 +51,9 @@ pub struct PlaneConfig {
     pub optimizer: OptimizerConfig,
     /// Optional: must agree with the dataset when given (a check for scripted callers).
     pub problem: Option<Problem>,
+    /// The engine backend that trains: `cpu` (the default: a plane net's step is microseconds,
+    /// less than one GPU dispatch costs), `gpu` or `auto`.
+    pub backend: BackendChoice,
 }
 
 impl Default for PlaneConfig {
@@ -72,6 +76,7 @@ impl Default for PlaneConfig {
                 ..OptimizerConfig::default()
             },
             problem: None,
+            backend: BackendChoice::Cpu,
         }
     }
 }

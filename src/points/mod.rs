@@ -1,21 +1,26 @@
 //! The plane (TensorFlow Playground's 2-D lessons, `www/plane.html`): points in the square
 //! [-EXTENT, EXTENT]^2 with a class or a regression value, their feature maps, and a trainer that
-//! runs the engine's CPU model, losses and optimizers over them.
+//! runs them through the engine's own `Trainer` on either backend (CPU by default).
 //!
 //! | file | job |
 //! | --- | --- |
 //! | `generate.rs` | seeded generators: circle, XOR, two gaussians, spiral (2-4 arms), plane, multi-gaussian |
 //! | `features.rs` | the inputs x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2) |
-//! | `trainer.rs` | `PlaneTrainer`: model from widths + activation, steps, losses, grid predictions |
+//! | `rows.rs` | `PointRows`: points as feature rows with their targets, a `Dataset` the `Trainer` takes |
+//! | `trainer.rs` | `PlaneTrainer`: config -> spec, points -> rows -> the engine's `Trainer` on an `Engine` |
+//! | `evaluate.rs` | losses, accuracy and the heatmaps' grid pass over a CPU copy of the weights |
 //! | `config.rs` | `PlaneConfig`: every setting the page has, checked |
 pub mod config;
+pub mod evaluate;
 pub mod features;
 pub mod generate;
+pub mod rows;
 pub mod trainer;
 
 pub use config::{PlaneConfig, Problem};
 pub use features::Feature;
 pub use generate::{generate, DatasetKind};
+pub use rows::PointRows;
 pub use trainer::PlaneTrainer;
 
 use crate::error::{Error, Result};

@@ -1,56 +1,88 @@
-//! Training on points: the engine's CPU model (`crate::cpu::Model`, the same dense layers,
-//! activations and softmax cross-entropy as MNIST's), its optimizers (`OptimizerState`: SGD,
-//! momentum, Adam, L2 and L1) and batch plans, over a point set's features. The plane's nets are
-//! tiny (at most 6 x 8 neurons), so a step is microseconds on the CPU; a GPU dispatch costs more
-//! than the whole step, and the page trains here.
-use super::config::{PlaneConfig, Problem};
-use super::features::{feature_rows, grid_points};
+//! `PlaneTrainer`: the plane on the engine. The config becomes a spec ([`PlaneConfig::spec`]),
+//! the points become feature rows ([`PointRows`]), and the engine's own
+//! [`Trainer`] trains them on an [`Engine`] (the CPU by default, the GPU on request): the same
+//! batch plans, optimizers (SGD, momentum, Adam, L2, L1, changed live), NaN and divergence
+//! rollback as MNIST's runs.
+//!
+//! The plane's nets are tiny (at most 6 x 8 neurons): a CPU step is microseconds and a GPU
+//! dispatch costs more than the whole step, so the CPU is the default. Either way the weights
+//! are read back after every call that changes them into a CPU [`Model`] that the metrics,
+//! heatmaps and `weights()` read ([`super::evaluate`]).
+//!
+//! Every method that talks to the engine is `async` (a GPU reads back asynchronously); the
+//! plain ones run them to completion on the CPU, where they never wait, and refuse a GPU plane
+//! (build it with [`PlaneTrainer::create`] and step it with [`PlaneTrainer::step_async`]).
+use super::config::PlaneConfig;
+use super::evaluate::{grid_outputs, set_metrics};
 use super::generate::{generate, MAX_POINTS};
-use super::{Points, Targets, EXTENT};
-use crate::cpu::{softmax_cross_entropy, Model, OptimizerState, Workspace};
-use crate::data::batches::BatchPlan;
+use super::rows::PointRows;
+use super::Points;
+use crate::backend::Backend;
+use crate::cpu::Model;
+use crate::engine::{build_engine_for, BackendChoice, Engine};
 use crate::error::{Error, Result};
 use crate::init::init_params_for;
+use crate::limits::SEED_MAX;
 use crate::optim::OptimizerConfig;
-use serde::Serialize;
+use crate::tensor::Param;
+use crate::trainer::{Trainer, TrainerConfig};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
-/// Loss (and accuracy, for classes) over a whole point set.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct SetMetrics {
-    pub loss: f32,
-    /// Fraction classified right; `None` for a regression.
-    pub accuracy: Option<f32>,
-}
-
-/// A whole-grid forward pass: what the heatmaps draw.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GridOutputs {
-    pub n: usize,
-    /// `[n * n, outputs]`: class probabilities (softmax), or the predicted value.
-    pub output: Vec<f32>,
-    /// Per hidden layer, `[n * n, width]`: each neuron's output over the grid.
-    pub hidden: Vec<Vec<f32>>,
-}
+pub use super::evaluate::{mse, softmax_rows, GridOutputs, SetMetrics};
 
 pub struct PlaneTrainer {
     config: PlaneConfig,
+    trainer: Trainer<PointRows>,
+    /// The engine's weights as of the last call, in a CPU model (see the module doc).
     model: Model,
-    opt: OptimizerState,
     pub train: Points,
     pub test: Points,
-    train_rows: Vec<f32>,
-    test_rows: Vec<f32>,
-    plan: BatchPlan,
-    ws: Workspace,
-    grads: Vec<Vec<f32>>,
-    steps: u64,
+    train_rows: PointRows,
+    test_rows: PointRows,
     /// L2 norm of each parameter tensor's gradient at the last step (state_dict order).
     grad_norms: Vec<f32>,
+    /// The live weights while `model` shows a kept snapshot ([`PlaneTrainer::view_params_flat`]).
+    live: Option<Vec<Param>>,
+}
+
+/// Run an engine call that cannot wait: every call on a CPU engine completes at once.
+fn at_once<T>(call: impl Future<Output = Result<T>>) -> Result<T> {
+    match pin!(call).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(Error::Config(
+            "this call waits for the GPU: use the plane's async methods".into(),
+        )),
+    }
+}
+
+/// `NaN at step 12; weights rolled back ...` with what to do about it.
+fn advise(e: Error) -> Error {
+    let hint = |m: String| {
+        if m.contains("learning rate") {
+            m
+        } else {
+            format!("{m}: lower the learning rate")
+        }
+    };
+    match e {
+        Error::NonFinite(m) => Error::NonFinite(hint(m)),
+        Error::Diverged(m) => Error::Diverged(hint(m)),
+        other => other,
+    }
 }
 
 impl PlaneTrainer {
-    /// Generate the data, split it and build a fresh model, all from `config.seed`.
+    /// Generate the data, split it and build a fresh model, all from `config.seed`, on the CPU
+    /// (`config.backend` must be `cpu`; a GPU plane is built with [`PlaneTrainer::create`]).
     pub fn new(config: PlaneConfig) -> Result<Self> {
+        Self::cpu_only(&config)?;
+        at_once(Self::create(config))
+    }
+
+    /// [`PlaneTrainer::new`] on the backend `config.backend` names.
+    pub async fn create(config: PlaneConfig) -> Result<Self> {
         config.validate()?;
         let points = generate(
             config.dataset,
@@ -60,13 +92,23 @@ impl PlaneTrainer {
             config.seed,
         )?;
         let (train, test) = points.split(config.ratio, config.seed)?;
-        Self::with_points(config, train, test)
+        Self::create_with_points(config, train, test).await
     }
 
     /// Train on given points (e.g. the four corners of boolean XOR) instead of generated ones;
     /// their targets must be of `config`'s problem and class count. `dataset`, `points`,
     /// `noise` and `ratio` of `config` are not used.
     pub fn with_points(config: PlaneConfig, train: Points, test: Points) -> Result<Self> {
+        Self::cpu_only(&config)?;
+        at_once(Self::create_with_points(config, train, test))
+    }
+
+    /// [`PlaneTrainer::with_points`] on the backend `config.backend` names.
+    pub async fn create_with_points(
+        config: PlaneConfig,
+        train: Points,
+        test: Points,
+    ) -> Result<Self> {
         config.validate()?;
         if train.is_empty() {
             return Err(Error::Data("no training points".into()));
@@ -80,45 +122,79 @@ impl PlaneTrainer {
                 )));
             }
         }
-        let spec = config.spec();
-        let io = config.io();
+        let (spec, io) = (config.spec(), config.io());
         let params = init_params_for(&spec, io, config.seed)?;
         let model = Model::with_io(&spec, &params, io)?;
-        let sizes: Vec<usize> = params.iter().map(|p| p.tensor.data.len()).collect();
         let batch = config.batch.min(train.len());
-        let mut trainer = Self {
-            opt: OptimizerState::new(&sizes),
-            grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
-            grad_norms: vec![0.0; sizes.len()],
-            ws: model.workspace(batch),
-            plan: BatchPlan::new(train.len(), batch, true, config.seed),
+        let (engine, _) = build_engine_for(config.backend, &spec, io, &params, batch).await?;
+        let trainer_config = TrainerConfig {
+            batch,
+            optimizer: config.optimizer,
+            seed: config.seed % (SEED_MAX + 1),
+            shuffle: true,
+            ..TrainerConfig::default()
+        };
+        let train_rows = PointRows::new(&train, &config.features);
+        let test_rows = PointRows::new(&test, &config.features);
+        let mut trainer = Trainer::with_split(
+            engine,
+            spec,
+            trainer_config,
+            train_rows.clone(),
+            test_rows.clone(),
+        )?;
+        if matches!(trainer.engine(), Engine::Gpu(_)) {
+            // A GPU engine's starting weights cannot be read back at once: hand them over.
+            trainer.set_rollback_point(params.clone());
+        }
+        trainer.snapshot_start().await?;
+        Ok(Self {
+            grad_norms: vec![0.0; params.len()],
+            live: None,
+            config,
+            trainer,
             model,
-            train_rows: Vec::new(),
-            test_rows: Vec::new(),
             train,
             test,
-            config,
-            steps: 0,
-        };
-        trainer.refresh_rows();
-        Ok(trainer)
+            train_rows,
+            test_rows,
+        })
     }
 
-    fn refresh_rows(&mut self) {
-        self.train_rows = feature_rows(&self.train.xy, &self.config.features);
-        self.test_rows = feature_rows(&self.test.xy, &self.config.features);
+    fn cpu_only(config: &PlaneConfig) -> Result<()> {
+        if config.backend == BackendChoice::Cpu {
+            Ok(())
+        } else {
+            Err(Error::Config(
+                "a GPU plane is built and stepped through the async methods".into(),
+            ))
+        }
+    }
+
+    /// Refuse a plain (non-async) engine call on a GPU plane before it starts.
+    fn on_cpu(&mut self) -> Result<()> {
+        match self.trainer.engine() {
+            Engine::Cpu(_) => Ok(()),
+            Engine::Gpu(_) => Self::cpu_only(&self.config),
+        }
     }
 
     pub fn config(&self) -> &PlaneConfig {
         &self.config
     }
 
+    /// `"cpu"` or `"gpu"`: the backend that trains (with `auto`, the one it found).
+    pub fn backend(&mut self) -> &'static str {
+        self.trainer.engine().info().kind
+    }
+
+    /// The weights as of the last call, in a CPU model.
     pub fn model(&self) -> &Model {
         &self.model
     }
 
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.trainer.steps_enqueued()
     }
 
     pub fn grad_norms(&self) -> &[f32] {
@@ -138,6 +214,42 @@ impl PlaneTrainer {
     /// snapshot). The optimizer state is kept: writing back the live weights after a look at
     /// an old snapshot leaves training exactly where it was.
     pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
+        self.on_cpu()?;
+        at_once(self.set_params_flat_async(flat))
+    }
+
+    /// [`PlaneTrainer::set_params_flat`] on either backend.
+    pub async fn set_params_flat_async(&mut self, flat: &[f32]) -> Result<()> {
+        let params = self.params_from_flat(flat)?;
+        let engine = self.trainer.engine();
+        let moments = engine.read_moments().await?;
+        self.trainer.load_params(&params)?;
+        self.trainer.engine().write_moments(&moments)?;
+        self.model.params = params;
+        self.live = None;
+        Ok(())
+    }
+
+    /// Show a [`PlaneTrainer::params_flat`] list (a kept snapshot) in what the metrics, the
+    /// grid and `model()` read, without touching the engine; `None` shows the live weights
+    /// again. Needs no engine call, so it serves a GPU plane as well as a CPU one.
+    pub fn view_params_flat(&mut self, flat: Option<&[f32]>) -> Result<()> {
+        match flat {
+            Some(flat) => {
+                let shown = self.params_from_flat(flat)?;
+                let live = std::mem::replace(&mut self.model.params, shown);
+                self.live.get_or_insert(live);
+            }
+            None => {
+                if let Some(live) = self.live.take() {
+                    self.model.params = live;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn params_from_flat(&self, flat: &[f32]) -> Result<Vec<Param>> {
         let total: usize = self.model.params.iter().map(|p| p.tensor.data.len()).sum();
         if flat.len() != total {
             return Err(Error::Shape(format!(
@@ -149,189 +261,95 @@ impl PlaneTrainer {
             return Err(Error::Shape(format!("parameter {i} is {}", flat[i])));
         }
         let mut rest = flat;
-        for p in &mut self.model.params {
+        let mut params = self.model.params.clone();
+        for p in &mut params {
             let (head, tail) = rest.split_at(p.tensor.data.len());
             p.tensor.data.copy_from_slice(head);
             rest = tail;
         }
-        Ok(())
+        Ok(params)
     }
 
     /// Steps that make one pass over the training points (TensorFlow Playground's "epoch").
     pub fn steps_per_epoch(&self) -> usize {
-        self.plan.steps_per_epoch()
+        self.trainer.steps_per_epoch()
     }
 
     /// Change the learning rate, L1, L2 or optimizer kind from the next step on.
     pub fn set_optimizer(&mut self, optimizer: OptimizerConfig) -> Result<()> {
         optimizer.validate()?;
+        self.trainer.set_optimizer(optimizer)?;
         self.config.optimizer = optimizer;
         Ok(())
     }
 
-    /// Add a training point (clicked on the plane); the batches include it from the next epoch.
+    /// Add a training point (clicked on the plane); the batches include it from the next epoch,
+    /// which starts now. The batch size stays the one the engine was built with.
     pub fn add_point(&mut self, x: f32, y: f32, target: f32) -> Result<()> {
         if self.train.len() + self.test.len() >= MAX_POINTS {
             return Err(Error::Data(format!(
                 "the plane holds at most {MAX_POINTS} points"
             )));
         }
-        self.train.push(x, y, target)?;
-        self.refresh_rows();
-        let batch = self.config.batch.min(self.train.len());
-        self.plan = BatchPlan::new(self.train.len(), batch, true, self.config.seed + self.steps);
-        if self.ws.n != batch {
-            self.ws = self.model.workspace(batch);
-        }
+        let mut train = self.train.clone();
+        train.push(x, y, target)?;
+        let rows = PointRows::new(&train, &self.config.features);
+        self.trainer.replace_split(rows.clone(), self.test_rows.clone())?;
+        self.train = train;
+        self.train_rows = rows;
         Ok(())
     }
 
-    /// `n` optimizer steps; returns the last batch's loss. A non-finite loss, or an update that
-    /// makes a weight non-finite (undone), stops with `Error::NonFinite`: the weights are always
-    /// finite, the last ones before the failure.
+    /// `n` optimizer steps; returns the last batch's loss. A non-finite loss or weight, or a
+    /// loss that diverges, stops with `Error::NonFinite` / `Error::Diverged`: the weights are
+    /// rolled back to the last ones followed only by healthy steps, and always finite.
     pub fn step(&mut self, n: usize) -> Result<f32> {
-        let width = self.config.features.len();
-        let mut last = f32::NAN;
+        self.on_cpu()?;
+        at_once(self.step_async(n))
+    }
+
+    /// [`PlaneTrainer::step`] on either backend: `n` steps enqueued, then one read of their
+    /// metrics and of the weights.
+    pub async fn step_async(&mut self, n: usize) -> Result<f32> {
         for _ in 0..n {
-            let indices = self.plan.next_batch().to_vec();
-            for (b, &i) in indices.iter().enumerate() {
-                let i = i as usize;
-                self.ws.input[b * width..(b + 1) * width]
-                    .copy_from_slice(&self.train_rows[i * width..(i + 1) * width]);
-            }
-            self.model.forward(&mut self.ws, None);
-            let loss = match &self.train.targets {
-                Targets::Classes { labels, .. } => {
-                    for (b, &i) in indices.iter().enumerate() {
-                        self.ws.labels[b] = labels[i as usize];
-                    }
-                    self.model.loss(&mut self.ws).loss
-                }
-                Targets::Values(values) => {
-                    let targets: Vec<f32> = indices.iter().map(|&i| values[i as usize]).collect();
-                    let y = self.ws.acts.last().expect("a model has layers");
-                    mse(&mut self.ws.grad_out[..targets.len()], y, &targets)
-                }
-            };
-            if !loss.is_finite() {
-                return Err(Error::NonFinite(format!(
-                    "{loss} at step {}; lower the learning rate and reset",
-                    self.steps
-                )));
-            }
-            self.model.backward(&mut self.ws, &mut self.grads, None);
-            let cfg = self.config.optimizer;
-            // A few hundred weights: keeping the step's starting point costs nothing, and an update
-            // that overflows is undone instead of leaving NaN weights behind.
-            let before: Vec<Vec<f32>> = self
-                .model
-                .params
-                .iter()
-                .map(|p| p.tensor.data.clone())
-                .collect();
-            let opt_before = self.opt.clone();
-            self.opt.begin_step(&cfg);
-            for (i, (param, grad)) in self.model.params.iter_mut().zip(&self.grads).enumerate() {
-                self.grad_norms[i] = grad.iter().map(|g| g * g).sum::<f32>().sqrt();
-                self.opt.update(i, &mut param.tensor.data, grad, &cfg);
-            }
-            let finite = self
-                .model
-                .params
-                .iter()
-                .all(|p| p.tensor.data.iter().all(|v| v.is_finite()));
-            if !finite {
-                for (param, old) in self.model.params.iter_mut().zip(before) {
-                    param.tensor.data = old;
-                }
-                self.opt = opt_before;
-                return Err(Error::NonFinite(format!(
-                    "weights at step {}; the step was undone: lower the learning rate",
-                    self.steps
-                )));
-            }
-            self.steps += 1;
-            last = loss;
+            self.trainer.step()?;
         }
-        Ok(last)
+        let polled = self.trainer.poll().await;
+        self.sync().await?;
+        let records = polled.map_err(advise)?;
+        let params = self.model.params.clone();
+        if let Err(e) = self.trainer.check_weights(&params).await {
+            self.sync().await?;
+            return Err(advise(e));
+        }
+        Ok(records.last().map_or(f32::NAN, |r| r.loss))
+    }
+
+    /// Copy the engine's weights and last gradient norms into the CPU model.
+    async fn sync(&mut self) -> Result<()> {
+        let engine = self.trainer.engine();
+        let params = engine.read_params().await?;
+        let stats = engine.layer_stats().await?;
+        if stats.len() == params.len() {
+            self.grad_norms = stats.iter().map(|s| s.grad_norm).collect();
+        }
+        self.model.params = params;
+        self.live = None;
+        Ok(())
     }
 
     pub fn train_metrics(&self) -> Result<SetMetrics> {
-        self.metrics(&self.train, &self.train_rows)
+        set_metrics(&self.model, &self.train, &self.train_rows.rows)
     }
 
     pub fn test_metrics(&self) -> Result<SetMetrics> {
-        self.metrics(&self.test, &self.test_rows)
+        set_metrics(&self.model, &self.test, &self.test_rows.rows)
     }
 
-    fn metrics(&self, points: &Points, rows: &[f32]) -> Result<SetMetrics> {
-        if points.is_empty() {
-            return Ok(SetMetrics::default());
-        }
-        let out = self.model.logits(rows)?;
-        Ok(match &points.targets {
-            Targets::Classes { labels, .. } => {
-                let mut scratch = vec![0.0; out.len()];
-                let r = softmax_cross_entropy(&mut scratch, &out, labels);
-                SetMetrics {
-                    loss: r.loss,
-                    accuracy: Some(r.correct as f32 / labels.len() as f32),
-                }
-            }
-            Targets::Values(values) => SetMetrics {
-                loss: mse(&mut vec![0.0; out.len()], &out, values),
-                accuracy: None,
-            },
-        })
-    }
-
-    /// The model over an `n x n` grid covering the plane (see [`grid_points`] for the order):
-    /// the output (probabilities or value) and every hidden neuron.
+    /// The model over an `n x n` grid covering the plane (see
+    /// [`super::features::grid_points`] for the order): the output (probabilities or value)
+    /// and every hidden neuron.
     pub fn grid(&self, n: usize) -> Result<GridOutputs> {
-        if !(2..=256).contains(&n) {
-            return Err(Error::Config(format!("grid size {n} is not in 2..=256")));
-        }
-        let rows = feature_rows(&grid_points(n, EXTENT), &self.config.features);
-        let mut ws = self.model.workspace(n * n);
-        ws.input.copy_from_slice(&rows);
-        self.model.forward(&mut ws, None);
-        let layers = self.config.neuron_layers();
-        let (last, hidden) = layers.split_last().expect("an output layer");
-        let mut output = ws.acts[*last].clone();
-        if self.config.problem_of_dataset() == Problem::Classification {
-            softmax_rows(&mut output, self.config.classes);
-        }
-        Ok(GridOutputs {
-            n,
-            output,
-            hidden: hidden.iter().map(|&i| ws.acts[i].clone()).collect(),
-        })
-    }
-}
-
-/// `mean (y - t)^2` over one output per sample; `dy = 2 (y - t) / n` (PyTorch `MSELoss`).
-pub fn mse(dy: &mut [f32], y: &[f32], targets: &[f32]) -> f32 {
-    let n = targets.len().max(1) as f32;
-    let mut total = 0.0f64;
-    for ((d, &y), &t) in dy.iter_mut().zip(y).zip(targets) {
-        let diff = y - t;
-        total += (diff * diff) as f64;
-        *d = 2.0 * diff / n;
-    }
-    (total / n as f64) as f32
-}
-
-/// Softmax over each row of `classes` values, in place.
-pub fn softmax_rows(values: &mut [f32], classes: usize) {
-    for row in values.chunks_mut(classes) {
-        let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        for v in row.iter_mut() {
-            *v /= sum;
-        }
+        grid_outputs(&self.model, &self.config, n)
     }
 }

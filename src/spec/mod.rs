@@ -204,8 +204,13 @@ impl ModelSpec {
 
     /// Refuse a batch whose layer outputs would not fit in memory (see [`MAX_BATCH_ACTIVATIONS`]).
     pub fn check_batch_memory(&self, batch: usize) -> Result<()> {
+        self.check_batch_memory_for(batch, Io::MNIST)
+    }
+
+    /// [`ModelSpec::check_batch_memory`] of a model checked against `io`.
+    pub fn check_batch_memory_for(&self, batch: usize, io: Io) -> Result<()> {
         let per_sample: usize = self
-            .shapes()?
+            .shapes_for(io)?
             .iter()
             .map(|s| s.iter().product::<usize>())
             .sum();

@@ -17,7 +17,11 @@
 //!
 //! A diverged run is rolled back to weights that were followed by healthy steps (see
 //! [`DivergenceWatch::trusted`]) and paused with a message that says what to try.
+use super::Trainer;
+use crate::data::dataset::Dataset;
+use crate::error::{Error, Result};
 use crate::spec::CLASSES;
+use crate::tensor::Param;
 
 /// Steps whose lowest loss is the run's start level.
 pub const START_STEPS: usize = 10;
@@ -107,6 +111,23 @@ impl Diverged {
              instead of Adam",
             self.limit, self.start, self.smoothed
         )
+    }
+}
+
+impl<D: Dataset> Trainer<D> {
+    /// `params` are the engine's weights now: if an update made one non-finite while its loss
+    /// (computed before the update) was still finite, `poll` could not see it; roll back as for
+    /// a NaN loss. The plane checks after every call (its weights are read back anyway).
+    pub async fn check_weights(&mut self, params: &[Param]) -> Result<()> {
+        if params
+            .iter()
+            .all(|p| p.tensor.data.iter().all(|v| v.is_finite()))
+        {
+            return Ok(());
+        }
+        let step = self.steps_enqueued.saturating_sub(1);
+        let what = "non-finite weights".to_string();
+        Err(self.roll_back(step, Error::NonFinite, what).await)
     }
 }
 

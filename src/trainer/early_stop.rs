@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::tensor::Param;
 
-impl Trainer {
+impl<D: crate::data::dataset::Dataset> Trainer<D> {
     /// Remember the current weights as the best so far (their step: `steps_enqueued`).
     pub async fn keep_best(&mut self) -> Result<u64> {
         let params = self.engine.read_params().await?;

@@ -158,7 +158,7 @@ impl SnapshotHistory {
     }
 }
 
-impl Trainer {
+impl<D: crate::data::dataset::Dataset> Trainer<D> {
     pub fn snapshots(&self) -> &SnapshotHistory {
         &self.snapshots
     }

@@ -9,6 +9,7 @@
 use super::Trainer;
 use crate::backend::Backend;
 use crate::data::batches::BatchPlan;
+use crate::data::dataset::Dataset;
 use crate::data::mnist::Mnist;
 use crate::error::{Error, Result};
 use crate::spec::IMAGE_PIXELS;
@@ -22,8 +23,8 @@ pub const OWN_EXAMPLES_MAX: usize = 10_000;
 /// The trainer's view of its data beyond the file: the own examples, their share of each batch,
 /// counts of what was drawn, and where the current epoch numbering starts.
 #[derive(Clone, Debug)]
-pub struct TrainData {
-    pub own: Mnist,
+pub struct TrainData<D = Mnist> {
+    pub own: D,
     pub share: f32,
     /// Own examples and all samples put into batches so far (the share as it really ran).
     pub own_drawn: u64,
@@ -34,13 +35,11 @@ pub struct TrainData {
     pub epoch_base: (u64, usize),
 }
 
-impl TrainData {
-    pub fn new(seed: u64) -> Self {
+impl<D: Dataset> TrainData<D> {
+    /// No own examples yet (an empty set of `like`'s kind).
+    pub fn new(seed: u64, like: &D) -> Self {
         Self {
-            own: Mnist {
-                images: Vec::new(),
-                labels: Vec::new(),
-            },
+            own: D::empty_like(like),
             share: 0.0,
             own_drawn: 0,
             samples_drawn: 0,
@@ -66,11 +65,17 @@ pub fn split(data: &Mnist, validation: f32) -> (Mnist, Mnist) {
     (train, held_out)
 }
 
-impl Trainer {
+impl<D: Dataset> Trainer<D> {
     /// Train on `data` from the next step (same model, optimizer state and step count): a new
     /// split, a new shuffled order, and a new epoch begins. The batch must still fit.
-    pub fn replace_data(&mut self, data: &Mnist) -> Result<()> {
-        let (train, validation) = split(data, self.config.validation);
+    pub fn replace_data(&mut self, data: &D) -> Result<()> {
+        let (train, validation) = data.split(self.config.validation);
+        self.replace_split(train, validation)
+    }
+
+    /// [`Trainer::replace_data`] with the training part and validation set given apart (the
+    /// plane splits its points itself, and grows its training part by hand-drawn points).
+    pub fn replace_split(&mut self, train: D, validation: D) -> Result<()> {
         if self.config.batch > train.len() {
             return Err(Error::Config(format!(
                 "batch {} must be in 1..={}",
@@ -115,32 +120,6 @@ impl Trainer {
         self.plan.epoch = epoch;
     }
 
-    /// The user's own examples (replacing any before); they train at [`Trainer::set_own_share`].
-    pub fn set_own_examples(&mut self, own: Mnist) -> Result<()> {
-        if own.len() > OWN_EXAMPLES_MAX {
-            return Err(Error::Data(format!(
-                "{} own examples; at most {OWN_EXAMPLES_MAX} are kept",
-                own.len()
-            )));
-        }
-        if own.images.len() != own.len() * IMAGE_PIXELS {
-            return Err(Error::Data(format!(
-                "{} image bytes for {} labels",
-                own.images.len(),
-                own.len()
-            )));
-        }
-        if let Some(bad) = own.labels.iter().find(|&&l| l > 9) {
-            return Err(Error::Data(format!("label {bad} is not a class (0-9)")));
-        }
-        let old = std::mem::replace(&mut self.data.own, own);
-        if let Err(e) = self.upload() {
-            self.data.own = old;
-            return Err(e);
-        }
-        Ok(())
-    }
-
     /// The share of every batch drawn from the own examples, in [0, 1] (0 with none).
     pub fn set_own_share(&mut self, share: f32) -> Result<()> {
         if !(0.0..=1.0).contains(&share) {
@@ -152,7 +131,7 @@ impl Trainer {
         Ok(())
     }
 
-    pub fn own_examples(&self) -> &Mnist {
+    pub fn own_examples(&self) -> &D {
         &self.data.own
     }
 
@@ -188,12 +167,37 @@ impl Trainer {
     pub(super) fn upload(&mut self) -> Result<()> {
         let own = &self.data.own;
         if own.is_empty() {
-            return self
-                .engine
-                .upload_train_set(&self.train.images, &self.train.labels);
+            return self.engine.upload(self.train.as_train_set());
         }
-        let images = [&self.train.images[..], &own.images[..]].concat();
-        let labels = [&self.train.labels[..], &own.labels[..]].concat();
-        self.engine.upload_train_set(&images, &labels)
+        let all = self.train.concat(own);
+        self.engine.upload(all.as_train_set())
+    }
+}
+
+impl Trainer {
+    /// The user's own examples (replacing any before); they train at [`Trainer::set_own_share`].
+    pub fn set_own_examples(&mut self, own: Mnist) -> Result<()> {
+        if own.len() > OWN_EXAMPLES_MAX {
+            return Err(Error::Data(format!(
+                "{} own examples; at most {OWN_EXAMPLES_MAX} are kept",
+                own.len()
+            )));
+        }
+        if own.images.len() != own.len() * IMAGE_PIXELS {
+            return Err(Error::Data(format!(
+                "{} image bytes for {} labels",
+                own.images.len(),
+                own.len()
+            )));
+        }
+        if let Some(bad) = own.labels.iter().find(|&&l| l > 9) {
+            return Err(Error::Data(format!("label {bad} is not a class (0-9)")));
+        }
+        let old = std::mem::replace(&mut self.data.own, own);
+        if let Err(e) = self.upload() {
+            self.data.own = old;
+            return Err(e);
+        }
+        Ok(())
     }
 }

@@ -4,7 +4,9 @@
 // and bad settings are refused without changing anything.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { openPlane } from "./plane_helpers.mjs";
+import { decodePng, openPlane } from "./plane_helpers.mjs";
+import { openPage } from "./harness.mjs";
+import { NODE, columns } from "../../www/plane/network_paint.js";
 
 let app;
 before(async () => {
@@ -89,11 +91,72 @@ test("the heatmap's pixels are the model's outputs at the grid points", async ()
   app.check();
 });
 
+test("the network diagram, painted by its own worker, shows every node and both colours of link", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "xor", seed: 3, features: ["x1", "x2"], layers: [4, 3], activation: "tanh", optimizer: "sgd", lr: 0.03 }));
+  const painted = page.workers().some((w) => w.url().endsWith("/workers/plane_network.js"));
+  assert.ok(painted, `the diagram's worker runs: ${page.workers().map((w) => w.url())}`);
+  /**
+   * Bluish and orangish pixels of the diagram (a screenshot: the page cannot read a canvas it
+   * handed over), in the nodes and in the bands between the columns, where only links are;
+   * retried while the worker, which paints asynchronously, has not shown both in both.
+   */
+  async function colours() {
+    let counts = null;
+    for (let tries = 0; tries < 50; tries++) {
+      const { width, height, rgba } = decodePng(await page.locator("#network").screenshot());
+      const xs = columns(width, 4); // x1, x2 -> 4 -> 3 -> output
+      const inBand = (x) => xs.slice(0, -1).some((left, c) => x > left + NODE + 1 && x < xs[c + 1] - 1);
+      counts = { nodes: { blue: 0, orange: 0 }, links: { blue: 0, orange: 0 } };
+      for (let i = 0; i < width * height; i++) {
+        const [r, , b] = rgba.subarray(4 * i, 4 * i + 3);
+        const where = inBand(i % width) ? counts.links : counts.nodes;
+        if (b > r + 40) where.blue++;
+        if (r > b + 40) where.orange++;
+      }
+      if (Object.values(counts).every((c) => c.blue > 30 && c.orange > 30)) break;
+      await page.waitForTimeout(100);
+    }
+    return counts;
+  }
+  // Both colours show in the nodes' maps and in the links, after training and after two more
+  // frames alike (the links then come from their kept pixels, network_paint.js).
+  await page.evaluate(() => window.plane.step(20));
+  const stroked = await colours();
+  assert.ok(Object.values(stroked).every((c) => c.blue > 30 && c.orange > 30), `blue and orange pixels in the diagram: ${JSON.stringify(stroked)}`);
+  await page.evaluate(() => window.plane.pause());
+  await page.evaluate(() => window.plane.pause());
+  const kept = await colours();
+  assert.ok(Object.values(kept).every((c) => c.blue > 30 && c.orange > 30), `blue and orange pixels with the links kept: ${JSON.stringify(kept)}`);
+  app.check();
+});
+
+test("the plane's worker runs the relaxed-SIMD build, and ?wasm=simd128 the plain one", async () => {
+  const { page } = app;
+  const relaxed = await page.evaluate(() => window.plane.state());
+  assert.equal(relaxed.wasmBuild, "relaxed-simd");
+  assert.match(await page.locator("#status").textContent(), /relaxed SIMD/);
+  const plain = await openPage(app.browser, app.site.url + "plane.html?wasm=simd128");
+  try {
+    await plain.page.waitForFunction(() => window.plane && window.plane.ready);
+    const s = await plain.page.evaluate(() => window.plane.ready);
+    assert.equal(s.wasmBuild, "simd128");
+    const worker = plain.page.workers().find((w) => w.url().includes("/workers/plane.js"));
+    const loads = await worker.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+    assert.deepEqual(loads, ["/pkg/gradient_garden_bg.wasm"]);
+    assert.deepEqual(plain.errors, []);
+  } finally {
+    await plain.page.close();
+  }
+  app.check();
+});
+
 test("every setting round-trips through the address, and a bad one is refused", async () => {
   const { page } = app;
   const settings = {
     dataset: "spiral4", noise: 0.15, ratio: 0.6, seed: 77, features: ["x1", "x2", "x1^2", "sin(x2)"],
     layers: [8, 5, 3], activation: "sigmoid", lr: 0.01, batch: 20, l1: 0.001, l2: 0.003, optimizer: "momentum",
+    backend: "cpu",
   };
   await page.evaluate((o) => window.plane.configure(o), settings);
   const hash = await page.evaluate(() => location.hash);
@@ -209,6 +272,48 @@ test("every control is labelled, and random settings are applied or refused with
   });
   assert.ok(Number.isFinite(s.trainLoss) && s.step === 50, `the page trains after the storm: ${JSON.stringify(s)}`);
   app.check();
+});
+
+test("the GPU backend is refused with the reason where the page has no WebGPU, and the CPU trains on", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "circle", features: ["x1", "x2"], layers: [4, 2], activation: "tanh", optimizer: "sgd", lr: 0.03, seed: 1 }));
+  const hash = await page.evaluate(() => location.hash);
+  const err = await page.evaluate(() => window.plane.configure({ backend: "gpu" }).then(() => null, (e) => e.message));
+  assert.match(err ?? "", /GPU/, "this browser runs without WebGPU (openPlane's default)");
+  const s = await page.evaluate(() => window.plane.step(20));
+  assert.equal(s.settings.backend, "cpu");
+  assert.equal(await page.evaluate(() => location.hash), hash, "a refused backend leaves the address");
+  assert.ok(Number.isFinite(s.trainLoss) && s.step >= 20, JSON.stringify(s));
+  app.check();
+});
+
+test("an address asking for the GPU on a page without WebGPU starts on the CPU with the reason", async () => {
+  const page = await app.page.context().newPage();
+  await page.goto(app.site.url + "plane.html#dataset=xor&backend=gpu");
+  await page.waitForFunction(() => window.plane && window.plane.ready);
+  const s = await page.evaluate(() => window.plane.ready);
+  assert.equal(s.settings.backend, "cpu");
+  assert.match(await page.locator("#message-text").textContent(), /GPU.*training on the CPU instead/s);
+  assert.match(await page.evaluate(() => location.hash), /[#&]backend=cpu(&|$)/);
+  await page.close();
+  app.check();
+});
+
+test("the GPU backend (WebGPU, SwiftShader) learns XOR, set from the address", async () => {
+  const gpu = await openPlane({ webgpu: true, hash: "#dataset=xor&features=x1,x2&layers=4&activation=relu&optimizer=adam&lr=0.03&seed=2&backend=gpu" });
+  try {
+    // Plane.create with backend "gpu" builds a WebGPU engine or refuses (no quiet fallback), so a
+    // page that is ready with these settings trains on the GPU.
+    let s = await gpu.page.evaluate(() => window.plane.state());
+    assert.equal(s.settings.backend, "gpu");
+    while (s.step < 1500 && !(s.testAccuracy >= 0.95)) s = await gpu.page.evaluate(() => window.plane.step(100));
+    assert.ok(s.testAccuracy >= 0.95, `XOR on the GPU: ${s.testAccuracy} after ${s.step} steps`);
+    const grid = await gpu.page.evaluate(() => window.plane.predictGrid(8));
+    assert.ok(grid.values.every(Number.isFinite));
+    gpu.check();
+  } finally {
+    await gpu.close();
+  }
 });
 
 test("a rate that blows up pauses with a message and finite weights", async () => {

@@ -65,3 +65,15 @@ test("the engine's config names the kind, classes and optimizer", () => {
   assert.equal(engineConfig(merge(defaults(), { dataset: "multigauss" })).classes, 2, "ignored by a regression");
   assert.equal(Object.keys(DATASETS).length, 8);
 });
+
+test("the backend is a setting: cpu by default, gpu by address or configure, a rebuild to change", () => {
+  assert.equal(defaults().backend, "cpu");
+  assert.equal(engineConfig(defaults()).backend, "cpu");
+  const gpu = fromHash("#dataset=xor&backend=gpu");
+  assert.equal(gpu.backend, "gpu");
+  assert.equal(engineConfig(gpu).backend, "gpu");
+  assert.match(toHash(gpu), /[#&]backend=gpu(&|$)/);
+  assert.equal(needsRebuild(defaults(), merge(defaults(), { backend: "gpu" })), true);
+  assert.throws(() => merge(defaults(), { backend: "tpu" }), /backend must be one of cpu, gpu/);
+  assert.throws(() => fromHash("#backend=webgl"), /backend must be one of cpu, gpu/);
+});

@@ -1,4 +1,4 @@
-// The plane's controls: the top bar (learning rate, activation, optimizer, L1, L2, problem), the
+// The plane's controls: the top bar (learning rate, activation, optimizer, L1, L2, backend, problem), the
 // data column (dataset buttons, ratio, noise, batch, seed, the class a click adds) and the
 // features column. `show(settings)` puts settings into the controls; a user change calls
 // `onChange(partialSettings)`. Every control is a labelled native input.
@@ -25,6 +25,7 @@ export class Controls {
       ["optimizer", "optimizer", String],
       ["l1", "l1", Number],
       ["l2", "l2", Number],
+      ["backend", "backend", String],
     ]) {
       $(id).addEventListener("change", (e) => onChange({ [key]: parse(e.target.value) }));
     }
@@ -93,6 +94,7 @@ export class Controls {
     $("optimizer").value = s.optimizer;
     choose($("l1"), s.l1);
     choose($("l2"), s.l2);
+    $("backend").value = s.backend;
     const problem = DATASETS[s.dataset].problem;
     $("problem").value = problem;
     for (const [name, b] of this.datasetButtons) {

@@ -19,6 +19,8 @@ export const FEATURES = Object.freeze(["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin
 export const ACTIVATIONS = Object.freeze(["relu", "tanh", "sigmoid", "linear"]);
 export const OPTIMIZERS = Object.freeze(["sgd", "momentum", "adam"]);
 export const PROBLEMS = Object.freeze(["classification", "regression"]);
+/** Where the engine trains: the CPU (default: a plane step costs less than one GPU dispatch) or WebGPU. */
+export const BACKENDS = Object.freeze(["cpu", "gpu"]);
 export const MAX_LAYERS = 6;
 export const MAX_NEURONS = 8;
 
@@ -36,6 +38,7 @@ export const DEFAULTS = Object.freeze({
   l1: 0,
   l2: 0,
   optimizer: "sgd",
+  backend: "cpu",
 });
 
 /** The keys `configure` takes (anything else is refused, naming the known ones). */
@@ -68,6 +71,7 @@ export function validate(s) {
   num("L1", s.l1, 0, 1);
   num("L2", s.l2, 0, 1);
   if (!OPTIMIZERS.includes(s.optimizer)) throw new Error(`optimizer must be one of ${OPTIMIZERS.join(", ")}`);
+  if (!BACKENDS.includes(s.backend)) throw new Error(`backend must be one of ${BACKENDS.join(", ")}, got ${JSON.stringify(s.backend)}`);
   return s;
 }
 
@@ -111,12 +115,13 @@ export function engineConfig(s) {
     activation: s.activation,
     batch: s.batch,
     optimizer: { kind: s.optimizer, lr: s.lr, l1: s.l1, weight_decay: s.l2 },
+    backend: s.backend,
   };
 }
 
 /** Which changes need new data or a new model (a rebuild), and which apply to the running one. */
 export function needsRebuild(a, b) {
-  for (const k of ["dataset", "noise", "ratio", "seed", "activation", "batch"]) if (a[k] !== b[k]) return true;
+  for (const k of ["dataset", "noise", "ratio", "seed", "activation", "batch", "backend"]) if (a[k] !== b[k]) return true;
   return a.features.join() !== b.features.join() || a.layers.join() !== b.layers.join();
 }
 

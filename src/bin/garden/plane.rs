@@ -5,8 +5,9 @@
 //!         "features": ["x1", "x2", "sin(x1)"], "layers": [8, 8, 8, 8], "optimizer": {"kind": "adam", "lr": 0.01}}' \
 //!         --steps 3000 --log-every 500
 //!
-//! Prints `{"event": "plane", ...}` (the settings in use), a `{"event": "metrics", ...}` line
-//! every `--log-every` steps and at the end.
+//! Prints `{"event": "plane", ...}` (the settings in use and the backend that trains), a
+//! `{"event": "metrics", ...}` line every `--log-every` steps and at the end. `"backend": "gpu"`
+//! in the config trains on the GPU (wgpu), the CPU being the default.
 use clap::Args;
 use gradient_garden::points::{PlaneConfig, PlaneTrainer};
 use serde_json::json;
@@ -26,10 +27,12 @@ pub struct PlaneArgs {
 pub fn plane(args: &PlaneArgs) -> Result<(), String> {
     let config: PlaneConfig =
         serde_json::from_str(&args.config).map_err(|e| format!("--config: {e}"))?;
-    let mut trainer = PlaneTrainer::new(config).map_err(|e| e.to_string())?;
+    let mut trainer =
+        pollster::block_on(PlaneTrainer::create(config)).map_err(|e| e.to_string())?;
     crate::json(json!({
         "event": "plane",
         "config": serde_json::to_value(trainer.config()).expect("plain data"),
+        "backend": trainer.backend(),
         "train_points": trainer.train.len(),
         "test_points": trainer.test.len(),
     }));
@@ -37,7 +40,7 @@ pub fn plane(args: &PlaneArgs) -> Result<(), String> {
     let mut done = 0;
     while done < args.steps {
         let n = every.min(args.steps - done);
-        trainer.step(n).map_err(|e| e.to_string())?;
+        pollster::block_on(trainer.step_async(n)).map_err(|e| e.to_string())?;
         done += n;
         let train = trainer.train_metrics().map_err(|e| e.to_string())?;
         let test = trainer.test_metrics().map_err(|e| e.to_string())?;
