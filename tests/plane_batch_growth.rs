@@ -4,30 +4,22 @@
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
+mod plane_support;
 
 use gpu_support::{assert_close, or_skip};
 use gradient_garden::engine::BackendChoice;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
-use gradient_garden::points::config::HiddenActivation;
-use gradient_garden::points::{Feature, PlaneConfig, PlaneTrainer, Points, Targets};
+use gradient_garden::points::{PlaneConfig, PlaneTrainer};
+use plane_support::{boolean_xor_config, boolean_xor_corners};
 
 const LR: f32 = 0.05;
 
 /// Boolean XOR's four corners with a batch of 10: the batch starts at 4.
 fn corners_with_batch_10(backend: BackendChoice) -> Option<PlaneTrainer> {
-    let corners = Points {
-        xy: vec![[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0]],
-        targets: Targets::Classes {
-            labels: vec![1, 0, 0, 1],
-            classes: 2,
-        },
-    };
+    let corners = boolean_xor_corners();
     let config = PlaneConfig {
-        seed: 1,
         batch: 10,
-        features: vec![Feature::X1, Feature::X2],
         layers: vec![3],
-        activation: HiddenActivation::Tanh,
         // No L1 or L2, so a step's loss is the plain cross-entropy the metrics compute.
         optimizer: OptimizerConfig {
             kind: OptimizerKind::Adam,
@@ -37,7 +29,7 @@ fn corners_with_batch_10(backend: BackendChoice) -> Option<PlaneTrainer> {
             ..OptimizerConfig::default()
         },
         backend,
-        ..PlaneConfig::default()
+        ..boolean_xor_config()
     };
     or_skip(pollster::block_on(PlaneTrainer::create_with_points(
         config,
