@@ -3,10 +3,11 @@
 //   node tests/e2e/plane_bench.mjs [seconds=10]
 //
 // For each setup: configure, press play, let it warm up for 2 s, then record the time between
-// consecutive drawn frames (each frame = one epoch of steps in the worker + the grid outputs for
-// every heatmap + the redraw) for `seconds`. Prints the median and the slowest 5 % as frames per
+// consecutive drawn frames (each frame = one epoch of steps in the worker, at most 6 ms of them,
+// + the grid outputs for every heatmap + the redraw) for `seconds`. Prints the median and the slowest 5 % as frames per
 // second, the optimizer steps per second, and the median cost of a frame's parts. Run it on a
 // quiet machine: on a shared 2-core one the slowest frames are other processes' time slices.
+import { loadavg } from "node:os";
 import { openPlane } from "./plane_helpers.mjs";
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -34,6 +35,7 @@ try {
     await page.evaluate((o) => window.plane.configure(o), opts);
     await page.evaluate(() => window.plane.start());
     await page.waitForTimeout(2000);
+    const loadBefore = loadavg()[0];
     const [skip, step0] = await page.evaluate(() => [window.plane.frameIntervals().length, window.plane.state().step]);
     const timings = [];
     for (let t = 0; t < seconds * 10; t++) {
@@ -56,11 +58,16 @@ try {
         p95FrameMs: +slow.toFixed(2),
         stepsPerSecond: Math.round((step1 - step0) / seconds),
         // Median cost of one frame's parts: the worker (an epoch of steps, metrics, grid
-        // outputs), and on the page the output heatmap and the network diagram.
+        // outputs; of it the steps and the grid), and on the page the output heatmap and the
+        // network diagram (posting it to its painter worker, or painting it where there is none).
         workerMs: med("engineMs"),
+        trainMs: med("trainMs"),
+        gridMs: med("gridMs"),
         heatmapMs: med("heatmapMs"),
         networkMs: med("networkMs"),
         testAccuracyAtEnd: acc,
+        // The machine's 1-minute load average before and after: the slowest frames follow it.
+        load: [+loadBefore.toFixed(2), +loadavg()[0].toFixed(2)],
       }),
     );
   }

@@ -4,7 +4,9 @@
 // and bad settings are refused without changing anything.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { openPlane } from "./plane_helpers.mjs";
+import { decodePng, openPlane } from "./plane_helpers.mjs";
+import { openPage } from "./harness.mjs";
+import { NODE, columns } from "../../www/plane/network_paint.js";
 
 let app;
 before(async () => {
@@ -85,6 +87,66 @@ test("the heatmap's pixels are the model's outputs at the grid points", async ()
     assert.equal(result.outputs, opts.dataset === "spiral3" ? 3 : opts.dataset === "multigauss" ? 1 : 2);
     assert.ok(result.distinct > 20, `the map has only ${result.distinct} colours: not a real picture`);
     assert.equal(result.worst, 0, `${opts.dataset}: a pixel differs from the model's output by ${result.worst}`);
+  }
+  app.check();
+});
+
+test("the network diagram, painted by its own worker, shows every node and both colours of link", async () => {
+  const { page } = app;
+  await page.evaluate(() => window.plane.configure({ dataset: "xor", seed: 3, features: ["x1", "x2"], layers: [4, 3], activation: "tanh", optimizer: "sgd", lr: 0.03 }));
+  const painted = page.workers().some((w) => w.url().endsWith("/workers/plane_network.js"));
+  assert.ok(painted, `the diagram's worker runs: ${page.workers().map((w) => w.url())}`);
+  /**
+   * Bluish and orangish pixels of the diagram (a screenshot: the page cannot read a canvas it
+   * handed over), in the nodes and in the bands between the columns, where only links are;
+   * retried while the worker, which paints asynchronously, has not shown both in both.
+   */
+  async function colours() {
+    let counts = null;
+    for (let tries = 0; tries < 50; tries++) {
+      const { width, height, rgba } = decodePng(await page.locator("#network").screenshot());
+      const xs = columns(width, 4); // x1, x2 -> 4 -> 3 -> output
+      const inBand = (x) => xs.slice(0, -1).some((left, c) => x > left + NODE + 1 && x < xs[c + 1] - 1);
+      counts = { nodes: { blue: 0, orange: 0 }, links: { blue: 0, orange: 0 } };
+      for (let i = 0; i < width * height; i++) {
+        const [r, , b] = rgba.subarray(4 * i, 4 * i + 3);
+        const where = inBand(i % width) ? counts.links : counts.nodes;
+        if (b > r + 40) where.blue++;
+        if (r > b + 40) where.orange++;
+      }
+      if (Object.values(counts).every((c) => c.blue > 30 && c.orange > 30)) break;
+      await page.waitForTimeout(100);
+    }
+    return counts;
+  }
+  // Both colours show in the nodes' maps and in the links, after training and after two more
+  // frames alike (the links then come from their kept pixels, network_paint.js).
+  await page.evaluate(() => window.plane.step(20));
+  const stroked = await colours();
+  assert.ok(Object.values(stroked).every((c) => c.blue > 30 && c.orange > 30), `blue and orange pixels in the diagram: ${JSON.stringify(stroked)}`);
+  await page.evaluate(() => window.plane.pause());
+  await page.evaluate(() => window.plane.pause());
+  const kept = await colours();
+  assert.ok(Object.values(kept).every((c) => c.blue > 30 && c.orange > 30), `blue and orange pixels with the links kept: ${JSON.stringify(kept)}`);
+  app.check();
+});
+
+test("the plane's worker runs the relaxed-SIMD build, and ?wasm=simd128 the plain one", async () => {
+  const { page } = app;
+  const relaxed = await page.evaluate(() => window.plane.state());
+  assert.equal(relaxed.wasmBuild, "relaxed-simd");
+  assert.match(await page.locator("#status").textContent(), /relaxed SIMD/);
+  const plain = await openPage(app.browser, app.site.url + "plane.html?wasm=simd128");
+  try {
+    await plain.page.waitForFunction(() => window.plane && window.plane.ready);
+    const s = await plain.page.evaluate(() => window.plane.ready);
+    assert.equal(s.wasmBuild, "simd128");
+    const worker = plain.page.workers().find((w) => w.url().includes("/workers/plane.js"));
+    const loads = await worker.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+    assert.deepEqual(loads, ["/pkg/gradient_garden_bg.wasm"]);
+    assert.deepEqual(plain.errors, []);
+  } finally {
+    await plain.page.close();
   }
   app.check();
 });

@@ -1,32 +1,48 @@
-// The plane page: wiring only. One worker (www/workers/plane.js) owns the trainer; each animation
-// frame asks it for one epoch of steps (while playing) and the grid outputs, then redraws the
-// heatmap, the network and the charts. The settings live in the address (state.js).
+// The plane page: wiring only. One worker (www/workers/plane.js) owns the trainer; while playing,
+// each animation frame draws one answer of the worker's (an epoch of steps, at most STEP_BUDGET_MS
+// of them, and the grid outputs) and asks for the next, PIPELINE kept queued so the worker never
+// waits on the page; the network diagram is painted by a worker of its own (network.js). The
+// settings live in the address (state.js).
 import { connect } from "../js/rpc.js";
-import { LineChart } from "../js/chart.js";
 import { Controls } from "./controls.js";
 import { NetworkView } from "./network.js";
 import { PlotView, drawPreview } from "./view.js";
 import { DATASETS, defaults, engineConfig, fromHash, merge, needsRebuild, problemOf, toHash } from "./state.js";
 import { installApi } from "./api.js";
+import { Readout } from "./readout.js";
+import { Curves } from "./curves.js";
+import { workerUrl } from "../js/wasm_build.js";
 
 /** Grid cells per side of every heatmap (the output and each neuron). */
 export const GRID = 48;
-/** Loss points kept per curve; beyond it every other one is dropped (the curve keeps its shape). */
-const CURVE_KEEP = 1200;
+/**
+ * Live frame calls kept queued (in flight or answered and not yet drawn). With one, the worker
+ * idled while its answer crossed to the page and the next call crossed back (19 ms a frame under
+ * load). Measured under load (6x8 tanh spiral, 6 s each, two runs): with two, 15 % of animation
+ * frames found no answer to draw; with three, 6 %, and as many or more frames drawn. The cost:
+ * the view shows the training as it was up to three frames (~50 ms) ago.
+ */
+const PIPELINE = 3;
+/**
+ * Most milliseconds of training per frame (then the grid outputs, ~1-8 ms more): an epoch of a
+ * small batch over many points is cut short rather than stalling the view. TensorFlow
+ * Playground trains one epoch per frame, however long.
+ */
+const STEP_BUDGET_MS = 6;
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL("../workers/plane.js", import.meta.url), { type: "module" });
+// `?wasm=` in the page's address picks the worker's wasm build (js/wasm_build.js).
+const worker = new Worker(workerUrl(new URL("../workers/plane.js", import.meta.url)), { type: "module" });
 const engine = connect(worker, { name: "plane worker" });
 
 const app = {
   settings: defaults(),
   playing: false,
-  inFlight: null, // the frame call in progress
-  pending: null, // a live frame that arrived, to draw at the next animation frame
+  calls: new Set(), // the frame calls in progress
+  queue: [], // live frames that arrived, oldest first, to draw one per animation frame
+  holds: 0, // while > 0 (settle), no live frame is asked for
   last: null, // the last frame's answer
   points: null,
-  curves: { train: [], test: [] },
-  flow: [], // per weight tensor: [[step, grad norm]]
   frameTimes: [], // when each of the recent frames was drawn (ms)
   intervals: [], // ms between consecutive drawn frames while playing
   generation: 0, // bumps on every rebuild, so a stale frame is dropped
@@ -40,8 +56,7 @@ function message(text, kind = "error") {
 }
 $("message-close").addEventListener("click", () => message(""));
 
-const lossChart = new LineChart($("loss-chart"), { xLabel: "step", yMin: 0 });
-const flowChart = new LineChart($("flow"), { xLabel: "step", logY: true, emptyText: "gradient norms appear once it trains" });
+const curves = new Curves($("loss-chart"), $("flow"));
 const plot = new PlotView($("heatmap"), $("points"), { onClick: (x, y) => addPoint(x, y) });
 const network = new NetworkView($("network"), $("neuron-buttons"), {
   onWidth: (h, delta) => {
@@ -50,6 +65,7 @@ const network = new NetworkView($("network"), $("neuron-buttons"), {
     change({ layers });
   },
 });
+const readout = new Readout($);
 const controls = new Controls({
   onChange: (c) => change(c),
   onPreview: (name, canvas) => preview(name, canvas),
@@ -75,10 +91,15 @@ async function preview(name, canvas) {
   }
 }
 
-/** Wait for the frame in flight (if any); frames never overlap. */
+/** Wait for the frames in flight (if any) and drop the undrawn ones: the caller goes next. */
 async function settle() {
-  while (app.inFlight) await app.inFlight.catch(() => {});
-  app.pending = null;
+  app.holds++;
+  try {
+    while (app.calls.size) await Promise.allSettled([...app.calls]);
+  } finally {
+    app.holds--;
+  }
+  app.queue = [];
 }
 
 /** A new trainer for `app.settings` (new data, fresh weights); the curves restart. */
@@ -86,8 +107,7 @@ async function rebuild() {
   app.generation++;
   await settle();
   app.points = await engine.call("build", { config: engineConfig(app.settings) });
-  app.curves = { train: [], test: [] };
-  app.flow = [];
+  curves.clear();
   network.setShape(app.settings.features, app.settings.layers);
   plot.setPoints(app.points, problemOf(app.settings));
   await frame(0);
@@ -129,49 +149,39 @@ async function apply(opts) {
 const change = (c) => apply(c).catch(() => {});
 
 /**
- * Ask the worker for `steps` steps and a picture. `live` frames (the training loop) ask for the
- * next one as soon as this one arrives, so the worker trains while the page draws, and leave
- * the picture for the next animation frame (at most one drawing per display frame); the others
- * (pause, step, a rebuild) draw it before they resolve.
+ * Ask the worker for `steps` steps and a picture. `live` frames (the training loop) join the
+ * queue that the animation frames draw from, one each; the others (pause, step, a rebuild) draw
+ * at once, before they resolve. Every frame's losses go into the curves as it arrives, drawn or not.
  */
 function frame(steps, { live = false, view = null } = {}) {
   const generation = app.generation;
-  const call = engine.call("frame", { steps, n: GRID, view }).then((f) => {
-    if (app.inFlight === tracked) app.inFlight = null;
+  const budgetMs = live ? STEP_BUDGET_MS : null;
+  const call = engine.call("frame", { steps, n: GRID, view, budgetMs }).then((f) => {
     if (generation !== app.generation) return f;
-    if (live && !f.error) {
-      app.pending = f;
-      kick();
+    curves.remember(f);
+    if (live && !f.error && app.playing) {
+      app.queue.push(f);
     } else {
-      // A failed step is drawn at once: it pauses and shows its message together.
-      app.pending = null;
+      // A failed step is drawn at once (it pauses and shows its message together), and so is a
+      // live frame that arrives after a pause: the view shows where the training stopped.
+      app.queue = [];
       draw(f);
     }
     return f;
   });
-  const tracked = call.finally(() => {
-    if (app.inFlight === tracked) app.inFlight = null;
-  });
+  const tracked = call.finally(() => app.calls.delete(tracked));
   tracked.catch(() => {}); // the caller handles `call`'s failure
-  app.inFlight = tracked;
+  app.calls.add(tracked);
   return call;
 }
 
-/** While playing, keep one live frame in flight. */
-function kick() {
-  if (!app.playing || app.inFlight || !app.last) return;
-  frame(app.last.stepsPerEpoch, { live: true }).catch((e) => {
-    app.playing = false;
-    message(e.message);
-  });
-}
-
-function pushCurve(list, point) {
-  list.push(point);
-  if (list.length > CURVE_KEEP) {
-    const kept = list.filter((_, i) => i % 2 === 0 || i === list.length - 1);
-    list.length = 0;
-    list.push(...kept);
+/** While playing, keep PIPELINE live frames queued (asked for or waiting to be drawn). */
+function refill() {
+  while (app.playing && !app.holds && app.last && app.calls.size + app.queue.length < PIPELINE) {
+    frame(app.last.stepsPerEpoch, { live: true }).catch((e) => {
+      app.playing = false;
+      message(e.message);
+    });
   }
 }
 
@@ -190,53 +200,22 @@ function draw(f) {
   app.frameTimes.push(now);
   if (app.frameTimes.length > 60) app.frameTimes.shift();
   app.viewing = f.view;
-  showHistory(f);
-  const lastStep = app.curves.train.at(-1)?.[0];
-  if (!f.view && lastStep !== m.step) {
-    pushCurve(app.curves.train, [m.step, m.trainLoss]);
-    pushCurve(app.curves.test, [m.step, m.testLoss]);
-    f.weights.forEach((w, i) => {
-      if (!w.name.endsWith(".weight")) return;
-      app.flow[i] ??= [];
-      if (m.step > 0) pushCurve(app.flow[i], [m.step, f.gradNorms[i]]);
-    });
-  }
   const t0 = performance.now();
   plot.drawHeatmap(f.grid);
   const t1 = performance.now();
   network.draw(f.grid, f.weights);
   const t2 = performance.now();
-  app.timing = { engineMs: f.engineMs, heatmapMs: t1 - t0, networkMs: t2 - t1 };
+  app.timing = { engineMs: f.engineMs, trainMs: f.trainMs, gridMs: f.gridMs, heatmapMs: t1 - t0, networkMs: t2 - t1 };
   // The curves change little between two frames: redrawn on every third one while playing.
-  if (app.playing && ++app.chartSkip % 3 !== 0) return updateNumbers(m);
-  lossChart.setSeries([
-    { name: "test", color: "#222", points: app.curves.test },
-    { name: "training", color: "#999", points: app.curves.train },
-  ]);
-  const names = app.settings.layers.map((_, h) => `layer ${h + 1}`).concat("output");
-  flowChart.setSeries(
-    app.flow.map((pts, i) => (pts ? { name: names[i / 2] ?? `tensor ${i}`, color: `hsl(${(i / 2) * 67} 60% 42%)`, points: pts } : null)).filter(Boolean),
-  );
-  updateNumbers(m);
+  if (!app.playing || ++app.chartSkip % 3 === 0) curves.draw(app.settings.layers);
+  // The numbers last: no DOM write comes before a canvas reads its size this frame.
+  readout.show({ metrics: m, playing: app.playing, fps: fps(), engine: engineName(), kept: f.kept, view: f.view });
 }
 
-function updateNumbers(m) {
-  $("step-count").textContent = String(m.step);
-  $("train-loss").textContent = m.trainLoss.toFixed(3);
-  $("test-loss").textContent = m.testLoss.toFixed(3);
-  $("test-acc").textContent = m.testAccuracy === null ? "–" : `${(m.testAccuracy * 100).toFixed(1)}%`;
-  $("fps-line").textContent = app.playing ? `${fps().toFixed(0)} fps while training` : "paused";
-  $("play").textContent = app.playing ? "⏸" : "▶";
-  $("play").setAttribute("aria-label", app.playing ? "pause" : "train");
-  $("status").textContent = `${app.settings.backend === "gpu" ? "GPU (WebGPU)" : "CPU (wasm)"} · ${app.playing ? "training" : app.viewing ? `showing step ${app.viewing.step} of the history` : "paused: ▶ trains"}`;
-}
-
-/** The history slider: one position per kept step, the last one is the live model. */
-function showHistory(f) {
-  const slider = $("history");
-  slider.max = String(f.kept);
-  slider.value = String(f.view ? f.view.index : f.kept);
-  $("history-out").textContent = f.view ? `step ${f.view.step} (kept ${f.view.index + 1} of ${f.kept})` : `live (step ${f.metrics.step})`;
+/** Where the plane trains, for the status line: the GPU, or the CPU in the wasm build this browser runs. */
+function engineName() {
+  if (app.settings.backend === "gpu") return "GPU (WebGPU)";
+  return app.wasmBuild === "relaxed-simd" ? "CPU (wasm, relaxed SIMD)" : "CPU (wasm)";
 }
 
 /**
@@ -260,14 +239,16 @@ function fps() {
   return ((t.length - 1) * 1000) / (t[t.length - 1] - t[0]);
 }
 
+/**
+ * One display frame: draw the oldest undrawn answer (one per frame, so every epoch is shown and
+ * a burst of answers still plays out smoothly), then ask for more. A hidden tab gets no
+ * animation frames, so it asks for nothing and training waits.
+ */
 function loop() {
   requestAnimationFrame(loop);
-  if (app.pending) {
-    const f = app.pending;
-    app.pending = null;
-    draw(f);
-  }
-  kick();
+  const f = app.queue.shift();
+  if (f) draw(f);
+  refill();
 }
 
 function start() {
@@ -326,6 +307,8 @@ function state() {
     viewing: app.viewing ? app.viewing.step : null,
     /** Where the last frame's time went: the worker's (steps + metrics + grid) and the redraws'. */
     timing: app.timing ?? null,
+    /** The wasm build the worker runs: 'relaxed-simd' or 'simd128' (js/wasm_build.js). */
+    wasmBuild: app.wasmBuild ?? null,
   };
 }
 
@@ -339,6 +322,7 @@ async function boot() {
   app.settings = initial;
   controls.show(initial);
   history.replaceState(null, "", toHash(initial));
+  app.wasmBuild = await engine.call("wasmBuild");
   try {
     await rebuild();
   } catch (e) {
@@ -350,7 +334,7 @@ async function boot() {
     history.replaceState(null, "", toHash(app.settings));
     await rebuild();
   }
-  $("status").textContent = `${app.settings.backend === "gpu" ? "GPU (WebGPU)" : "CPU (wasm)"} · paused: ▶ trains`;
+  $("status").textContent = `${engineName()} · paused: ▶ trains`;
   requestAnimationFrame(loop);
   return state();
 }

@@ -1,97 +1,43 @@
-// The network diagram: inputs (the chosen features), every hidden neuron and the output, each
-// drawn as a small heatmap of what it computes over the plane, joined by links whose width and
-// colour follow the weight (blue positive, orange negative). One canvas, redrawn each frame
-// from the worker's grid outputs and weights; the +/- buttons per layer are DOM, placed over
-// their column.
-import { prepareCanvas } from "../js/plot/canvas.js";
-import { linkBin, linkStyle, paintCells } from "./colors.js";
-import { featureGrid } from "./features.js";
-
-const NODE = 30; // px, a neuron's heatmap
-const GAP = 12; // px between neurons of a column
-const PAD = { left: 60, right: 24, top: 10 };
+// The network diagram on the page: its canvas, the +/- buttons per layer (DOM, placed over their
+// column) and who paints it. The picture itself (every neuron's heatmap, the links by weight,
+// network_paint.js) is painted by a worker (workers/plane_network.js) on the canvas handed to
+// it, so the page's main thread only posts each frame's numbers; where a browser cannot hand a
+// canvas to a worker, the page paints it with the same code.
+import { NODE, NetworkPainter, columns } from "./network_paint.js";
 
 /**
- * The nodes' pixels. All of them go into one canvas-sized ImageData, put once per frame; the
- * links, borders and names are drawn over it (a link runs from a node's right edge to the next
- * node's left edge, so it never covers a node). Measured in headless Chromium: 56 offscreen
- * canvases drawn with drawImage cost ~22 ms a frame (each draw flushes its source), 56
- * putImageData calls still ~28 % of the main thread, one put a small fraction of that.
+ * A painter for `canvas` in a worker, or null where the browser cannot hand a canvas over.
+ * `paint(scene)` posts a picture (copied: the page keeps its grid for redraws).
  */
-class NodePixels {
-  constructor() {
-    this.frame = null;
-    this.words = null; // the frame's pixels as 32-bit words
-    this.tile = null;
-    this.cells = new Int32Array(0);
-    this.key = "";
+function workerPainter(canvas) {
+  if (typeof canvas.transferControlToOffscreen !== "function" || typeof OffscreenCanvas === "undefined") return null;
+  let worker = null;
+  try {
+    worker = new Worker(new URL("../workers/plane_network.js", import.meta.url), { type: "module" });
+    const offscreen = canvas.transferControlToOffscreen();
+    worker.postMessage({ canvas: offscreen }, [offscreen]);
+  } catch (e) {
+    console.warn(`the network diagram is painted on the page: ${e?.message ?? e}`);
+    worker?.terminate();
+    return null;
   }
-  /**
-   * A cleared canvas-sized ImageData, and a scratch tile of `res` x `res` pixels with the grid
-   * cell (of n x n) each shows. A node is `res` pixels painted at half its device size and
-   * doubled on placing (TensorFlow Playground's node maps are coarser still): a quarter of the
-   * colour look-ups, which were most of a frame's main-thread time.
-   */
-  begin(ctx, w, h, n, res) {
-    if (!this.frame || this.frame.width !== w || this.frame.height !== h) {
-      this.frame = ctx.createImageData(w, h);
-      this.words = new Uint32Array(this.frame.data.buffer);
-    } else {
-      this.words.fill(0);
-    }
-    const key = `${n}/${res}`;
-    if (this.key !== key) {
-      this.key = key;
-      this.tile = new Uint8ClampedArray(res * res * 4);
-      this.tileWords = new Uint32Array(this.tile.buffer);
-      this.cells = new Int32Array(res * res);
-      for (let y = 0; y < res; y++) {
-        for (let x = 0; x < res; x++) this.cells[y * res + x] = Math.floor((y * n) / res) * n + Math.floor((x * n) / res);
-      }
-    }
-    return this.cells;
-  }
-  /** Copy the scratch tile, each pixel doubled, to a size x size box at device pixel (x, y), clipped. */
-  place(x, y, size, res) {
-    const { width, height } = this.frame;
-    const words = this.words;
-    const tile = this.tileWords;
-    for (let row = 0; row < size; row++) {
-      const fy = y + row;
-      if (fy < 0 || fy >= height) continue;
-      const src = Math.min(res - 1, row >> 1) * res;
-      const dst = fy * width;
-      for (let col = 0; col < size; col++) {
-        const fx = x + col;
-        if (fx >= 0 && fx < width) words[dst + fx] = tile[src + Math.min(res - 1, col >> 1)];
-      }
-    }
-  }
+  return { paint: (scene) => worker.postMessage({ scene }) };
 }
 
 export class NetworkView {
   constructor(canvas, buttonsRow, { onWidth }) {
     this.canvas = canvas;
-    // CPU-backed: the nodes are written with putImageData (a GPU-backed canvas uploads per call).
-    canvas.getContext("2d", { willReadFrequently: true });
     this.buttonsRow = buttonsRow;
     this.onWidth = onWidth; // (layer, +1 | -1)
-    this.pixels = new NodePixels();
     this.features = [];
     this.layers = [];
-    this.featureMaps = new Map();
+    this.worker = workerPainter(canvas);
+    this.local = this.worker ? null : new NetworkPainter();
   }
 
   /** Column x positions (CSS px) for inputs, each hidden layer and the output. */
   columns(width) {
-    const count = this.layers.length + 2;
-    const span = width - PAD.left - PAD.right - NODE;
-    return Array.from({ length: count }, (_, i) => PAD.left + (count === 1 ? 0 : (i * span) / (count - 1)));
-  }
-
-  nodeY(j, count, height) {
-    const column = count * NODE + (count - 1) * GAP;
-    return Math.max(PAD.top, (height - column) / 2) + j * (NODE + GAP);
+    return columns(width, this.layers.length + 2);
   }
 
   /** A new shape: rebuild the +/- buttons over each hidden column. */
@@ -123,85 +69,20 @@ export class NetworkView {
     });
   }
 
-  featureMap(name, n) {
-    const key = `${name}/${n}`;
-    if (!this.featureMaps.has(key)) this.featureMaps.set(key, featureGrid(name, n));
-    return this.featureMaps.get(key);
-  }
-
   /** Draw one frame: `grid` {n, outputs, output, hidden}, `weights` [{name, shape, data}]. */
   draw(grid, weights) {
-    const { ctx, width, height, fg } = prepareCanvas(this.canvas, { width: 520, height: 420 });
-    const xs = this.columns(width);
-    const counts = [this.features.length, ...this.layers, 1];
-    const nodeTop = (col, j) => this.nodeY(j, counts[col], height);
-    const centre = (col, j) => [xs[col] + NODE / 2, nodeTop(col, j) + NODE / 2];
-
-    // The nodes' heatmaps, in device pixels, one put.
-    const n = grid.n;
-    const dpr = this.canvas.width / width;
-    const size = Math.round(NODE * dpr);
-    const res = Math.ceil(size / 2);
-    const cells = this.pixels.begin(ctx, this.canvas.width, this.canvas.height, n, res);
-    const boxes = [];
-    /** Node `j` of column `col` shows `values` ([n*n, stride], column `unit`) in `outputs` colours. */
-    const tile = (values, stride, unit, outputs, col, j) => {
-      paintCells(this.pixels.tile, cells, values, stride, unit, outputs);
-      const x = Math.round(xs[col] * dpr);
-      const y = Math.round(nodeTop(col, j) * dpr);
-      this.pixels.place(x, y, size, res);
-      boxes.push([x / dpr, y / dpr]);
+    // Read before any DOM write of the frame (main.js writes the numbers last): no forced layout.
+    const scene = {
+      width: this.canvas.clientWidth || 520,
+      height: this.canvas.clientHeight || 420,
+      dpr: window.devicePixelRatio || 1,
+      fg: getComputedStyle(this.canvas).color || "#222",
+      features: this.features,
+      layers: this.layers,
+      grid,
+      weights,
     };
-    this.features.forEach((name, j) => tile(this.featureMap(name, n), 1, 0, 1, 0, j));
-    this.layers.forEach((w, h) => {
-      if (grid.hidden[h]) for (let u = 0; u < w; u++) tile(grid.hidden[h], w, u, 1, h + 1, u);
-    });
-    const last = counts.length - 1;
-    tile(grid.output, grid.outputs, 0, grid.outputs, last, 0);
-    ctx.putImageData(this.pixels.frame, 0, 0);
-
-    // Links between the nodes: dense layer `col` has weight [out, in] at weights[2 * col].
-    // Weights are binned (a quarter unit of |w| per bin, by sign) and each bin is one path and
-    // one stroke: ~400 separate strokes were a large part of a frame.
-    const bins = new Map();
-    for (let col = 0; col + 1 < counts.length; col++) {
-      const w = weights[2 * col];
-      if (!w) continue;
-      const nIn = counts[col];
-      for (let o = 0; o < counts[col + 1] && o < w.shape[0]; o++) {
-        for (let i = 0; i < nIn; i++) {
-          const key = linkBin(w.data[o * nIn + i]);
-          if (!bins.has(key)) bins.set(key, []);
-          bins.get(key).push(centre(col, i), centre(col + 1, o));
-        }
-      }
-    }
-    for (const [key, ends] of bins) {
-      const style = linkStyle(key / 4);
-      ctx.globalAlpha = style.alpha;
-      ctx.strokeStyle = style.color;
-      ctx.lineWidth = style.width;
-      ctx.beginPath();
-      for (let k = 0; k < ends.length; k += 2) {
-        const [x0, y0] = ends[k];
-        const [x1, y1] = ends[k + 1];
-        ctx.moveTo(x0 + NODE / 2, y0);
-        ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - NODE / 2, y1);
-      }
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
-
-    ctx.strokeStyle = "rgba(0,0,0,0.35)";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (const [x, y] of boxes) ctx.rect(x + 0.5, y + 0.5, size / dpr - 1, size / dpr - 1);
-    ctx.stroke();
-    ctx.fillStyle = fg;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    this.features.forEach((name, j) => ctx.fillText(name, xs[0] - 6, nodeTop(0, j) + NODE / 2));
-    ctx.textAlign = "left";
-    ctx.fillText("output", xs[last], nodeTop(last, 0) - 8);
+    if (this.worker) this.worker.paint(scene);
+    else this.local.paint(this.canvas, scene);
   }
 }
