@@ -15,14 +15,14 @@ use plane_support::{boolean_xor_config, boolean_xor_corners};
 const LR: f32 = 0.05;
 
 /// Boolean XOR's four corners with a batch of 10: the batch starts at 4.
-fn corners_with_batch_10(backend: BackendChoice) -> Option<PlaneTrainer> {
+fn corners_with_batch_10(backend: BackendChoice, kind: OptimizerKind) -> Option<PlaneTrainer> {
     let corners = boolean_xor_corners();
     let config = PlaneConfig {
         batch: 10,
         layers: vec![3],
         // No L1 or L2, so a step's loss is the plain cross-entropy the metrics compute.
         optimizer: OptimizerConfig {
-            kind: OptimizerKind::Adam,
+            kind,
             lr: LR,
             l1: 0.0,
             weight_decay: 0.0,
@@ -50,7 +50,7 @@ const ADDED: [(f32, f32, f32); 6] = [
 
 #[test]
 fn added_points_grow_the_batch_and_training_goes_on_from_the_same_state() {
-    let mut t = corners_with_batch_10(BackendChoice::Cpu).expect("the CPU is always there");
+    let mut t = corners_with_batch_10(BackendChoice::Cpu, OptimizerKind::Adam).expect("the CPU is always there");
     assert_eq!(t.batch(), 4, "min(10, 4 points)");
     t.step(20).unwrap();
     let weights = t.params_flat();
@@ -95,17 +95,19 @@ fn added_points_grow_the_batch_and_training_goes_on_from_the_same_state() {
     assert_eq!(t.steps(), 221);
 }
 
-/// The same clicks on the GPU take the CPU's steps: grown batch, carried weights and Adam
-/// state (a reset state would move the weights by ~lr, far outside the tolerance).
+/// The same clicks on the GPU take the CPU's steps: grown batch, carried weights and momentum
+/// (momentum rather than Adam: XOR's balanced classes give near-zero bias gradients, whose
+/// rounding noise Adam's g / sqrt(v) turns into whole +-lr steps either way).
 #[test]
 fn a_gpu_plane_grows_its_batch_like_the_cpu() {
-    let mut cpu = corners_with_batch_10(BackendChoice::Cpu).expect("the CPU is always there");
-    let Some(mut gpu) = corners_with_batch_10(BackendChoice::Gpu) else {
+    let momentum = OptimizerKind::Momentum;
+    let mut cpu = corners_with_batch_10(BackendChoice::Cpu, momentum).expect("the CPU is there");
+    let Some(mut gpu) = corners_with_batch_10(BackendChoice::Gpu, momentum) else {
         return;
     };
     assert_eq!(gpu.backend(), "gpu");
     for t in [&mut cpu, &mut gpu] {
-        pollster::block_on(t.step_async(10)).unwrap();
+        pollster::block_on(t.step_async(5)).unwrap();
         for &(x, y, class) in &ADDED {
             t.add_point(x, y, class).unwrap();
         }
@@ -116,9 +118,9 @@ fn a_gpu_plane_grows_its_batch_like_the_cpu() {
         4,
         "a GPU plane grows its batch at the next step"
     );
-    let c = pollster::block_on(cpu.step_async(10)).unwrap();
-    let g = pollster::block_on(gpu.step_async(10)).unwrap();
-    assert_eq!((gpu.batch(), gpu.steps()), (10, 20));
+    let c = pollster::block_on(cpu.step_async(5)).unwrap();
+    let g = pollster::block_on(gpu.step_async(5)).unwrap();
+    assert_eq!((gpu.batch(), gpu.steps()), (10, 10));
     assert_close("loss after growing", &[g], &[c], 1e-3, 1e-5);
     let (gw, cw) = (gpu.params_flat(), cpu.params_flat());
     assert_close("weights after growing", &gw, &cw, 5e-3, 1e-5);
