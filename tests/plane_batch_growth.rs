@@ -50,7 +50,8 @@ const ADDED: [(f32, f32, f32); 6] = [
 
 #[test]
 fn added_points_grow_the_batch_and_training_goes_on_from_the_same_state() {
-    let mut t = corners_with_batch_10(BackendChoice::Cpu, OptimizerKind::Adam).expect("the CPU is always there");
+    let mut t = corners_with_batch_10(BackendChoice::Cpu, OptimizerKind::Adam)
+        .expect("the CPU is always there");
     assert_eq!(t.batch(), 4, "min(10, 4 points)");
     t.step(20).unwrap();
     let weights = t.params_flat();
