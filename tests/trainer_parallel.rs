@@ -68,6 +68,24 @@ fn split_step(main: &mut Trainer, helper: &mut Trainer, split: usize) -> StepPla
     plan
 }
 
+/// The same step with the main worker's part kept in its backend (`keep_part_gradients`) and
+/// the helper's added to it (`finish_step_adding`), the weights written into the helper's
+/// tensors in place: the page's shared-memory path.
+fn kept_split_step(main: &mut Trainer, helper: &mut Trainer, split: usize) {
+    let plan = main.plan_step();
+    let params = block_on(main.params_flat()).unwrap();
+    let mut at = 0;
+    for p in helper.cpu_params_to_overwrite().unwrap() {
+        let n = p.tensor.data.len();
+        p.tensor.data.copy_from_slice(&params[at..at + n]);
+        at += n;
+    }
+    let mine = main.keep_part_gradients(&plan, 0..split).unwrap();
+    let (theirs, other) = helper.part_gradients(&plan, split..BATCH).unwrap();
+    assert_eq!(mine.samples as usize, split);
+    main.finish_step_adding(&theirs, other).unwrap();
+}
+
 fn assert_same_records(one: &[StepRecord], split: &[StepRecord]) {
     assert_eq!(one.len(), split.len());
     for (a, b) in one.iter().zip(split) {
@@ -111,6 +129,8 @@ fn split_steps_equal_trainer_steps() {
     let mut main = trainer(&spec, 3, &config, &data);
     // Other starting weights: the helper must compute with the weights it is sent.
     let mut helper = trainer(&spec, 99, &config, &data);
+    let mut kept = trainer(&spec, 3, &config, &data);
+    let mut kept_helper = trainer(&spec, 77, &config, &data);
     assert_eq!(one.steps_per_epoch(), 9);
 
     for step in 0..12 {
@@ -121,8 +141,10 @@ fn split_steps_equal_trainer_steps() {
             };
             one.set_optimizer(faster).unwrap();
             main.set_optimizer(faster).unwrap();
+            kept.set_optimizer(faster).unwrap();
         }
         one.step().unwrap();
+        kept_split_step(&mut kept, &mut kept_helper, 7);
         let plan = split_step(&mut main, &mut helper, 5);
         assert_eq!(plan.indices.len(), BATCH);
         assert_eq!(
@@ -136,6 +158,7 @@ fn split_steps_equal_trainer_steps() {
         block_on(main.poll()).unwrap(),
     );
     assert_same_records(&a, &b);
+    assert_same_records(&a, &block_on(kept.poll()).unwrap());
     assert_eq!(
         b.last().unwrap().epoch,
         1,
@@ -149,6 +172,14 @@ fn split_steps_equal_trainer_steps() {
     // Adam moves each weight by ~lr a step: a wrong mask, transform or part weighting shows up
     // at that size, float rounding far below it.
     assert!(diff < 5e-5, "weights differ by {diff} after 12 steps");
+    let diff = max_diff(
+        &block_on(one.params_flat()).unwrap(),
+        &block_on(kept.params_flat()).unwrap(),
+    );
+    assert!(
+        diff < 5e-5,
+        "kept-part weights differ by {diff} after 12 steps"
+    );
 }
 
 #[test]
@@ -275,5 +306,17 @@ fn bad_parts_and_plans_are_errors() {
         .finish_step(&grads[1..], PartMetrics { samples: 12, ..m })
         .is_err());
     assert!(t.set_params_flat(&grads[1..]).is_err());
+    // Adding to a kept part needs one kept, and the whole batch's metrics.
+    let err = t.finish_step_adding(&grads, m).unwrap_err().to_string();
+    assert!(err.contains("no part's gradients are kept"), "{err}");
+    assert_eq!(t.keep_part_gradients(&plan, 0..3).unwrap().samples, 3);
+    assert!(
+        t.finish_step_adding(&grads, m).is_err(),
+        "3 + 6 samples of 12"
+    );
+    assert!(t.finish_step_adding(&grads[1..], m).is_err());
+    // Any other part computed meanwhile overwrites the kept one.
+    t.part_gradients(&plan, 0..6).unwrap();
+    assert!(t.finish_step_adding(&grads, m).is_err());
     assert_eq!(t.steps_enqueued(), 0, "a failed finish records no step");
 }

@@ -68,12 +68,14 @@ fn floats(v: &JsValue) -> Vec<f32> {
 
 /// One step split at sample 5: `main` plans and applies, `helper` computes 5..BATCH. As in the
 /// page, arrays are reused: `buffer` carries the weights out and the helper's gradients back,
-/// `own` takes main's gradients.
+/// `own` takes main's gradients, or with `kept` main keeps its part in its wasm memory
+/// (`ownGradients`) and adds the helper's to it (`finishStepAdding`).
 async fn split_step(
     main: &Session,
     helper: &Session,
     buffer: &Float32Array,
     own: &Float32Array,
+    kept: bool,
 ) -> JsValue {
     let plan = wait(main.plan_step()).await;
     let params = wait(main.params_flat(Some(buffer.clone()))).await;
@@ -85,6 +87,12 @@ async fn split_step(
     wait(helper.set_params_flat(buffer.clone())).await;
     let theirs = wait(helper.gradients(plan.clone(), 5, BATCH, Some(buffer.clone()))).await;
     assert_eq!(get(&theirs, "grads"), JsValue::from(buffer.clone()));
+    if kept {
+        let mine = wait(main.own_gradients(plan.clone(), 0, 5)).await;
+        assert_eq!(get(&mine, "samples").as_f64(), Some(5.0));
+        wait(main.finish_step_adding(theirs)).await;
+        return plan;
+    }
     let mine = wait(main.gradients(plan.clone(), 0, 5, Some(own.clone()))).await;
     let parts: Array = [mine, theirs].into_iter().collect();
     wait(main.finish_step(parts)).await;
@@ -104,8 +112,8 @@ async fn split_steps_equal_train_steps() {
         Float32Array::new_with_length(n),
         Float32Array::new_with_length(n),
     );
-    for _ in 0..6 {
-        let plan = split_step(&main, &helper, &buffer, &own).await;
+    for step in 0..6 {
+        let plan = split_step(&main, &helper, &buffer, &own, step % 2 == 1).await;
         assert_eq!(
             Float32Array::from(get(&plan, "transforms")).length(),
             6 * BATCH

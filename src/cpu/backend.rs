@@ -32,6 +32,9 @@ pub struct CpuBackend {
     eval: Option<Workspace>,
     /// The workspace for [`CpuBackend::gradients`]' parts, kept while the part size stays.
     part_work: Option<Workspace>,
+    /// The metrics of the part whose gradients `grads` holds for [`CpuBackend::apply_adding`]
+    /// (set by [`CpuBackend::keep_part_gradients`], cleared by anything else writing `grads`).
+    kept_part: Option<PartMetrics>,
     /// MNIST's images (empty when the set is feature rows) and the class labels (empty when
     /// the targets are values).
     train_images: Vec<u8>,
@@ -97,6 +100,7 @@ impl CpuBackend {
             work: model.workspace(batch),
             eval: None,
             part_work: None,
+            kept_part: None,
             model,
             batch,
             train_images: Vec::new(),
@@ -211,6 +215,7 @@ impl CpuBackend {
 impl CpuBackend {
     /// Records the step's metrics and updates every parameter from `self.grads`.
     fn apply(&mut self, loss: f32, correct: u32, opt: &OptimizerConfig) {
+        self.kept_part = None;
         // A non-finite loss is recorded as is; the trainer decides what to do about it.
         self.metrics.push(StepMetrics {
             step: self.step,

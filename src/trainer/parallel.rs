@@ -80,14 +80,34 @@ impl<D: crate::data::dataset::Dataset> Trainer<D> {
         plan: &StepPlan,
         part: Range<usize>,
     ) -> Result<(Vec<f32>, PartMetrics)> {
-        if !plan.transforms.is_empty() && plan.transforms.len() != plan.indices.len() {
-            return Err(Error::Shape(format!(
-                "{} transforms for a batch of {}",
-                plan.transforms.len(),
-                plan.indices.len()
-            )));
-        }
+        check_transforms(plan)?;
         self.cpu()?.gradients(&plan.batch(), part)
+    }
+
+    /// [`Trainer::part_gradients`] kept in the backend (per tensor in [`Trainer::part_grads`])
+    /// instead of copied out: [`Trainer::finish_step_adding`] adds the other parts to them.
+    pub fn keep_part_gradients(
+        &mut self,
+        plan: &StepPlan,
+        part: Range<usize>,
+    ) -> Result<PartMetrics> {
+        check_transforms(plan)?;
+        self.cpu()?.keep_part_gradients(&plan.batch(), part)
+    }
+
+    /// The kept part's gradients per parameter tensor, state_dict order.
+    pub fn part_grads(&mut self) -> Result<&[Vec<f32>]> {
+        Ok(self.cpu()?.part_grads())
+    }
+
+    /// [`Trainer::finish_step`] with the kept part plus `other` (the other parts' gradients
+    /// summed, flat) and `other`'s metrics.
+    pub fn finish_step_adding(&mut self, other: &[f32], metrics: PartMetrics) -> Result<()> {
+        let optimizer = self.step_optimizer();
+        self.cpu()?.apply_adding(other, metrics, &optimizer)?;
+        self.record_step(optimizer.lr);
+        self.snapshot_cpu_if_due();
+        Ok(())
     }
 
     /// Finish a planned step with its parts' summed gradients and metrics: the optimizer update
@@ -115,6 +135,14 @@ impl<D: crate::data::dataset::Dataset> Trainer<D> {
         Ok(self.cpu()?.params())
     }
 
+    /// The CPU backend's parameters to overwrite in place, e.g. straight from another worker's
+    /// message (optimizer state restarts, as with [`Trainer::set_params_flat`]).
+    pub fn cpu_params_to_overwrite(&mut self) -> Result<&mut [Param]> {
+        self.cpu()?;
+        self.backend_base = self.steps_enqueued;
+        Ok(self.cpu()?.params_to_overwrite())
+    }
+
     /// Replace the weights from a flat state_dict-order vector, as [`Trainer::params_flat`]
     /// gives them. Like a load, optimizer state restarts; unlike [`Trainer::load_params`] the
     /// rollback snapshot stays (a helper worker calls this before every part it computes).
@@ -128,6 +156,17 @@ impl<D: crate::data::dataset::Dataset> Trainer<D> {
         self.backend_base = self.steps_enqueued;
         Ok(())
     }
+}
+
+fn check_transforms(plan: &StepPlan) -> Result<()> {
+    if !plan.transforms.is_empty() && plan.transforms.len() != plan.indices.len() {
+        return Err(Error::Shape(format!(
+            "{} transforms for a batch of {}",
+            plan.transforms.len(),
+            plan.indices.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The parts' gradients summed in part order (so every worker adds them alike), and their

@@ -3,15 +3,18 @@
 //! model, batch and validation split, so the same training set) is handed the weights and the
 //! plan and computes its part of the batch. Only plain data crosses: typed arrays and numbers.
 //!
-//! One step, engine worker:
+//! One step, engine worker (www/workers/parallel.js):
 //!     plan = await s.planStep(); params = await s.paramsFlat(buffer);
 //!     helper <- {plan, params}  (it runs setParamsFlat, then gradients(plan, k, batch, params))
-//!     mine = await s.gradients(plan, 0, k, own); await s.finishStep([mine, theirs]);
-//! The arrays are reused step after step (`out` arguments), the helper's one going back and
-//! forth as a transferred buffer: weights out, gradients back.
+//!     await s.ownGradients(plan, 0, k);     (kept in this wasm memory, not copied out)
+//!     await s.finishStepAdding(theirs);     (theirs added to ours, then the update)
+//! The arrays are reused step after step (`out` arguments, written and read tensor by tensor),
+//! the helper's either in shared memory or going back and forth as a transferred buffer.
+//! `gradients` + `finishStep([part, ...])` take any number of parts (tests, other callers).
 use super::session::Session;
 use crate::cpu::PartMetrics;
 use crate::error::{Error, Result};
+use crate::tensor::Param;
 use crate::trainer::{sum_parts, StepPlan};
 use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
@@ -96,9 +99,29 @@ fn fill(values: &[f32], out: Option<Float32Array>) -> Float32Array {
     }
 }
 
+fn param_len(params: &[Param]) -> usize {
+    params.iter().map(|p| p.tensor.data.len()).sum()
+}
+
 fn part_to_js(grads: Float32Array, m: PartMetrics) -> JsValue {
     let obj = Object::new();
     set(&obj, "grads", &grads);
+    set(&obj, "lossSum", &m.loss_sum.into());
+    set(&obj, "correct", &m.correct.into());
+    set(&obj, "samples", &m.samples.into());
+    obj.into()
+}
+
+fn part_metrics(part: &JsValue, what: &str) -> Result<PartMetrics> {
+    Ok(PartMetrics {
+        loss_sum: number(part, what, "lossSum")? as f32,
+        correct: count(part, what, "correct")?,
+        samples: count(part, what, "samples")?,
+    })
+}
+
+fn metrics_to_js(m: PartMetrics) -> JsValue {
+    let obj = Object::new();
     set(&obj, "lossSum", &m.loss_sum.into());
     set(&obj, "correct", &m.correct.into());
     set(&obj, "samples", &m.samples.into());
@@ -112,12 +135,7 @@ fn parts_from_js(parts: &Array) -> Result<Vec<(Vec<f32>, PartMetrics)>> {
         .enumerate()
         .map(|(i, part)| {
             let what = format!("parts[{i}]");
-            let metrics = PartMetrics {
-                loss_sum: number(&part, &what, "lossSum")? as f32,
-                correct: count(&part, &what, "correct")?,
-                samples: count(&part, &what, "samples")?,
-            };
-            Ok((floats(&part, &what, "grads")?, metrics))
+            Ok((floats(&part, &what, "grads")?, part_metrics(&part, &what)?))
         })
         .collect()
 }
@@ -148,12 +166,60 @@ impl Session {
         let plan = plan_from_js(&plan);
         self.run(move |inner| async move {
             let plan = plan?;
-            let (grads, metrics) = inner
+            let part = start as usize..end as usize;
+            let mut inner = inner.lock().await;
+            let trainer = &mut inner.trainer;
+            // Into `out` tensor by tensor when it fits: no flat copy in between (every step).
+            if let Some(out) = out.filter(|o| {
+                trainer
+                    .cpu_params()
+                    .is_ok_and(|p| o.length() as usize == param_len(p))
+            }) {
+                let metrics = trainer.keep_part_gradients(&plan, part)?;
+                let mut at = 0;
+                for g in trainer.part_grads()? {
+                    out.subarray(at, at + g.len() as u32).copy_from(g);
+                    at += g.len() as u32;
+                }
+                return Ok(part_to_js(out, metrics));
+            }
+            let (grads, metrics) = trainer.part_gradients(&plan, part)?;
+            Ok(part_to_js(fill(&grads, None), metrics))
+        })
+    }
+
+    /// Samples `start..end` of `plan`'s batch, their gradients kept in this worker's wasm
+    /// memory for `finishStepAdding` (the engine worker's own part): resolves to the part's
+    /// `{lossSum, correct, samples}`. Updates nothing. CPU only.
+    #[wasm_bindgen(js_name = ownGradients)]
+    pub fn own_gradients(&self, plan: JsValue, start: u32, end: u32) -> Promise {
+        let plan = plan_from_js(&plan);
+        self.run(move |inner| async move {
+            let plan = plan?;
+            let part = start as usize..end as usize;
+            let metrics = inner
                 .lock()
                 .await
                 .trainer
-                .part_gradients(&plan, start as usize..end as usize)?;
-            Ok(part_to_js(fill(&grads, out), metrics))
+                .keep_part_gradients(&plan, part)?;
+            Ok(metrics_to_js(metrics))
+        })
+    }
+
+    /// Finish the planned step with the kept part (`ownGradients`) plus `other` (a `gradients`
+    /// result: the rest of the batch): like `finishStep([mine, other])`.
+    #[wasm_bindgen(js_name = finishStepAdding)]
+    pub fn finish_step_adding(&self, other: JsValue) -> Promise {
+        let other =
+            floats(&other, "other", "grads").and_then(|g| Ok((g, part_metrics(&other, "other")?)));
+        self.run(move |inner| async move {
+            let (grads, metrics) = other?;
+            inner
+                .lock()
+                .await
+                .trainer
+                .finish_step_adding(&grads, metrics)?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 
@@ -198,9 +264,23 @@ impl Session {
     /// Replace every parameter from a `paramsFlat` vector (optimizer state restarts).
     #[wasm_bindgen(js_name = setParamsFlat)]
     pub fn set_params_flat(&self, flat: Float32Array) -> Promise {
-        let flat = flat.to_vec();
         self.run(move |inner| async move {
-            inner.lock().await.trainer.set_params_flat(&flat)?;
+            let mut inner = inner.lock().await;
+            let trainer = &mut inner.trainer;
+            // On the CPU: straight into the tensors (a helper worker does this every step).
+            if trainer
+                .cpu_params()
+                .is_ok_and(|p| flat.length() as usize == param_len(p))
+            {
+                let mut at = 0;
+                for p in trainer.cpu_params_to_overwrite()? {
+                    let n = p.tensor.data.len() as u32;
+                    flat.subarray(at, at + n).copy_to(&mut p.tensor.data);
+                    at += n;
+                }
+                return Ok(JsValue::UNDEFINED);
+            }
+            trainer.set_params_flat(&flat.to_vec())?;
             Ok(JsValue::UNDEFINED)
         })
     }

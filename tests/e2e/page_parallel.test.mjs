@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPlayground, until } from "./page_helpers.mjs";
+import { assertNoErrors, launchChromium, openPage, startSite, waitForPlayground } from "./harness.mjs";
 
 // Conv, pooling and dropout in both halves of the net: masks must follow each sample's position
 // in the whole batch, wherever its part is computed.
@@ -38,6 +39,9 @@ async function weights(page) {
 
 /** A fresh model from SETTINGS (same seed: same initial weights, same batches) in `workers`. */
 async function freshRun(page, workers) {
+  // Runs compared step for step train on the same set: the full one, once it has streamed in
+  // (a run started on the first slice would draw other batches).
+  await until(page, () => window.playground.state().data.done);
   await page.evaluate((s) => window.playground.configure(s), { ...SETTINGS, workers });
   const s = await page.evaluate(() => window.playground.reset());
   assert.equal(s.step, 0);
@@ -83,6 +87,8 @@ test("two workers train exactly the steps one worker trains, and the page says 2
     const two = await page.evaluate((n) => window.playground.step(n), STEPS);
     const w2 = await weights(page);
     assert.equal(two.workers, 2, "both workers trained");
+    // scripts/serve.mjs makes the page cross-origin isolated: the parts travel in shared memory.
+    assert.equal(two.workersHandover, "shared");
     assertSameLosses(one.loss, two.loss, "step(12)");
     // Adam moves each weight by about lr per step; a wrong mask, transform or part weighting
     // shows at that size, rounding far below it.
@@ -143,6 +149,38 @@ test("a second worker that fails mid-run: training goes on in one worker, same s
     app.check();
   } finally {
     await app.close();
+  }
+});
+
+test("a page that is not cross-origin isolated hands the parts over by message: same steps", async () => {
+  const site = await startSite();
+  const browser = await launchChromium({ webgpu: false });
+  try {
+    // The page without COOP/COEP (as another static server would send it): no SharedArrayBuffer.
+    await browser.context.route(
+      (url) => url.pathname === "/" || url.pathname.endsWith(".html"),
+      async (route) => {
+        const response = await route.fetch();
+        const headers = { ...response.headers() };
+        delete headers["cross-origin-opener-policy"];
+        delete headers["cross-origin-embedder-policy"];
+        await route.fulfill({ response, headers });
+      },
+    );
+    const { page, errors, logs } = await openPage(browser, `${site.url}#model=mlp&backend=cpu`);
+    await waitForPlayground(page);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    await freshRun(page, 1);
+    const one = await page.evaluate((n) => window.playground.step(n), STEPS);
+    await freshRun(page, 2);
+    const two = await page.evaluate((n) => window.playground.step(n), STEPS);
+    assert.equal(two.workers, 2);
+    assert.equal(two.workersHandover, "message");
+    assertSameLosses(one.loss, two.loss, "step(12) by message");
+    assertNoErrors(errors, logs);
+  } finally {
+    await browser.close();
+    await site.close();
   }
 });
 

@@ -5,7 +5,7 @@
 // multiply-adds, rounding once where the other rounds twice).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openPlayground } from "./page_helpers.mjs";
+import { openPlayground, until } from "./page_helpers.mjs";
 
 const SETTINGS = { model: "mlp", backend: "cpu", batch: 64, seed: 5, lr: 0.05, workers: 2 };
 const STEPS = 10;
@@ -30,6 +30,9 @@ async function run(query) {
   const app = await openPlayground(`${query}#model=mlp&backend=cpu`);
   try {
     const { page } = app;
+    // Both runs train on the same set: the full one, once it has streamed in (a run started on
+    // the first slice draws other batches, and its losses are not the other build's).
+    await until(page, () => window.playground.state().data.done);
     await page.evaluate((s) => window.playground.configure(s), SETTINGS);
     await page.evaluate(() => window.playground.reset());
     const state = await page.evaluate((n) => window.playground.step(n), STEPS);

@@ -317,6 +317,7 @@ export function snapshot(s, { predictionPending = false } = {}) {
     gpuUnavailable: i.gpuUnavailable ?? null,
     workers: i.workers ?? null,
     workersSetting: i.workersSetting ?? null,
+    workersHandover: i.workersHandover ?? null,
     probe: i.probe ? { ...i.probe } : null,
     model: JSON.parse(JSON.stringify(c.model)),
     spec: i.spec ?? null,

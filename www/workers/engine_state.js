@@ -5,6 +5,7 @@
 import { planChange, validate, validateWorkers } from "../js/settings.js";
 import { SessionFactory } from "./backend_probe.js";
 import { Workers } from "./parallel.js";
+import { canShare } from "./shared_step.js";
 import { OwnExamples } from "./own_examples.js";
 import { PredictorFeed } from "./predictor_feed.js";
 import { TrainingLoop } from "./training_loop.js";
@@ -67,9 +68,13 @@ export class Engine {
     this.feed.changed(now);
   }
 
-  /** `i` with how many workers train (`workers`) and the setting (`workersSetting`). */
+  /**
+   * `i` with how many workers train (`workers`), the setting (`workersSetting`) and how a split
+   * step reaches the second worker (`workersHandover`: 'shared' memory or 'message's).
+   */
   withWorkers(i) {
-    return { ...i, workers: this.workers.shown(i), workersSetting: this.workers.wanted };
+    const workersHandover = canShare() ? "shared" : "message";
+    return { ...i, workers: this.workers.shown(i), workersSetting: this.workers.wanted, workersHandover };
   }
 
   /** Ready to build sessions: the dataset, the predictor's port, the URL's settings checked. */

@@ -4,13 +4,19 @@
 // update runs here. The result is the step one worker takes on the same batch (same samples,
 // augmentation and dropout masks; the sum differs from one pass only by float rounding).
 //
-// Only this worker has an optimizer: the weights go to the helper with every step (transferred,
-// not copied) and its gradients come back. That costs the same traffic as a helper keeping its
-// own optimizer in step (then the summed gradients would travel instead), saves it the update,
-// and leaves nothing to keep in sync on a rebuild, a load, a NaN rollback or a rate change.
+// Only this worker has an optimizer: the weights go to the helper with every step and its
+// gradients come back. That costs the same traffic as a helper keeping its own optimizer in
+// step (then the summed gradients would travel instead), saves it the update, and leaves nothing
+// to keep in sync on a rebuild, a load, a NaN rollback or a rate change.
+//
+// The hand-over goes through shared memory with Atomics (www/workers/shared_step.js) where the
+// page is cross-origin isolated, else by postMessage (transferred buffers). The next step's
+// batch is planned while the helper still computes (plans are drawn in order either way, so
+// the steps do not change).
 import { connect, transfer } from "../js/rpc.js";
 import { workerUrl } from "../js/wasm_build.js";
 import { validateWorkers } from "../js/settings.js";
+import { SharedStep, canShare } from "./shared_step.js";
 
 // Starting the helper (wasm, MNIST) and building its model; past this it counts as failed.
 const START_LIMIT_MS = 60_000;
@@ -24,11 +30,14 @@ export class GradHelper {
     this.failed = null;
     this.key = null;
     this.configured = null;
-    // Reused arrays (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
-    // it): `spare` goes to the helper with the weights and comes back with its gradients; `own`
-    // takes ours.
+    // A reused array (a fresh 400 kB array cost ~0.35 ms a step here, ten times the copy into
+    // it) where memory is not shared: it goes to the helper with the weights and comes back
+    // with its gradients.
     this.spare = undefined;
-    this.own = undefined;
+    this.shared = null; // SharedStep the helper serves, once sent
+    // Rejects when the helper fails: a wait for its answer in shared memory ends with it.
+    this.lost = new Promise((_, reject) => (this.loseWith = reject));
+    this.lost.catch(() => {});
     this.worker = new Worker(workerUrl(new URL("./grad.js", import.meta.url)), { type: "module" });
     this.client = connect(this.worker, { name: "second training worker" });
     // The client rejects calls in flight when the worker dies; a helper that dies idle fails too.
@@ -39,7 +48,21 @@ export class GradHelper {
 
   call(op, args = {}) {
     if (this.failed) return Promise.reject(new Error(this.failed));
-    return this.client.call(op, args);
+    const reply = this.client.call(op, args);
+    // A helper blocked waiting for the next part would not read the message for a while.
+    this.shared?.mail();
+    return reply;
+  }
+
+  /**
+   * A shared hand-over buffer for `batch` samples and `n` parameters, sent to the helper;
+   * resolves to the SharedStep once the helper serves it (only where `canShare()`).
+   */
+  async share(batch, n) {
+    const shared = SharedStep.create(batch, n);
+    await this.within(this.call("share", shared.message), REPLY_LIMIT_MS, "take the shared buffer");
+    this.shared = shared;
+    return shared;
   }
 
   /** `promise`, or a rejection saying the helper did not `what` within `ms`. */
@@ -81,6 +104,7 @@ export class GradHelper {
     this.failed = reason;
     this.worker.terminate();
     this.client.close(reason);
+    this.loseWith(new Error(reason));
   }
 }
 
@@ -112,31 +136,61 @@ export class Balance {
 export const sharedNow = () => performance.timeOrigin + performance.now();
 
 /**
- * One training step: samples 0..balance.split here, the rest in the helper. If the helper fails
- * on the way this worker computes its part too, so the step (and the run) is the same either way.
+ * One training step on `plan`: samples 0..balance.split here, the rest in the helper. Resolves
+ * to the next step's plan when `more` (drawn while the helper computes), else null. If the
+ * helper fails on the way this worker computes the whole step, so the step (and the run) is the
+ * same either way.
  */
-export async function splitStep(session, helper, balance) {
+export async function splitStep(session, helper, balance, plan, more) {
   const { batch, split } = balance;
-  const plan = await session.planStep();
-  const params = await session.paramsFlat(helper.spare);
-  helper.spare = undefined;
-  const theirs = helper.call("gradients", transfer({ params, plan, start: split, end: batch }, [params.buffer]));
-  theirs.catch(() => {});
+  let shared = null;
+  let theirs;
+  if (canShare()) {
+    shared = helper.shared?.batch === batch ? helper.shared : null;
+    const params = await session.paramsFlat(shared?.params);
+    if (params.buffer !== shared?.buffer) {
+      // A new model or batch: a buffer of its size (written straight into from then on).
+      try {
+        shared = await helper.share(batch, params.length);
+      } catch (e) {
+        helper.fail(e);
+        return finishAlone(session, plan, more);
+      }
+      shared.params.set(params);
+    }
+    shared.request(plan, split, batch);
+  } else {
+    const params = await session.paramsFlat(helper.spare);
+    helper.spare = undefined;
+    theirs = helper.call("gradients", transfer({ params, plan, start: split, end: batch }, [params.buffer]));
+    theirs.catch(() => {});
+  }
   const t0 = performance.now();
-  const mine = await session.gradients(plan, 0, split, helper.own);
-  helper.own = mine.grads;
+  // Our part's gradients stay in our wasm memory; the helper's are added to them there.
+  await session.ownGradients(plan, 0, split);
+  const next = more ? await session.planStep() : null;
   const ownEnd = sharedNow();
   const ownMs = performance.now() - t0;
+  const limit = Math.max(REPLY_LIMIT_MS, 20 * ownMs);
   let other;
   try {
-    other = await helper.within(theirs, Math.max(REPLY_LIMIT_MS, 20 * ownMs), "answer");
+    other = shared ? await shared.answer(limit, helper.lost) : await helper.within(theirs, limit, "answer");
     if (Number.isFinite(other.sentAt)) balance.record(ownMs, other.sentAt - ownEnd);
   } catch (e) {
     helper.fail(e);
-    other = await session.gradients(plan, split, batch);
+    // The step in one pass here (no part of ours is kept to add theirs to once we compute it).
+    await finishAlone(session, plan, false);
+    return next;
   }
-  helper.spare = other.grads;
-  await session.finishStep([mine, other]);
+  if (!shared) helper.spare = other.grads;
+  await session.finishStepAdding(other);
+  return next;
+}
+
+/** `plan`'s step in this worker alone, in one pass (the helper failed on the way). */
+async function finishAlone(session, plan, more) {
+  await session.finishStep([await session.gradients(plan, 0, plan.indices.length)]);
+  return more ? session.planStep() : null;
 }
 
 // Under 'auto', how many loop cycles pass between two timings of the count not in use.
@@ -249,13 +303,17 @@ export class Workers {
       }
     }
     const t0 = performance.now();
+    let plan = null; // the next step's batch, once planned
     for (let done = 0; done < steps; done++) {
       if (count !== 2 || !this.usable(info)) {
-        await session.train(steps - done);
+        // A batch already planned is the next step's: it runs here before the rest.
+        const rest = steps - done - (plan ? 1 : 0);
+        if (plan) await finishAlone(session, plan, false);
+        if (rest > 0) await session.train(rest);
         break;
       }
       if (this.balance?.batch !== info.batch) this.balance = new Balance(info.batch);
-      await splitStep(session, this.helper, this.balance);
+      plan = await splitStep(session, this.helper, this.balance, plan ?? (await session.planStep()), done + 1 < steps);
     }
     return performance.now() - t0;
   }

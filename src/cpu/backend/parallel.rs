@@ -51,10 +51,22 @@ impl CpuBackend {
     /// values). Like [`Backend::write_params`], the optimizer state and step count restart.
     pub fn set_params_flat(&mut self, flat: &[f32]) -> Result<()> {
         copy_from_flat(&mut self.model.params, flat)?;
+        self.weights_written();
+        Ok(())
+    }
+
+    /// The parameters to overwrite in place (as [`CpuBackend::set_params_flat`] does, from
+    /// several pieces, e.g. straight out of shared memory); the optimizer state restarts.
+    pub fn params_to_overwrite(&mut self) -> &mut [Param] {
+        self.weights_written();
+        &mut self.model.params
+    }
+
+    fn weights_written(&mut self) {
+        self.kept_part = None;
         self.opt.reset();
         self.step = 0;
         self.update_norms.clear();
-        Ok(())
     }
 
     /// The gradient of the WHOLE batch's mean loss contributed by samples `part` of `batch`
@@ -67,6 +79,21 @@ impl CpuBackend {
         batch: &TrainBatch,
         part: Range<usize>,
     ) -> Result<(Vec<f32>, PartMetrics)> {
+        let metrics = self.keep_part_gradients(batch, part)?;
+        self.kept_part = None;
+        Ok((self.grads.iter().flatten().copied().collect(), metrics))
+    }
+
+    /// [`CpuBackend::gradients`] without the flat copy: the part's gradients stay in the
+    /// backend, per parameter tensor in [`CpuBackend::part_grads`], until the next step or
+    /// part. [`CpuBackend::apply_adding`] then adds the other parts to them (one worker's part
+    /// never leaves its wasm memory).
+    pub fn keep_part_gradients(
+        &mut self,
+        batch: &TrainBatch,
+        part: Range<usize>,
+    ) -> Result<PartMetrics> {
+        self.kept_part = None;
         if self.train_images.is_empty() {
             return Err(Error::Data("no image training set uploaded".into()));
         }
@@ -111,13 +138,62 @@ impl CpuBackend {
         }
         self.model
             .backward_at(ws, &mut self.grads, seed, part.start);
-        let flat = self.grads.iter().flatten().copied().collect();
         let metrics = PartMetrics {
             loss_sum: result.loss * n as f32,
             correct: result.correct,
             samples: n as u32,
         };
-        Ok((flat, metrics))
+        self.kept_part = Some(metrics);
+        Ok(metrics)
+    }
+
+    /// The kept part's gradients per parameter tensor (state_dict order).
+    pub fn part_grads(&self) -> &[Vec<f32>] {
+        &self.grads
+    }
+
+    /// The update with the kept part's gradients ([`CpuBackend::keep_part_gradients`]) plus
+    /// `other` (the rest of the batch's parts summed, flat in state_dict order) and its metrics:
+    /// the step [`CpuBackend::apply_gradients`] takes with all parts. Two parts add the same in
+    /// either order, so the result is the same as summing them in part order.
+    pub fn apply_adding(
+        &mut self,
+        other: &[f32],
+        other_metrics: PartMetrics,
+        opt: &OptimizerConfig,
+    ) -> Result<()> {
+        opt.validate()?;
+        let kept = self.kept_part.ok_or_else(|| {
+            Error::Config("no part's gradients are kept to add to (compute one first)".into())
+        })?;
+        if other.len() != self.param_len() {
+            return Err(Error::Shape(format!(
+                "{} gradient values for {} parameters",
+                other.len(),
+                self.param_len()
+            )));
+        }
+        let metrics = kept + other_metrics;
+        if metrics.samples as usize != self.batch {
+            return Err(Error::Shape(format!(
+                "metrics of {} samples for a batch of {}",
+                metrics.samples, self.batch
+            )));
+        }
+        let mut rest = other;
+        for g in &mut self.grads {
+            let (head, tail) = rest.split_at(g.len());
+            for (a, b) in g.iter_mut().zip(head) {
+                *a += b;
+            }
+            rest = tail;
+        }
+        self.apply(
+            metrics.loss_sum / metrics.samples as f32,
+            metrics.correct,
+            opt,
+        );
+        Ok(())
     }
 
     /// The optimizer update with `grads` (the parts' [`CpuBackend::gradients`] summed, flattened
