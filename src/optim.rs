@@ -59,6 +59,24 @@ impl OptimizerMoments {
     pub fn bytes(&self) -> usize {
         4 * (self.first.len() + self.second.len())
     }
+
+    /// Refuse a state that is not `kind`'s for `total` parameters (both backends check before
+    /// they write one back): momentum keeps one value per parameter, Adam two, SGD none.
+    pub fn check_fits(&self, kind: OptimizerKind, total: usize) -> Result<()> {
+        let (a, b) = match kind {
+            OptimizerKind::Sgd => (0, 0),
+            OptimizerKind::Momentum => (total, 0),
+            OptimizerKind::Adam => (total, total),
+        };
+        if self.first.len() != a || self.second.len() != b {
+            return Err(Error::Shape(format!(
+                "optimizer state of {}+{} values for a {kind:?} state of {a}+{b}",
+                self.first.len(),
+                self.second.len()
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl OptimizerKind {
@@ -152,5 +170,30 @@ mod tests {
         assert!(message(json!({"lr": -1.0})).contains("invalid"));
         assert!(message(json!({"kind": "rmsprop"})).contains("optimizer settings"));
         assert!(message(json!([0.1])).contains("must be an object"));
+    }
+
+    #[test]
+    fn a_state_is_checked_against_its_kind_and_size() {
+        let state = |first: usize, second: usize| OptimizerMoments {
+            kind: None,
+            t: 3,
+            first: vec![0.1; first],
+            second: vec![0.2; second],
+        };
+        assert!(state(5, 5).check_fits(OptimizerKind::Adam, 5).is_ok());
+        assert!(state(5, 0).check_fits(OptimizerKind::Momentum, 5).is_ok());
+        assert!(state(0, 0).check_fits(OptimizerKind::Sgd, 5).is_ok());
+        let e = state(5, 5)
+            .check_fits(OptimizerKind::Momentum, 5)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("5+5 values for a Momentum state of 5+0"),
+            "{e}"
+        );
+        assert!(
+            state(4, 4).check_fits(OptimizerKind::Adam, 5).is_err(),
+            "another model's"
+        );
     }
 }

@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
 
+mod batch_size;
 mod config;
 mod divergence;
 mod early_stop;

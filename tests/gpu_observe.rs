@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
-use gpu_support::{assert_close, mnist, or_skip};
+use gpu_support::{assert_close, assert_params_close, mnist, or_skip};
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::CpuBackend;
 use gradient_garden::gpu::GpuBackend;
@@ -143,15 +143,7 @@ fn layer_stats_and_write_params_match_cpu() {
             gpu.read_params().await.unwrap(),
             cpu.read_params().await.unwrap(),
         );
-        for (g, c) in g.iter().zip(&c) {
-            assert_close(
-                &format!("after reset {}", g.name),
-                &g.tensor.data,
-                &c.tensor.data,
-                5e-3,
-                1e-5,
-            );
-        }
+        assert_params_close("after reset", &g, &c, 5e-3, 1e-5);
     });
 }
 
@@ -192,9 +184,7 @@ fn optimizer_switch_and_lr_change_match_cpu() {
             gpu.read_params().await.unwrap(),
             cpu.read_params().await.unwrap(),
         );
-        for (g, c) in g.iter().zip(&c) {
-            assert_close(&g.name, &g.tensor.data, &c.tensor.data, 5e-3, 1e-5);
-        }
+        assert_params_close("after the optimizer switches", &g, &c, 5e-3, 1e-5);
     });
 }
 

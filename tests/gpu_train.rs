@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
-use gpu_support::{assert_close, mnist, or_skip};
+use gpu_support::{assert_params_close, mnist, or_skip};
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::CpuBackend;
 use gradient_garden::gpu::GpuBackend;
@@ -47,16 +47,7 @@ fn compare_training(spec: &ModelSpec, batch: usize, steps: usize, cfg: Optimizer
                     gpu.read_params().await.unwrap(),
                     cpu.read_params().await.unwrap(),
                 );
-                for (g, c) in g.iter().zip(&c) {
-                    assert_eq!(g.name, c.name);
-                    assert_close(
-                        &format!("step 0 {}", g.name),
-                        &g.tensor.data,
-                        &c.tensor.data,
-                        5e-3,
-                        1e-5,
-                    );
-                }
+                assert_params_close("step 0", &g, &c, 5e-3, 1e-5);
             }
         }
         let gm = gpu.take_metrics().await.unwrap();
@@ -82,15 +73,7 @@ fn compare_training(spec: &ModelSpec, batch: usize, steps: usize, cfg: Optimizer
             gpu.read_params().await.unwrap(),
             cpu.read_params().await.unwrap(),
         );
-        for (g, c) in g.iter().zip(&c) {
-            assert_close(
-                &format!("final {}", g.name),
-                &g.tensor.data,
-                &c.tensor.data,
-                5e-3,
-                1e-4,
-            );
-        }
+        assert_params_close("final", &g, &c, 5e-3, 1e-4);
         assert!(
             gpu.take_metrics().await.unwrap().is_empty(),
             "metrics are returned once"

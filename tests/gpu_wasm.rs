@@ -6,6 +6,7 @@
 //! `cargo test` compiles this file to nothing. A missing adapter FAILS unless
 //! `GARDEN_ALLOW_NO_GPU` was set at build time (then a loud SKIP).
 #![cfg(target_arch = "wasm32")]
+mod wasm_support;
 
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::CpuBackend;
@@ -15,27 +16,9 @@ use gradient_garden::init::init_params;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
 use gradient_garden::spec::ModelSpec;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::synthetic;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Seeded digit-like images: a bright blob whose position depends on the label.
-fn synthetic(n: usize) -> (Vec<u8>, Vec<u8>) {
-    let mut images = vec![0u8; n * 784];
-    let labels: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
-    let mut s = 12345u32;
-    for (i, &l) in labels.iter().enumerate() {
-        let (cx, cy) = (6 + 2 * l as usize, 8 + (l as usize % 5) * 3);
-        for y in 0..28 {
-            for x in 0..28 {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let d = (x as i32 - cx as i32).pow(2) + (y as i32 - cy as i32).pow(2);
-                let v = if d < 20 { 200 + (s >> 29) } else { s >> 28 };
-                images[i * 784 + y * 28 + x] = v as u8;
-            }
-        }
-    }
-    (images, labels)
-}
 
 fn close(a: f32, b: f32, rtol: f32, atol: f32) -> bool {
     (a - b).abs() <= (rtol * (a + b).abs()).max(atol)

@@ -5,26 +5,16 @@
 //! Runs in headless Chromium with the other browser tests (scripts/test.sh, layer `wasm`).
 //! A missing adapter fails it unless `GARDEN_ALLOW_NO_GPU` was set at build time (loud SKIP).
 #![cfg(target_arch = "wasm32")]
+mod wasm_support;
 
 use gradient_garden::wasm::{fit_power_law_js, Dataset, QuantizedModel, ScalingSweep};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::mnist;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn data() -> Dataset {
-    let d = |name: &str| -> &'static [u8] {
-        match name {
-            "ti" => include_bytes!("../www/data/train10k-images-idx3-ubyte.gz"),
-            "tl" => include_bytes!("../www/data/train10k-labels-idx1-ubyte.gz"),
-            "si" => include_bytes!("../www/data/t10k-images-idx3-ubyte.gz"),
-            _ => include_bytes!("../www/data/t10k-labels-idx1-ubyte.gz"),
-        }
-    };
-    Dataset::from_idx(d("ti"), d("tl"), d("si"), d("sl")).expect("MNIST parses")
-}
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).expect("an object")
@@ -55,7 +45,7 @@ async fn sweep(backend: &str, data: &Dataset) -> Option<Vec<JsValue>> {
 
 #[wasm_bindgen_test]
 async fn gpu_sweep_matches_cpu_and_fits() {
-    let data = data();
+    let data = mnist();
     let cpu = sweep("cpu", &data).await.expect("the CPU always runs");
     let Some(gpu) = sweep("gpu", &data).await else {
         return;

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
-use gpu_support::{assert_close, or_skip};
+use gpu_support::{assert_close, assert_params_close, or_skip};
 use gradient_garden::backend::{Backend, TrainBatch, TrainInputs, TrainSet, TrainTargets};
 use gradient_garden::cpu::{mse_values, CpuBackend};
 use gradient_garden::gpu::GpuBackend;
@@ -82,9 +82,7 @@ fn compare(io: Io, loss: Loss, set: TrainSet, n: usize, kind: OptimizerKind) {
             assert_eq!(a.correct, b.correct, "{what} step {}", a.step);
         }
         let (gp, cp) = (gpu.read_params().await.unwrap(), cpu.read_params().await.unwrap());
-        for (a, b) in gp.iter().zip(&cp) {
-            assert_close(&format!("{what} {}", a.name), &a.tensor.data, &b.tensor.data, 5e-3, 1e-5);
-        }
+        assert_params_close(&what, &gp, &cp, 5e-3, 1e-5);
         let rows = values(3 * io.inputs, 99);
         let (gl, cl) = (gpu.logits(&rows).await.unwrap(), cpu.logits(&rows).await.unwrap());
         assert_eq!(cl.len(), 3 * io.outputs);

@@ -4,12 +4,14 @@
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
+mod plane_support;
 
 use gpu_support::{assert_close, or_skip};
 use gradient_garden::engine::BackendChoice;
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
 use gradient_garden::points::config::HiddenActivation;
-use gradient_garden::points::{DatasetKind, Feature, PlaneConfig, PlaneTrainer, Points, Targets};
+use gradient_garden::points::{DatasetKind, Feature, PlaneConfig, PlaneTrainer};
+use plane_support::{boolean_xor_config, boolean_xor_corners};
 
 fn on(backend: BackendChoice, config: &PlaneConfig) -> Option<PlaneTrainer> {
     let config = PlaneConfig {
@@ -89,26 +91,10 @@ fn a_regression_steps_alike_on_cpu_and_gpu() {
 /// on the CPU), all on the GPU.
 #[test]
 fn a_gpu_plane_learns_boolean_xor() {
-    let corners = Points {
-        xy: vec![[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0]],
-        targets: Targets::Classes {
-            labels: vec![1, 0, 0, 1],
-            classes: 2,
-        },
-    };
+    let corners = boolean_xor_corners();
     let config = PlaneConfig {
-        seed: 1,
-        batch: 4,
-        features: vec![Feature::X1, Feature::X2],
-        layers: vec![2],
-        activation: HiddenActivation::Tanh,
-        optimizer: OptimizerConfig {
-            kind: OptimizerKind::Adam,
-            lr: 0.1,
-            ..OptimizerConfig::default()
-        },
         backend: BackendChoice::Gpu,
-        ..PlaneConfig::default()
+        ..boolean_xor_config()
     };
     let built = PlaneTrainer::create_with_points(config, corners.clone(), corners);
     let Some(mut t) = or_skip(pollster::block_on(built)) else {

@@ -5,7 +5,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
 
-use gpu_support::{assert_close, f32s, mnist, or_skip, probe, run, seeded, EW};
+use gpu_support::{
+    assert_close, assert_params_close, f32s, mnist, or_skip, probe, run, seeded, EW,
+};
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::{
     l1_penalty_gradient, softmax_cross_entropy, CpuBackend, Model, OptimizerState,
@@ -202,15 +204,7 @@ fn gpu_training_with_l1_matches_the_cpu() {
                 gpu.read_params().await.unwrap(),
                 cpu.read_params().await.unwrap(),
             );
-            for (g, c) in g.iter().zip(&c) {
-                assert_close(
-                    &format!("{kind:?} after 5 steps {}", g.name),
-                    &g.tensor.data,
-                    &c.tensor.data,
-                    5e-3,
-                    1e-5,
-                );
-            }
+            assert_params_close(&format!("{kind:?} after 5 steps"), &g, &c, 5e-3, 1e-5);
         }
     });
 }

@@ -4,9 +4,12 @@
 //! the budgets are several times what the seeds below need, so a small change in float
 //! rounding cannot flip them). Measured (release, these seeds): boolean XOR 50 steps, the XOR
 //! dataset 100, the circle 50, the 2-arm spiral 1,500, the 3-arm spiral 1,500 (checked every 50).
+mod plane_support;
+
 use gradient_garden::optim::{OptimizerConfig, OptimizerKind};
 use gradient_garden::points::config::HiddenActivation;
-use gradient_garden::points::{DatasetKind, Feature, PlaneConfig, PlaneTrainer, Points, Targets};
+use gradient_garden::points::{DatasetKind, Feature, PlaneConfig, PlaneTrainer};
+use plane_support::{boolean_xor_config, boolean_xor_corners};
 
 fn adam(lr: f32) -> OptimizerConfig {
     OptimizerConfig {
@@ -39,27 +42,11 @@ fn train_until(mut t: PlaneTrainer, target: f32, budget: usize) -> (Option<usize
 }
 
 /// Boolean XOR, the four corners: two tanh units and a softmax over two classes (the same as one
-/// sigmoid output, TensorFlow Playground's 2-2-1). About half of all seeds fall into XOR's
-/// well-known local minimum (one corner wrong); seed 1 does not.
+/// sigmoid output, TensorFlow Playground's 2-2-1; tests/plane_support).
 #[test]
 fn a_2_2_1_net_learns_boolean_xor() {
-    let corners = Points {
-        xy: vec![[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0]],
-        targets: Targets::Classes {
-            labels: vec![1, 0, 0, 1],
-            classes: 2,
-        },
-    };
-    let config = PlaneConfig {
-        seed: 1,
-        batch: 4,
-        features: vec![Feature::X1, Feature::X2],
-        layers: vec![2],
-        activation: HiddenActivation::Tanh,
-        optimizer: adam(0.1),
-        ..PlaneConfig::default()
-    };
-    let t = PlaneTrainer::with_points(config, corners.clone(), corners).unwrap();
+    let corners = boolean_xor_corners();
+    let t = PlaneTrainer::with_points(boolean_xor_config(), corners.clone(), corners).unwrap();
     let (steps, acc) = train_until(t, 1.0, 500);
     eprintln!("boolean xor 2-2-1: {steps:?} steps, accuracy {acc}");
     assert!(steps.is_some(), "best accuracy {acc} in 500 steps");

@@ -3,6 +3,7 @@
 //! matmul GFLOP/s per kernel variant on the browser's adapter, and a per-dispatch profile of one
 //! training step. Run with `scripts/bench_wasm.sh wasm_gpu_bench`.
 #![cfg(target_arch = "wasm32")]
+mod wasm_support;
 
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::gpu::GpuBackend;
@@ -10,27 +11,9 @@ use gradient_garden::init::init_params;
 use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::ModelSpec;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::synthetic;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Seeded digit-like images: a bright blob whose position depends on the label.
-fn synthetic(n: usize) -> (Vec<u8>, Vec<u8>) {
-    let mut images = vec![0u8; n * 784];
-    let labels: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
-    let mut s = 12345u32;
-    for (i, &l) in labels.iter().enumerate() {
-        let (cx, cy) = (6 + 2 * l as usize, 8 + (l as usize % 5) * 3);
-        for y in 0..28 {
-            for x in 0..28 {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let d = (x as i32 - cx as i32).pow(2) + (y as i32 - cy as i32).pow(2);
-                let v = if d < 20 { 200 + (s >> 29) } else { s >> 28 };
-                images[i * 784 + y * 28 + x] = v as u8;
-            }
-        }
-    }
-    (images, labels)
-}
 
 fn train(gpu: &mut GpuBackend, batch: usize, steps: u32) {
     let cfg = OptimizerConfig::default();

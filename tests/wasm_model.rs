@@ -4,29 +4,16 @@
 //!
 //! Runs in headless Chromium with the other browser tests (scripts/test.sh, layer `wasm`).
 #![cfg(target_arch = "wasm32")]
+mod wasm_support;
 
 use gradient_garden::wasm::{preset_spec, Dataset, Model, Session};
 use js_sys::{Array, Float32Array, Reflect, Uint8Array};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::{mnist, wait};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn data() -> Dataset {
-    Dataset::from_idx(
-        include_bytes!("../www/data/train10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/train10k-labels-idx1-ubyte.gz"),
-        include_bytes!("../www/data/t10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/t10k-labels-idx1-ubyte.gz"),
-    )
-    .expect("MNIST parses")
-}
-
-async fn wait(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.expect("the promise resolves")
-}
 
 /// A CPU session of `preset` after a few steps, so its weights are not the init's.
 async fn trained(preset: &str, data: &Dataset) -> Session {
@@ -50,7 +37,7 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
 }
 
 async fn check(preset: &str) {
-    let data = data();
+    let data = mnist();
     let session = trained(preset, &data).await;
     let flat = Float32Array::from(wait(session.params_flat(None)).await).to_vec();
     let mut model = Model::from_spec(preset_spec(preset).unwrap(), &flat).expect("a Model");

@@ -4,32 +4,20 @@
 //!
 //! Runs in headless Chromium with the other browser tests (scripts/test.sh, layer `wasm`).
 #![cfg(target_arch = "wasm32")]
+mod wasm_support;
 
-use gradient_garden::wasm::{Dataset, Session};
+use gradient_garden::wasm::Session;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::{mnist, wait};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn data() -> Dataset {
-    Dataset::from_idx(
-        include_bytes!("../www/data/train10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/train10k-labels-idx1-ubyte.gz"),
-        include_bytes!("../www/data/t10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/t10k-labels-idx1-ubyte.gz"),
-    )
-    .expect("MNIST parses")
-}
-
 fn js(value: serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).unwrap()
-}
-
-async fn wait(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.expect("the promise resolves")
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -38,7 +26,7 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn set_optimizer_resolves_to_what_was_applied() {
-    let data = data();
+    let data = mnist();
     let config = js(serde_json::json!({"model": "mlp", "backend": "cpu", "batch": 8}));
     let s = Session::try_from_js_value(wait(Session::create(config, &data, None)).await).unwrap();
     wait(s.train(3)).await;

@@ -7,7 +7,7 @@
 //! optimizer *kind* changes between two steps all state is reset (buffers zeroed, Adam's `t` back
 //! to 0), as if the user had built a fresh PyTorch optimizer. Changing `lr`, `momentum`, betas,
 //! `eps` or `weight_decay` keeps the state.
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::optim::{OptimizerConfig, OptimizerKind, OptimizerMoments};
 
 /// `w -= lr * (g + wd * w)`.
@@ -122,19 +122,7 @@ impl OptimizerState {
             self.reset();
             return Ok(());
         };
-        let total: usize = self.sizes.iter().sum();
-        let (a, b) = match kind {
-            OptimizerKind::Sgd => (0, 0),
-            OptimizerKind::Momentum => (total, 0),
-            OptimizerKind::Adam => (total, total),
-        };
-        if m.first.len() != a || m.second.len() != b {
-            return Err(Error::Shape(format!(
-                "optimizer state of {}+{} values for a {kind:?} state of {a}+{b}",
-                m.first.len(),
-                m.second.len()
-            )));
-        }
+        m.check_fits(kind, self.sizes.iter().sum())?;
         let (mut first, mut second) = (&m.first[..], &m.second[..]);
         self.buffers = self
             .sizes

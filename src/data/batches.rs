@@ -29,6 +29,11 @@ impl BatchPlan {
         plan
     }
 
+    /// Samples per batch.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
     pub fn steps_per_epoch(&self) -> usize {
         self.order.len() / self.batch
     }

@@ -2,7 +2,7 @@
 //! trainer snapshot can resume a run exactly (src/trainer/snapshots.rs). Flat, in the parameter
 //! buffer's layout: a snapshot only ever goes back into the backend it came from.
 use super::GpuBackend;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::optim::{OptimizerKind, OptimizerMoments};
 
 impl GpuBackend {
@@ -44,24 +44,12 @@ impl GpuBackend {
             self.adam_t = 0;
             return Ok(());
         };
-        let total = self.layout.total;
-        let (a, b) = match kind {
-            OptimizerKind::Sgd => (0, 0),
-            OptimizerKind::Momentum => (total, 0),
-            OptimizerKind::Adam => (total, total),
-        };
-        if m.first.len() != a || m.second.len() != b {
-            return Err(Error::Shape(format!(
-                "optimizer state of {}+{} values for a {kind:?} state of {a}+{b}",
-                m.first.len(),
-                m.second.len()
-            )));
-        }
+        m.check_fits(kind, self.layout.total)?;
         let q = &self.gpu.queue;
-        if a > 0 {
+        if !m.first.is_empty() {
             q.write_buffer(&self.opt_m, 0, bytemuck::cast_slice(&m.first));
         }
-        if b > 0 {
+        if !m.second.is_empty() {
             q.write_buffer(&self.opt_v, 0, bytemuck::cast_slice(&m.second));
         }
         self.state_kind = Some(kind);

@@ -1,6 +1,6 @@
 //! Single-kernel entry points: run any kernel of the table on host data and read every buffer
-//! back (the kernel tests in tests/gpu_kernels_matmul.rs and tests/gpu_kernels_elementwise.rs
-//! compare them with the CPU reference), and the matmul benchmark the CLI's `bench` reports.
+//! back (the kernel tests, tests/gpu_kernels_*.rs, compare them with the CPU reference), and
+//! the matmul benchmark the CLI's `bench` reports.
 use super::context::{bytes_to_u32, Gpu};
 use super::kernels::{Kernel, Pipelines};
 use super::layout::MatmulShape;

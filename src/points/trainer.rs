@@ -284,7 +284,9 @@ impl PlaneTrainer {
     }
 
     /// Add a training point (clicked on the plane); the batches include it from the next epoch,
-    /// which starts now. The batch size stays the one the engine was built with.
+    /// which starts now. A batch capped by a small set (`min(config.batch, train points)`) grows
+    /// with it: on the CPU at once, on a GPU plane at the next [`PlaneTrainer::step_async`]
+    /// (building a GPU engine waits). Weights, optimizer state and step count carry over.
     pub fn add_point(&mut self, x: f32, y: f32, target: f32) -> Result<()> {
         if self.train.len() + self.test.len() >= MAX_POINTS {
             return Err(Error::Data(format!(
@@ -297,7 +299,35 @@ impl PlaneTrainer {
         self.trainer.replace_split(rows.clone(), self.test_rows.clone())?;
         self.train = train;
         self.train_rows = rows;
-        Ok(())
+        match self.trainer.engine() {
+            Engine::Cpu(_) => at_once(self.fit_batch()),
+            Engine::Gpu(_) => Ok(()),
+        }
+    }
+
+    /// The batch size the engine trains with: `min(config.batch, train points)` once the batch
+    /// has caught up with added points.
+    pub fn batch(&self) -> usize {
+        self.trainer.config().batch
+    }
+
+    /// Move the trainer to an engine built for `min(config.batch, train points)` when the
+    /// training set has outgrown the batch the engine was built for (see `add_point`).
+    async fn fit_batch(&mut self) -> Result<()> {
+        let batch = self.config.batch.min(self.train.len());
+        if batch == self.batch() {
+            return Ok(());
+        }
+        let choice = match self.trainer.engine() {
+            Engine::Cpu(_) => BackendChoice::Cpu,
+            Engine::Gpu(_) => BackendChoice::Gpu,
+        };
+        // Steps a failed call left unread go into the history before their engine goes.
+        self.trainer.poll().await.map_err(advise)?;
+        let params = self.trainer.engine().read_params().await?;
+        let (spec, io) = (self.config.spec(), self.config.io());
+        let (engine, _) = build_engine_for(choice, &spec, io, &params, batch).await?;
+        self.trainer.move_to_engine(engine).await
     }
 
     /// `n` optimizer steps; returns the last batch's loss. A non-finite loss or weight, or a
@@ -311,6 +341,7 @@ impl PlaneTrainer {
     /// [`PlaneTrainer::step`] on either backend: `n` steps enqueued, then one read of their
     /// metrics and of the weights.
     pub async fn step_async(&mut self, n: usize) -> Result<f32> {
+        self.fit_batch().await?;
         for _ in 0..n {
             self.trainer.step()?;
         }

@@ -83,32 +83,27 @@ impl<D: Dataset> Trainer<D> {
                 train.len()
             )));
         }
-        let next_epoch = self.epoch_of(self.steps_enqueued)
-            + usize::from(self.steps_enqueued > self.data.epoch_base.0);
+        let next_epoch = self.next_epoch();
         let old = std::mem::replace(&mut self.train, train);
         if let Err(e) = self.upload() {
             self.train = old;
             return Err(e);
         }
         self.validation = validation;
-        self.data.epoch_base = (self.steps_enqueued, next_epoch);
-        let seed = self.config.seed.wrapping_add(self.steps_enqueued);
-        self.plan = BatchPlan::new(
-            self.train.len(),
-            self.config.batch,
-            self.config.shuffle,
-            seed,
-        );
-        self.plan.epoch = next_epoch;
+        self.new_plan_at(self.steps_enqueued, next_epoch);
         Ok(())
     }
 
-    /// After a resume to a state from before the set grew (snapshots.rs), the restored batch
-    /// order covers the shorter set: a new order over the whole set starts there, at `epoch`.
-    pub(super) fn fit_plan_to_data(&mut self, step: u64, epoch: usize) {
-        if self.plan.steps_per_epoch() == self.train.len() / self.config.batch {
-            return;
-        }
+    /// The number of an epoch that begins now: the next one, unless the current one has not
+    /// taken a step yet.
+    pub(super) fn next_epoch(&self) -> usize {
+        self.epoch_of(self.steps_enqueued)
+            + usize::from(self.steps_enqueued > self.data.epoch_base.0)
+    }
+
+    /// A new (shuffled) order over the whole training set at the current batch size, from
+    /// `step` on, numbered from `epoch`.
+    pub(super) fn new_plan_at(&mut self, step: u64, epoch: usize) {
         self.data.epoch_base = (step, epoch);
         let seed = self.config.seed.wrapping_add(step);
         self.plan = BatchPlan::new(
@@ -118,6 +113,18 @@ impl<D: Dataset> Trainer<D> {
             seed,
         );
         self.plan.epoch = epoch;
+    }
+
+    /// After a resume to a state from before the set or the batch grew (snapshots.rs), the
+    /// restored batch order covers the shorter set or the smaller batch: a new order over the
+    /// whole set at the current batch size starts there, at `epoch`.
+    pub(super) fn fit_plan_to_data(&mut self, step: u64, epoch: usize) {
+        if self.plan.batch() == self.config.batch
+            && self.plan.steps_per_epoch() == self.train.len() / self.config.batch
+        {
+            return;
+        }
+        self.new_plan_at(step, epoch);
     }
 
     /// The share of every batch drawn from the own examples, in [0, 1] (0 with none).

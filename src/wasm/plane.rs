@@ -184,7 +184,8 @@ impl Plane {
         Ok(obj.into())
     }
 
-    /// Add a training point at `(x, y)` with a class (0, 1, ...) or a value in [-1, 1].
+    /// Add a training point at `(x, y)` with a class (0, 1, ...) or a value in [-1, 1]. A batch
+    /// capped by a small set grows with it (a GPU plane's at the next `stepAsync`).
     #[wasm_bindgen(js_name = addPoint)]
     pub fn add_point(&mut self, x: f32, y: f32, target: f32) -> JsResult<()> {
         self.inner.get_mut().add_point(x, y, target).map_err(js_err)

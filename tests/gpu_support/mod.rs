@@ -4,6 +4,7 @@ use gradient_garden::error::Error;
 use gradient_garden::gpu::kernels::Kernel;
 use gradient_garden::gpu::probe::{Arg, Probe};
 use gradient_garden::spec::Activation;
+use gradient_garden::tensor::Param;
 
 /// The GPU result, or `None` when there is no adapter *and* `GARDEN_ALLOW_NO_GPU=1` (then a loud
 /// SKIP line is printed). Without that variable a missing adapter fails the test.
@@ -55,6 +56,17 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rtol: f32, atol: f32)
         );
     }
     eprintln!("{what}: ok, {} values, max diff {max_diff:e}", got.len());
+}
+
+/// [`assert_close`] for every parameter tensor of a GPU and a CPU backend (`read_params`), in
+/// state_dict order; the names must match.
+pub fn assert_params_close(what: &str, gpu: &[Param], cpu: &[Param], rtol: f32, atol: f32) {
+    assert_eq!(gpu.len(), cpu.len(), "{what}: parameter tensors");
+    for (g, c) in gpu.iter().zip(cpu) {
+        assert_eq!(g.name, c.name, "{what}: state_dict order");
+        let what = format!("{what} {}", g.name);
+        assert_close(&what, &g.tensor.data, &c.tensor.data, rtol, atol);
+    }
 }
 
 /// Seeded values in [-1, 1) (a small LCG; the tests only need reproducible, varied inputs).
