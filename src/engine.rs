@@ -129,7 +129,9 @@ pub async fn build_engine_for(
     match choice {
         BackendChoice::Cpu => Ok((cpu()?, None)),
         BackendChoice::Gpu => Ok((
-            Engine::Gpu(Box::new(GpuBackend::with_io(spec, io, params, batch).await?)),
+            Engine::Gpu(Box::new(
+                GpuBackend::with_io(spec, io, params, batch).await?,
+            )),
             None,
         )),
         BackendChoice::Auto => match GpuBackend::with_io(spec, io, params, batch).await {

@@ -157,6 +157,9 @@ mod tests {
         assert!(nan.check(io1, Loss::Mse).is_err());
         let images = TrainSet::images(&[0; 784], &[1]);
         assert!(images.check(PLANE, Loss::SoftmaxCrossEntropy).is_err());
-        assert_eq!(images.check(Io::MNIST, Loss::SoftmaxCrossEntropy).unwrap(), 1);
+        assert_eq!(
+            images.check(Io::MNIST, Loss::SoftmaxCrossEntropy).unwrap(),
+            1
+        );
     }
 }

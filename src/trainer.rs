@@ -83,7 +83,12 @@ const SNAPSHOT_EVERY: u64 = 50;
 
 impl Trainer {
     /// Split `data` into train/validation, upload the training part, and get ready to step.
-    pub fn new(engine: Engine, spec: ModelSpec, config: TrainerConfig, data: &Mnist) -> Result<Self> {
+    pub fn new(
+        engine: Engine,
+        spec: ModelSpec,
+        config: TrainerConfig,
+        data: &Mnist,
+    ) -> Result<Self> {
         let (train, validation) = split(data, config.validation);
         Self::with_split(engine, spec, config, train, validation)
     }

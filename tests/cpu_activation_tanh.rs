@@ -51,7 +51,11 @@ fn the_tanh_layer_uses_it_and_its_gradient_matches_finite_differences() {
         assert_eq!(y[i], tanh(xi));
         let h = 1e-3f64;
         let fd = (((xi as f64) + h).tanh() - ((xi as f64) - h).tanh()) / (2.0 * h);
-        assert!((dx[i] as f64 - fd).abs() < 1e-5, "x = {xi}: {} vs {fd}", dx[i]);
+        assert!(
+            (dx[i] as f64 - fd).abs() < 1e-5,
+            "x = {xi}: {} vs {fd}",
+            dx[i]
+        );
     }
 }
 

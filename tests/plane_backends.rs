@@ -54,7 +54,11 @@ fn compare(io: Io, loss: Loss, set: TrainSet, n: usize, kind: OptimizerKind) {
         cpu.upload(set).unwrap();
         let cfg = OptimizerConfig {
             kind,
-            lr: if kind == OptimizerKind::Adam { 0.01 } else { 0.1 },
+            lr: if kind == OptimizerKind::Adam {
+                0.01
+            } else {
+                0.1
+            },
             weight_decay: 1e-3,
             l1: 1e-3,
             ..OptimizerConfig::default()
@@ -71,20 +75,35 @@ fn compare(io: Io, loss: Loss, set: TrainSet, n: usize, kind: OptimizerKind) {
             gpu.train_step(&b, &cfg).unwrap();
             cpu.train_step(&b, &cfg).unwrap();
         }
-        let (g, c) = (gpu.take_metrics().await.unwrap(), cpu.take_metrics().await.unwrap());
+        let (g, c) = (
+            gpu.take_metrics().await.unwrap(),
+            cpu.take_metrics().await.unwrap(),
+        );
         assert_eq!(g.len(), 10);
         let what = format!("{io:?} {loss:?} {kind:?}");
         let loss_of = |m: &[gradient_garden::backend::StepMetrics]| -> Vec<f32> {
             m.iter().map(|s| s.loss).collect()
         };
-        assert_close(&format!("{what} losses"), &loss_of(&g), &loss_of(&c), 1e-3, 1e-5);
+        assert_close(
+            &format!("{what} losses"),
+            &loss_of(&g),
+            &loss_of(&c),
+            1e-3,
+            1e-5,
+        );
         for (a, b) in g.iter().zip(&c) {
             assert_eq!(a.correct, b.correct, "{what} step {}", a.step);
         }
-        let (gp, cp) = (gpu.read_params().await.unwrap(), cpu.read_params().await.unwrap());
+        let (gp, cp) = (
+            gpu.read_params().await.unwrap(),
+            cpu.read_params().await.unwrap(),
+        );
         assert_params_close(&what, &gp, &cp, 5e-3, 1e-5);
         let rows = values(3 * io.inputs, 99);
-        let (gl, cl) = (gpu.logits(&rows).await.unwrap(), cpu.logits(&rows).await.unwrap());
+        let (gl, cl) = (
+            gpu.logits(&rows).await.unwrap(),
+            cpu.logits(&rows).await.unwrap(),
+        );
         assert_eq!(cl.len(), 3 * io.outputs);
         assert_close(&format!("{what} logits"), &gl, &cl, 5e-3, 1e-5);
     });
@@ -130,8 +149,12 @@ fn mse_on_values_gradient_matches_finite_differences() {
     let t = values(6, 2);
     let mut dy = vec![0.0; 6];
     let loss = mse_values(&mut dy, &y, &t).loss;
-    let want: f64 =
-        y.iter().zip(&t).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / 6.0;
+    let want: f64 = y
+        .iter()
+        .zip(&t)
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum::<f64>()
+        / 6.0;
     assert!((loss as f64 - want).abs() < 1e-6, "{loss} vs {want}");
     let eps = 1e-3;
     for i in 0..6 {

@@ -34,10 +34,22 @@ fn same_steps(what: &str, config: PlaneConfig) {
         let g = pollster::block_on(gpu.step_async(10)).unwrap();
         assert_close(&format!("{what} loss, call {call}"), &[g], &[c], 1e-3, 1e-5);
         let (gw, cw) = (gpu.params_flat(), cpu.params_flat());
-        assert_close(&format!("{what} weights, call {call}"), &gw, &cw, 5e-3, 1e-5);
+        assert_close(
+            &format!("{what} weights, call {call}"),
+            &gw,
+            &cw,
+            5e-3,
+            1e-5,
+        );
     }
     let (c, g) = (cpu.test_metrics().unwrap(), gpu.test_metrics().unwrap());
-    assert_close(&format!("{what} test loss"), &[g.loss], &[c.loss], 5e-3, 1e-5);
+    assert_close(
+        &format!("{what} test loss"),
+        &[g.loss],
+        &[c.loss],
+        5e-3,
+        1e-5,
+    );
     assert_eq!(g.accuracy.is_some(), c.accuracy.is_some());
     assert_eq!(gpu.steps(), 30);
 }
@@ -110,6 +122,11 @@ fn a_gpu_plane_learns_boolean_xor() {
             break;
         }
     }
-    assert_eq!(accuracy, 1.0, "boolean XOR on the GPU after {} steps", t.steps());
+    assert_eq!(
+        accuracy,
+        1.0,
+        "boolean XOR on the GPU after {} steps",
+        t.steps()
+    );
     assert!(t.grid(8).unwrap().output.iter().all(|v| v.is_finite()));
 }

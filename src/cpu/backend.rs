@@ -290,7 +290,9 @@ impl Backend for CpuBackend {
                 batch.transforms,
             )?;
         } else if !batch.transforms.is_empty() {
-            return Err(Error::Config("augmentation needs an image training set".into()));
+            return Err(Error::Config(
+                "augmentation needs an image training set".into(),
+            ));
         } else {
             self.gather_rows(batch.indices)?;
         }

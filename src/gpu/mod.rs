@@ -118,12 +118,7 @@ impl GpuBackend {
     }
 
     /// [`GpuBackend::new`] for a model of `io`'s input and output widths (the plane's).
-    pub async fn with_io(
-        spec: &ModelSpec,
-        io: Io,
-        params: &[Param],
-        batch: usize,
-    ) -> Result<Self> {
+    pub async fn with_io(spec: &ModelSpec, io: Io, params: &[Param], batch: usize) -> Result<Self> {
         if batch == 0 {
             return Err(Error::Config("the batch size must be at least 1".into()));
         }

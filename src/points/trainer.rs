@@ -296,7 +296,8 @@ impl PlaneTrainer {
         let mut train = self.train.clone();
         train.push(x, y, target)?;
         let rows = PointRows::new(&train, &self.config.features);
-        self.trainer.replace_split(rows.clone(), self.test_rows.clone())?;
+        self.trainer
+            .replace_split(rows.clone(), self.test_rows.clone())?;
         self.train = train;
         self.train_rows = rows;
         match self.trainer.engine() {
