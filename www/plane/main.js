@@ -254,7 +254,7 @@ function loop() {
 function start() {
   app.playing = true;
   app.frameTimes = [];
-  $("play").textContent = "⏸";
+  $("play").textContent = "❚❚";
 }
 
 async function pause() {

@@ -31,7 +31,8 @@ export class Readout {
     this.put("test-loss", "textContent", m.testLoss.toFixed(3));
     this.put("test-acc", "textContent", m.testAccuracy === null ? "–" : `${(m.testAccuracy * 100).toFixed(1)}%`);
     this.put("fps-line", "textContent", playing ? `${fps.toFixed(0)} fps while training` : "paused");
-    this.put("play", "textContent", playing ? "⏸" : "▶");
+    // Pause as two heavy bars (U+275A, in common text fonts): many systems have no glyph for ⏸.
+    this.put("play", "textContent", playing ? "❚❚" : "▶");
     this.put("play", "aria-label", playing ? "pause" : "train");
     const doing = playing ? "training" : view ? `showing step ${view.step} of the history` : "paused: ▶ trains";
     this.put("status", "textContent", `${engine} · ${doing}`);
