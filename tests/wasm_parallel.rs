@@ -5,26 +5,19 @@
 //! Runs in headless Chromium with the other browser tests (scripts/test.sh, layer `wasm`).
 #![cfg(target_arch = "wasm32")]
 
+mod wasm_support;
+
 use gradient_garden::wasm::{Dataset, Session};
 use js_sys::{Array, Float32Array, Object, Reflect};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_support::{mnist, wait};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const BATCH: u32 = 12;
-
-fn data() -> Dataset {
-    Dataset::from_idx(
-        include_bytes!("../www/data/train10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/train10k-labels-idx1-ubyte.gz"),
-        include_bytes!("../www/data/t10k-images-idx3-ubyte.gz"),
-        include_bytes!("../www/data/t10k-labels-idx1-ubyte.gz"),
-    )
-    .expect("MNIST parses")
-}
 
 fn config(backend: &str, seed: u64) -> JsValue {
     let spec = serde_json::json!({
@@ -52,10 +45,6 @@ fn config(backend: &str, seed: u64) -> JsValue {
 async fn session(backend: &str, seed: u64, data: &Dataset) -> Result<Session, JsValue> {
     let s = JsFuture::from(Session::create(config(backend, seed), data, None)).await?;
     Ok(Session::try_from_js_value(s).expect("a Session"))
-}
-
-async fn wait(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.expect("the promise resolves")
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -101,7 +90,7 @@ async fn split_step(
 
 #[wasm_bindgen_test]
 async fn split_steps_equal_train_steps() {
-    let data = data();
+    let data = mnist();
     let one = session("cpu", 4, &data).await.unwrap();
     let main = session("cpu", 4, &data).await.unwrap();
     // Other starting weights: the helper must compute with the weights it is sent.
@@ -150,7 +139,7 @@ async fn split_steps_equal_train_steps() {
 
 #[wasm_bindgen_test]
 async fn bad_input_rejects() {
-    let data = data();
+    let data = mnist();
     let s = session("cpu", 1, &data).await.unwrap();
     let plan = wait(s.plan_step()).await;
     let fails = |p: js_sys::Promise| async move { JsFuture::from(p).await.is_err() };
