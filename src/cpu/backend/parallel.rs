@@ -162,24 +162,11 @@ impl CpuBackend {
         other_metrics: PartMetrics,
         opt: &OptimizerConfig,
     ) -> Result<()> {
-        opt.validate()?;
         let kept = self.kept_part.ok_or_else(|| {
             Error::Config("no part's gradients are kept to add to (compute one first)".into())
         })?;
-        if other.len() != self.param_len() {
-            return Err(Error::Shape(format!(
-                "{} gradient values for {} parameters",
-                other.len(),
-                self.param_len()
-            )));
-        }
         let metrics = kept + other_metrics;
-        if metrics.samples as usize != self.batch {
-            return Err(Error::Shape(format!(
-                "metrics of {} samples for a batch of {}",
-                metrics.samples, self.batch
-            )));
-        }
+        self.check_whole_batch(other, metrics, opt)?;
         let mut rest = other;
         for g in &mut self.grads {
             let (head, tail) = rest.split_at(g.len());
@@ -204,6 +191,29 @@ impl CpuBackend {
         metrics: PartMetrics,
         opt: &OptimizerConfig,
     ) -> Result<()> {
+        self.check_whole_batch(grads, metrics, opt)?;
+        let mut rest = grads;
+        for g in &mut self.grads {
+            let (head, tail) = rest.split_at(g.len());
+            g.copy_from_slice(head);
+            rest = tail;
+        }
+        self.apply(
+            metrics.loss_sum / metrics.samples as f32,
+            metrics.correct,
+            opt,
+        );
+        Ok(())
+    }
+
+    /// What an update from summed parts needs: valid settings, one gradient value per parameter
+    /// (flat, state_dict order) and metrics that count the whole batch.
+    fn check_whole_batch(
+        &self,
+        grads: &[f32],
+        metrics: PartMetrics,
+        opt: &OptimizerConfig,
+    ) -> Result<()> {
         opt.validate()?;
         if grads.len() != self.param_len() {
             return Err(Error::Shape(format!(
@@ -218,17 +228,6 @@ impl CpuBackend {
                 metrics.samples, self.batch
             )));
         }
-        let mut rest = grads;
-        for g in &mut self.grads {
-            let (head, tail) = rest.split_at(g.len());
-            g.copy_from_slice(head);
-            rest = tail;
-        }
-        self.apply(
-            metrics.loss_sum / metrics.samples as f32,
-            metrics.correct,
-            opt,
-        );
         Ok(())
     }
 }
