@@ -349,8 +349,7 @@ impl PlaneTrainer {
         let polled = self.trainer.poll().await;
         self.sync().await?;
         let records = polled.map_err(advise)?;
-        let params = self.model.params.clone();
-        if let Err(e) = self.trainer.check_weights(&params).await {
+        if let Err(e) = self.trainer.check_weights(&self.model.params).await {
             self.sync().await?;
             return Err(advise(e));
         }
