@@ -1,6 +1,12 @@
 // The drawing pad: pointer events (mouse, pen, touch) into strokes, with clear and undo.
 // Strokes are kept as point lists so undo can redraw; ink goes on a transparent canvas so the
 // alpha channel is the ink intensity the preprocessing reads.
+//
+// Moves are read from `pointerrawupdate` where the browser sends it (Chromium, in secure
+// contexts): it is dispatched as the pen moves, while Chromium holds `pointermove` back to the
+// next animation frame (~7 ms median of the draw -> prediction latency, tests/e2e/latency_bench.mjs).
+// Changes are still reported, and the pad redrawn, at most once per animation frame: the first
+// change after a frame is reported at once, later ones in the same frame wait for the next.
 
 export class DrawPad {
   /**
@@ -15,10 +21,16 @@ export class DrawPad {
     this.strokes = [];
     this.current = null;
     this.lineWidth = canvas.width * 0.075;
-    this.pendingT = null;
+    this.pendingT = null; // time stamp of the oldest change not yet reported
+    this.pendingReason = null;
+    this.dirty = false; // strokes changed since the last redraw
+    this.frameFree = true; // no change reported since the last animation frame
+    this.frameRequested = false;
+    this.raw = false; // this stroke's moves come from pointerrawupdate (pointermove is ignored)
     canvas.style.touchAction = "none";
     canvas.addEventListener("pointerdown", (e) => this.down(e));
-    canvas.addEventListener("pointermove", (e) => this.move(e));
+    canvas.addEventListener("pointerrawupdate", (e) => this.move(e, true));
+    canvas.addEventListener("pointermove", (e) => this.move(e, false));
     canvas.addEventListener("pointerup", (e) => this.up(e));
     canvas.addEventListener("pointercancel", (e) => this.up(e));
     canvas.addEventListener("keydown", (e) => {
@@ -42,17 +54,25 @@ export class DrawPad {
     this.canvas.setPointerCapture?.(e.pointerId);
     this.current = [this.point(e)];
     this.strokes.push(this.current);
-    this.redraw();
+    this.raw = false;
+    this.dirty = true;
     this.changed("draw", e.timeStamp);
   }
 
-  move(e) {
+  /** `raw`: a pointerrawupdate; once one came, this stroke's pointermoves repeat it. */
+  move(e, raw) {
     if (!this.current) return;
-    e.preventDefault();
+    if (raw) this.raw = true;
+    else {
+      e.preventDefault();
+      if (this.raw) return;
+    }
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
     for (const c of events.length ? events : [e]) this.current.push(this.point(c));
-    this.redraw();
-    this.changed("draw", e.timeStamp);
+    this.dirty = true;
+    // The oldest pen event this change includes: the latency counts from it.
+    const t = events.length ? events[0].timeStamp : e.timeStamp;
+    this.changed("draw", t);
   }
 
   up(e) {
@@ -61,20 +81,40 @@ export class DrawPad {
     this.changed("stroke", e.timeStamp);
   }
 
-  /** Coalesce many pointer events into one change per animation frame. */
+  /** Report a change at once if none was reported since the last frame, else at the next. */
   changed(reason, t) {
     if (this.pendingT === null) {
       this.pendingT = t;
-      requestAnimationFrame(() => {
-        const t0 = this.pendingT;
-        this.pendingT = null;
-        this.onChange(reason, t0);
-      });
+      this.pendingReason = reason;
     }
+    if (this.frameFree) this.report();
+    else this.nextFrame();
+  }
+
+  nextFrame() {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.frameFree = true;
+      if (this.pendingT !== null) this.report();
+    });
+  }
+
+  /** Redraw (if the strokes changed) and report the pending change. */
+  report() {
+    const t = this.pendingT;
+    const reason = this.pendingReason;
+    this.pendingT = null;
+    this.frameFree = false;
+    this.nextFrame();
+    if (this.dirty) this.redraw();
+    this.onChange(reason, t);
   }
 
   redraw() {
     const { ctx, canvas } = this;
+    this.dirty = false;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.strokeStyle = "#000";
     ctx.fillStyle = "#000";
