@@ -35,7 +35,9 @@ pub fn momentum_update(
 
 /// Bias-corrected Adam step number `t` (counted from 1):
 /// `m = b1 m + (1-b1) g'`, `v = b2 v + (1-b2) g'^2`,
-/// `w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
+/// `w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`: PyTorch's own order
+/// (`step_size`, `denom`, `addcdiv_`), which spends one division per element on the bias
+/// correction less than `m_hat / (sqrt(v_hat) + eps)` and rounds like the reference.
 pub fn adam_update(
     w: &mut [f32],
     m: &mut [f32],
@@ -47,15 +49,21 @@ pub fn adam_update(
     let (b1, b2) = (cfg.beta1, cfg.beta2);
     // The bias corrections in f64, as PyTorch computes them (in Python floats) per step.
     let t = t.min(i32::MAX as u64) as i32;
-    let c1 = (1.0 - (b1 as f64).powi(t)) as f32;
-    let c2 = (1.0 - (b2 as f64).powi(t)) as f32;
-    for (((w, m), v), &g) in w.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
-        let g = g + cfg.weight_decay * *w;
-        *m = b1 * *m + (1.0 - b1) * g;
-        *v = b2 * *v + (1.0 - b2) * g * g;
-        let m_hat = *m / c1;
-        let v_hat = *v / c2;
-        *w -= cfg.lr * m_hat / (v_hat.sqrt() + cfg.eps);
+    let step_size = (cfg.lr as f64 / (1.0 - (b1 as f64).powi(t))) as f32;
+    let bc2_sqrt = (1.0 - (b2 as f64).powi(t)).sqrt() as f32;
+    let (wd, eps) = (cfg.weight_decay, cfg.eps);
+    // Slices of one length and an index loop: no bounds checks, so the loop vectorizes (a zip of
+    // four iterators did not in wasm).
+    let n = w.len();
+    let (m, v, g) = (&mut m[..n], &mut v[..n], &g[..n]);
+    for i in 0..n {
+        let g = g[i] + wd * w[i];
+        let mi = b1 * m[i] + (1.0 - b1) * g;
+        let vi = b2 * v[i] + (1.0 - b2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        let denom = vi.sqrt() / bc2_sqrt + eps;
+        w[i] -= step_size * mi / denom;
     }
 }
 

@@ -149,6 +149,10 @@ fn pack_strided(
     w: usize,
     kc: usize,
 ) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if lanes == w && w.is_multiple_of(4) {
+        return transpose_4x4_blocks(sliver, src, base, ld, w, kc);
+    }
     for l in 0..w {
         let dst = sliver[l..].iter_mut().step_by(w);
         if l < lanes {
@@ -156,6 +160,63 @@ fn pack_strided(
             dst.zip(run).for_each(|(d, v)| *d = *v);
         } else {
             dst.for_each(|d| *d = 0.0);
+        }
+    }
+}
+
+/// [`pack_strided`] for full slivers whose width is a multiple of 4, in the browser: four rows'
+/// next four depth values are loaded as four vectors and transposed in registers (eight
+/// shuffles), so each store writes four lanes of one depth step. A dense layer's forward
+/// product `x . w^T` packs both operands this way (`x [batch, in]` and `w [out, in]` both run
+/// along the depth): with the scalar scatter (one 4-byte store per value, stride `w`) the MLP's
+/// 128 x 784 x 128 forward took ~0.82 ms in Chromium against ~0.65 ms for its weight gradient
+/// of the same size (packed by plain copies); with this, ~0.66-0.71 ms
+/// (`tests/wasm_mlp_bench.rs`).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn transpose_4x4_blocks(
+    sliver: &mut [f32],
+    src: &[f32],
+    base: usize,
+    ld: usize,
+    w: usize,
+    kc: usize,
+) {
+    use core::arch::wasm32::*;
+    assert!(sliver.len() >= w * kc && base + (w - 1) * ld + kc <= src.len());
+    let body = kc - kc % 4;
+    for l4 in (0..w).step_by(4) {
+        let row = |i: usize| base + (l4 + i) * ld;
+        for p in (0..body).step_by(4) {
+            // SAFETY: rows l4..l4+4 < w each have kc values from `row(i)` (asserted above) and
+            // p + 4 <= kc; the stores land at (p + j) * w + l4 + 0..4 < kc * w.
+            unsafe {
+                let s = src.as_ptr();
+                let r0 = v128_load(s.add(row(0) + p) as *const v128);
+                let r1 = v128_load(s.add(row(1) + p) as *const v128);
+                let r2 = v128_load(s.add(row(2) + p) as *const v128);
+                let r3 = v128_load(s.add(row(3) + p) as *const v128);
+                let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
+                let t1 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+                let t2 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+                let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+                let d = sliver.as_mut_ptr().add(p * w + l4);
+                v128_store(d as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t0, t1));
+                v128_store(d.add(w) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t0, t1));
+                v128_store(
+                    d.add(2 * w) as *mut v128,
+                    i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
+                );
+                v128_store(
+                    d.add(3 * w) as *mut v128,
+                    i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
+                );
+            }
+        }
+        for p in body..kc {
+            for i in 0..4 {
+                sliver[p * w + l4 + i] = src[row(i) + p];
+            }
         }
     }
 }
