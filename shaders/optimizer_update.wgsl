@@ -4,7 +4,8 @@
 //   sgd:      w -= lr * g'
 //   momentum: v = mu * v + g';  w -= lr * v                        (state in `m`)
 //   adam:     m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2
-//             w -= lr * (m / bc1) / (sqrt(v / bc2) + eps)          (bc = 1 - beta^t, t from the host)
+//             w -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)     (bc = 1 - beta^t, t from the host;
+//             PyTorch's order: step_size, denom, addcdiv_)
 // update[i] = w_after - w_before, kept for layer_stats' update norms.
 // Bindings: 0 w (rw), 1 g (read), 2 m (rw), 3 v (rw), 4 update (write), 5 step uniform.
 // Dispatch: ceil(len / 256) workgroups of 256 as a 2-D grid (index = gid.x + gid.y * nwg.x * 256).
@@ -39,9 +40,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             let vi = step.beta2 * v[i] + (1.0 - step.beta2) * gi * gi;
             m[i] = mi;
             v[i] = vi;
-            let m_hat = mi / step.bias_correction1;
-            let v_hat = vi / step.bias_correction2;
-            w1 = w0 - step.lr * m_hat / (sqrt(v_hat) + step.eps);
+            let denom = sqrt(vi) / step.bias_correction2_sqrt + step.eps;
+            w1 = w0 - step.step_size * mi / denom;
         }
     }
     w[i] = w1;

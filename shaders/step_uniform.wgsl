@@ -9,9 +9,10 @@ struct Step {
     beta2: f32,
     eps: f32,
     weight_decay: f32,
-    // 1 - beta1^t and 1 - beta2^t, with Adam's step t counted on the host.
-    bias_correction1: f32,
-    bias_correction2: f32,
+    // Adam's lr / (1 - beta1^t) and sqrt(1 - beta2^t), step t counted on the host (in f64 there,
+    // as PyTorch and src/cpu/optimizer.rs compute them).
+    step_size: f32,
+    bias_correction2_sqrt: f32,
     // 0 sgd, 1 momentum, 2 adam.
     kind: u32,
     // Dropout seed of this step.

@@ -84,8 +84,9 @@ pub fn step_words(
     has_transforms: bool,
 ) -> [u32; 16] {
     let t = t.min(i32::MAX as u64) as i32;
-    let bc1 = 1.0 - opt.beta1.powi(t);
-    let bc2 = 1.0 - opt.beta2.powi(t);
+    // Adam's bias corrections in f64, as PyTorch and src/cpu/optimizer.rs compute them.
+    let step_size = (opt.lr as f64 / (1.0 - (opt.beta1 as f64).powi(t))) as f32;
+    let bc2_sqrt = (1.0 - (opt.beta2 as f64).powi(t)).sqrt() as f32;
     let kind = match opt.kind {
         OptimizerKind::Sgd => 0,
         OptimizerKind::Momentum => 1,
@@ -98,8 +99,8 @@ pub fn step_words(
         opt.beta2.to_bits(),
         opt.eps.to_bits(),
         opt.weight_decay.to_bits(),
-        bc1.to_bits(),
-        bc2.to_bits(),
+        step_size.to_bits(),
+        bc2_sqrt.to_bits(),
         kind,
         seed,
         slot,
