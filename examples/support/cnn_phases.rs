@@ -4,9 +4,9 @@
 //! what the rows mean.
 use gradient_garden::cpu::gemm::sgemm;
 use gradient_garden::cpu::{
-    activation_backward, activation_forward, adam_update, conv2d_backward, conv2d_forward,
-    dense_backward, dense_forward, maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward,
-    softmax_cross_entropy, Conv2dDims,
+    activation_backward, activation_forward, adam_update, conv2d_backward, conv2d_backward_from,
+    conv2d_forward, conv2d_relu_maxpool_forward, dense_backward, dense_forward, maxpool2d_backward,
+    maxpool2d_forward, maxpool2d_relu_backward, softmax_cross_entropy, Conv2dDims, OutputGrad,
 };
 use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::Activation;
@@ -280,6 +280,44 @@ pub fn report(clock: &Clock) -> String {
         }),
     ));
 
+    // ---- the blocks as a training step runs them: each convolution, its ReLU and its pool as
+    // one pass per image (cpu::model's fused blocks), against the sum of their rows above.
+    let row = |name: &str| rows.iter().find(|r| r.0 == name).expect("a timed row").1;
+    let conv = |name: &str| convs.iter().find(|c| c.0 == name).expect("a timed call").1;
+    let mut fused: Vec<(&str, f64, f64)> = Vec::new();
+    let (mut fp1, mut fa1) = (vec![0.0; p1.len()], vec![0u32; p1.len()]);
+    let ms = time(&mut || {
+        conv2d_relu_maxpool_forward(&mut fp1, &mut fa1, &c1.x, &c1.w, &c1.b, &c1.d, 2)
+    });
+    let apart = conv("fwd conv1") + row("fwd relu1") + row("fwd pool1");
+    fused.push(("fwd conv1 + relu1 + pool1", ms, apart));
+    let (mut fp2, mut fa2) = (vec![0.0; p2.len()], vec![0u32; p2.len()]);
+    let ms = time(&mut || {
+        conv2d_relu_maxpool_forward(&mut fp2, &mut fa2, &c2.x, &c2.w, &c2.b, &c2.d, 2)
+    });
+    let apart = conv("fwd conv2") + row("fwd relu2") + row("fwd pool2");
+    fused.push(("fwd conv2 + relu2 + pool2", ms, apart));
+    let ms = time(&mut || {
+        let dy = OutputGrad::ReluPool {
+            dy: &dp2,
+            argmax: &fa2,
+            pooled: &fp2,
+        };
+        conv2d_backward_from(Some(&mut dp1), &mut gw2, &mut gb2, dy, &c2.x, &c2.w, &c2.d)
+    });
+    let apart = row("bwd pool2 + relu2 (one pass)") + conv("bwd conv2");
+    fused.push(("bwd pool2 + relu2 + conv2", ms, apart));
+    let ms = time(&mut || {
+        let dy = OutputGrad::ReluPool {
+            dy: &dp1,
+            argmax: &fa1,
+            pooled: &fp1,
+        };
+        conv2d_backward_from(None, &mut gw1, &mut gb1, dy, &c1.x, &c1.w, &c1.d)
+    });
+    let apart = row("bwd pool1 + relu1 (one pass)") + conv("bwd conv1 (no dx)");
+    fused.push(("bwd pool1 + relu1 + conv1 (no dx)", ms, apart));
+
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let matmul: f64 = rows
         .iter()
@@ -302,6 +340,22 @@ pub fn report(clock: &Clock) -> String {
     writeln!(
         out,
         "bwd pool1 then relu1 as two passes (before the fusion): {two_passes:.2} ms"
+    )
+    .unwrap();
+    let saved: f64 = fused.iter().map(|f| f.2 - f.1).sum();
+    writeln!(
+        out,
+        "| fused block (what training runs) | ms | its rows apart |"
+    )
+    .unwrap();
+    writeln!(out, "| --- | ---: | ---: |").unwrap();
+    for (name, ms, apart) in &fused {
+        writeln!(out, "| {name} | {ms:.2} | {apart:.2} |").unwrap();
+    }
+    writeln!(
+        out,
+        "step with the blocks fused: {:.2} ms (the sum less {saved:.2})",
+        total - saved
     )
     .unwrap();
     let whole: Vec<String> = convs.iter().map(|(n, ms)| format!("{n} {ms:.2}")).collect();

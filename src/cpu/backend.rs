@@ -97,7 +97,7 @@ impl CpuBackend {
         Ok(Self {
             grads: sizes.iter().map(|&n| vec![0.0; n]).collect(),
             opt: OptimizerState::new(&sizes),
-            work: model.workspace(batch),
+            work: model.train_workspace(batch),
             eval: None,
             part_work: None,
             kept_part: None,
@@ -152,7 +152,7 @@ impl CpuBackend {
                 images.len()
             )));
         }
-        let mut ws = self.model.workspace(n);
+        let mut ws = self.model.train_workspace(n);
         ws.input.copy_from_slice(images);
         ws.labels.copy_from_slice(labels);
         self.model.forward(&mut ws, dropout_seed);

@@ -14,30 +14,46 @@
 //! [`conv2d_backward_reference`] are the readable ndarray versions the tests compare them with.
 use super::gemm::{gemm_operands, sgemm, sgemm_epilogue, Bias, Dense, Epilogue};
 use super::im2col::{col2im_add, im2col, Cols};
+use super::pool::{maxpool2d_forward, maxpool2d_relu_backward_pooled};
 use ndarray::linalg::general_mat_mul;
 use std::cell::RefCell;
 
-thread_local! {
-    /// `cols` of the forward pass or `dcols` of the input gradient, and `dw^T` of a transposed
-    /// weight gradient, grown to the largest convolution seen and kept.
-    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+/// A thread's convolution scratch, grown to the largest convolution seen and kept (no
+/// allocation per call).
+#[derive(Default)]
+struct Scratch {
+    /// `cols` of the forward pass or `dcols` of the input gradient.
+    cols: Vec<f32>,
+    /// `dw^T` of a transposed weight gradient.
+    dw_t: Vec<f32>,
+    /// One image's output (fused forward) or output gradient (fused backward).
+    plane: Vec<f32>,
 }
 
-/// Runs `f(cols, dw_t)` on the thread's scratch, `cols_len` and `w_len` long.
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f(cols, dw_t, plane)` on the thread's scratch, cut to these lengths.
 fn with_scratch<R>(
     cols_len: usize,
     w_len: usize,
-    f: impl FnOnce(&mut [f32], &mut [f32]) -> R,
+    plane_len: usize,
+    f: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R,
 ) -> R {
+    fn grown(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
+        if v.len() < len {
+            v.resize(len, 0.0);
+        }
+        &mut v[..len]
+    }
     SCRATCH.with(|s| {
-        let (dcols, dw_t) = &mut *s.borrow_mut();
-        if dcols.len() < cols_len {
-            dcols.resize(cols_len, 0.0);
-        }
-        if dw_t.len() < w_len {
-            dw_t.resize(w_len, 0.0);
-        }
-        f(&mut dcols[..cols_len], &mut dw_t[..w_len])
+        let s = &mut *s.borrow_mut();
+        f(
+            grown(&mut s.cols, cols_len),
+            grown(&mut s.dw_t, w_len),
+            grown(&mut s.plane, plane_len),
+        )
     })
 }
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -86,7 +102,7 @@ pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Con
     // packing `cols^T` straight from the image (a gather per packed group, an `Operand` like
     // `im2col::Cols`) measured no faster here, natively or in Chromium, than a contiguous
     // `im2col` of whole rows followed by the gemm's vector-copy packing.
-    with_scratch(patch * spatial, 0, |cols, _| {
+    with_scratch(patch * spatial, 0, 0, |cols, _, _| {
         for b in 0..d.batch {
             im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
             let yb = &mut y[b * d.out_plane()..(b + 1) * d.out_plane()];
@@ -97,13 +113,88 @@ pub fn conv2d_forward(y: &mut [f32], x: &[f32], w: &[f32], bias: &[f32], d: &Con
     });
 }
 
+/// [`conv2d_forward`], then a ReLU, then `maxpool2d_forward(size)`, one image at a time: the
+/// convolution's and the ReLU's outputs (4x the pool's for a 2x2 pool) are only ever one image
+/// in cache, never written out for the batch and read back by two more passes; those three
+/// passes were a third of the CNN's first convolution block on the CPU (examples/cnn_profile.rs).
+/// The same bits as the three layers one after the other (the ReLU is the gemm epilogue's,
+/// which is `activation_forward`'s). `pooled` is `[batch, filters, oh / size, ow / size]`;
+/// `argmax` indexes one image's convolution output (`[filters, oh, ow]`), the layout
+/// [`conv2d_backward`]'s [`OutputGrad::ReluPool`] reads.
+pub fn conv2d_relu_maxpool_forward(
+    pooled: &mut [f32],
+    argmax: &mut [u32],
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    d: &Conv2dDims,
+    size: usize,
+) {
+    let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
+    let pooled_plane = d.filters * (d.out_h() / size) * (d.out_w() / size);
+    assert_eq!(pooled.len(), d.batch * pooled_plane, "pooled output length");
+    let epilogue = Epilogue {
+        bias: Bias::PerRow(bias),
+        relu: true,
+    };
+    with_scratch(patch * spatial, 0, d.out_plane(), |cols, _, y| {
+        for b in 0..d.batch {
+            im2col(cols, &x[b * d.in_plane()..(b + 1) * d.in_plane()], d);
+            sgemm_epilogue(
+                d.filters, patch, spatial, w, false, cols, false, y, false, epilogue,
+            );
+            let out = b * pooled_plane..(b + 1) * pooled_plane;
+            let (o, ow) = (d.out_h(), d.out_w());
+            maxpool2d_forward(
+                &mut pooled[out.clone()],
+                &mut argmax[out],
+                y,
+                d.filters,
+                o,
+                ow,
+                size,
+            );
+        }
+    });
+}
+
+/// Where a convolution's output gradient comes from.
+#[derive(Clone, Copy)]
+pub enum OutputGrad<'a> {
+    /// `dy [batch, filters, out_h, out_w]` itself.
+    Whole(&'a [f32]),
+    /// Through the ReLU and max-pool of [`conv2d_relu_maxpool_forward`]: the pool's output
+    /// gradient `dy`, its `argmax` and its output `pooled`, routed to the winners one image at a
+    /// time (`maxpool2d_relu_backward_pooled`) so the batch's `dy` is never written out.
+    ReluPool {
+        dy: &'a [f32],
+        argmax: &'a [u32],
+        pooled: &'a [f32],
+    },
+}
+
 /// Gradients of [`conv2d_forward`] given `dy` (all outputs overwritten): `dw = sum_b dy_b . cols_b^T`,
 /// `db[f] = sum dy[:, f, :, :]`, `dx = col2im(w^T . dy_b)`. `dx = None` skips the input gradient.
 pub fn conv2d_backward(
-    mut dx: Option<&mut [f32]>,
+    dx: Option<&mut [f32]>,
     dw: &mut [f32],
     db: &mut [f32],
     dy: &[f32],
+    x: &[f32],
+    w: &[f32],
+    d: &Conv2dDims,
+) {
+    assert_eq!(dy.len(), d.batch * d.out_plane(), "conv2d: dy length");
+    conv2d_backward_from(dx, dw, db, OutputGrad::Whole(dy), x, w, d)
+}
+
+/// [`conv2d_backward`] with the output gradient from `dy` (the same sums in the same order, so
+/// the same bits whichever way `dy` arrives).
+pub fn conv2d_backward_from(
+    mut dx: Option<&mut [f32]>,
+    dw: &mut [f32],
+    db: &mut [f32],
+    dy: OutputGrad,
     x: &[f32],
     w: &[f32],
     d: &Conv2dDims,
@@ -130,11 +221,25 @@ pub fn conv2d_backward(
     let transposed = patch < d.filters;
     let dx_len = if dx.is_some() { patch * spatial } else { 0 };
     let dw_t_len = if transposed { dw.len() } else { 0 };
-    with_scratch(dx_len, dw_t_len, |dcols, dw_t| {
+    let plane_len = match dy {
+        OutputGrad::Whole(_) => 0,
+        OutputGrad::ReluPool { .. } => d.out_plane(),
+    };
+    with_scratch(dx_len, dw_t_len, plane_len, |dcols, dw_t, plane| {
         dw.fill(0.0);
         dw_t.fill(0.0);
         for b in 0..d.batch {
-            let dyb = &dy[b * d.out_plane()..(b + 1) * d.out_plane()];
+            let dyb: &[f32] = match dy {
+                OutputGrad::Whole(dy) => &dy[b * d.out_plane()..(b + 1) * d.out_plane()],
+                OutputGrad::ReluPool { dy, argmax, pooled } => {
+                    let per = dy.len() / d.batch;
+                    let part = b * per..(b + 1) * per;
+                    let (dy, argmax, pooled) =
+                        (&dy[part.clone()], &argmax[part.clone()], &pooled[part]);
+                    maxpool2d_relu_backward_pooled(plane, dy, argmax, pooled);
+                    plane
+                }
+            };
             for (f, plane) in dyb.chunks_exact(spatial).enumerate() {
                 db[f] += plane.iter().sum::<f32>();
             }

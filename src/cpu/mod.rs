@@ -32,8 +32,8 @@ pub use activation::{activation_backward, activation_forward};
 pub use augment::{gather_batch, sample_bilinear, transform_image};
 pub use backend::{CpuBackend, PartMetrics};
 pub use conv::{
-    conv2d_backward, conv2d_backward_reference, conv2d_forward, conv2d_forward_reference,
-    Conv2dDims,
+    conv2d_backward, conv2d_backward_from, conv2d_backward_reference, conv2d_forward,
+    conv2d_forward_reference, conv2d_relu_maxpool_forward, Conv2dDims, OutputGrad,
 };
 pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
 pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout_scale};

@@ -2,7 +2,10 @@
 //! No graph and no autograd: layer `i` reads layer `i - 1`'s output, and backward walks the
 //! layers in reverse, handing each one the gradient of its output.
 use super::activation::{activation_backward, activation_forward};
-use super::conv::{conv2d_backward, conv2d_forward, Conv2dDims};
+use super::conv::{
+    conv2d_backward, conv2d_backward_from, conv2d_forward, conv2d_relu_maxpool_forward, Conv2dDims,
+    OutputGrad,
+};
 use super::dense::{dense_backward, dense_forward};
 use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
@@ -36,8 +39,14 @@ pub struct Workspace {
     pub input: Vec<f32>,
     pub labels: Vec<u8>,
     /// `acts[i]` is layer `i`'s output, `[n, shapes[i]...]`.
+    /// (Empty for the convolution and ReLU of a fused block, see `fused`.)
     pub acts: Vec<Vec<f32>>,
     argmax: Vec<Vec<u32>>,
+    /// `fused[i]`: layer `i` is a convolution that runs with the ReLU and max-pool above it as
+    /// one pass per image ([`conv2d_relu_maxpool_forward`]), so only the pool's output is
+    /// stored. Training workspaces fuse ([`Model::train_workspace`]); the others keep every
+    /// layer's output for the views that show them.
+    fused: Vec<bool>,
     /// The gradient of the current layer's output; after [`Model::loss`], of the logits.
     pub(crate) grad_out: Vec<f32>,
     grad_in: Vec<f32>,
@@ -90,7 +99,37 @@ impl Model {
         }
     }
 
+    /// A workspace that stores every layer's output (inference and the layer views).
     pub fn workspace(&self, n: usize) -> Workspace {
+        self.workspace_with(n, vec![false; self.spec.layers.len()])
+    }
+
+    /// A workspace for training steps, where only what the backward pass reads is stored:
+    /// every convolution followed by a ReLU and a max-pool runs as one fused pass per image.
+    pub fn train_workspace(&self, n: usize) -> Workspace {
+        let layers = &self.spec.layers;
+        let fused = (0..layers.len())
+            .map(|i| {
+                matches!(
+                    layers[i..],
+                    [
+                        LayerSpec::Conv2d { .. },
+                        LayerSpec::Relu,
+                        LayerSpec::MaxPool2d { .. },
+                        ..
+                    ]
+                )
+            })
+            .collect();
+        self.workspace_with(n, fused)
+    }
+
+    /// Layer `i` is the ReLU or the pool of a fused block.
+    fn inside_fused(fused: &[bool], i: usize) -> bool {
+        (i >= 1 && fused[i - 1]) || (i >= 2 && fused[i - 2])
+    }
+
+    fn workspace_with(&self, n: usize, fused: Vec<bool>) -> Workspace {
         let size = |s: &Vec<usize>| n * s.iter().product::<usize>();
         let largest = self
             .shapes
@@ -106,8 +145,11 @@ impl Model {
             acts: self
                 .shapes
                 .iter()
-                .map(size)
-                .map(|len| vec![0.0; len])
+                .enumerate()
+                .map(|(i, s)| {
+                    let unstored = fused[i] || (i >= 1 && fused[i - 1]);
+                    vec![0.0; if unstored { 0 } else { size(s) }]
+                })
                 .collect(),
             argmax: self
                 .spec
@@ -121,6 +163,7 @@ impl Model {
                 .collect(),
             grad_out: vec![0.0; largest],
             grad_in: vec![0.0; largest],
+            fused,
         }
     }
 
@@ -136,6 +179,13 @@ impl Model {
     pub fn forward_at(&self, ws: &mut Workspace, dropout_seed: Option<u32>, first: usize) {
         let n = ws.n;
         for (i, layer) in self.spec.layers.iter().enumerate() {
+            if Self::inside_fused(&ws.fused, i) {
+                continue; // done with the convolution below it
+            }
+            if ws.fused[i] {
+                self.fused_forward(ws, i);
+                continue;
+            }
             let (before, rest) = ws.acts.split_at_mut(i);
             let x: &[f32] = if i == 0 { &ws.input } else { &before[i - 1] };
             let y = &mut rest[0];
@@ -169,6 +219,20 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// The fused convolution `i`, ReLU `i + 1` and max-pool `i + 2`: into the pool's output.
+    fn fused_forward(&self, ws: &mut Workspace, i: usize) {
+        let LayerSpec::MaxPool2d { size } = self.spec.layers[i + 2] else {
+            unreachable!("a fused block ends in a pool")
+        };
+        let w = self.first_param[i].expect("conv2d has a weight");
+        let (weight, bias) = (&self.params[w].tensor.data, &self.params[w + 1].tensor.data);
+        let d = self.conv_dims(i, ws.n);
+        let (below, above) = ws.acts.split_at_mut(i + 2);
+        let x: &[f32] = if i == 0 { &ws.input } else { &below[i - 1] };
+        let (pooled, argmax) = (&mut above[0], &mut ws.argmax[i + 2]);
+        conv2d_relu_maxpool_forward(pooled, argmax, x, weight, bias, &d, size);
     }
 
     /// Inference logits (`n * 10`) for `n` images of 784 values in [0, 1], in chunks of 64 so
@@ -257,8 +321,12 @@ impl Model {
         // Set by a pool whose pass also did the ReLU below it: that ReLU's input gradient is
         // already in grad_out, so its own step (and swap) is skipped.
         let mut relu_done = false;
+        assert!(
+            !(ws.fused[top] || (top >= 1 && ws.fused[top - 1])),
+            "a backward pass starts above a fused block, never inside it"
+        );
         for (i, layer) in self.spec.layers.iter().enumerate().take(top + 1).rev() {
-            if std::mem::take(&mut relu_done) {
+            if std::mem::take(&mut relu_done) || Self::inside_fused(&ws.fused, i) {
                 continue;
             }
             let out_len = ws.acts[i].len();
@@ -274,6 +342,18 @@ impl Model {
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
                     dense_backward(dx, gw, gb, dy, x, weight, n, self.in_shape(i)[0], units);
+                }
+                LayerSpec::Conv2d { .. } if ws.fused[i] => {
+                    let w = self.first_param[i].expect("conv2d has a weight");
+                    let (gw, gb) = two_mut(grads, w);
+                    let weight = &self.params[w].tensor.data;
+                    let pooled = &ws.acts[i + 2];
+                    let dy = OutputGrad::ReluPool {
+                        dy: &ws.grad_out[..pooled.len()],
+                        argmax: &ws.argmax[i + 2],
+                        pooled,
+                    };
+                    conv2d_backward_from(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
                 }
                 LayerSpec::Conv2d { .. } => {
                     let w = self.first_param[i].expect("conv2d has a weight");

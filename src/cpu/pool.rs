@@ -106,3 +106,16 @@ pub fn maxpool2d_relu_backward(dx: &mut [f32], dy: &[f32], argmax: &[u32], x: &[
         }
     }
 }
+
+/// [`maxpool2d_relu_backward`] for a pool whose input was never stored (the fused
+/// `conv2d_relu_maxpool_forward`): `pooled` is the pool's output, and a winner's value is the
+/// pooled value itself, so `pooled > 0` is the ReLU's test on the winner, the same bits.
+/// `argmax` indexes `dx` as it indexed the pool's input.
+pub fn maxpool2d_relu_backward_pooled(dx: &mut [f32], dy: &[f32], argmax: &[u32], pooled: &[f32]) {
+    dx.fill(0.0);
+    for ((g, &i), &p) in dy.iter().zip(argmax).zip(pooled) {
+        if p > 0.0 {
+            dx[i as usize] += g;
+        }
+    }
+}

@@ -112,7 +112,7 @@ impl CpuBackend {
         }
         let n = part.len();
         if self.part_work.as_ref().map(|w| w.n) != Some(n) {
-            self.part_work = Some(self.model.workspace(n));
+            self.part_work = Some(self.model.train_workspace(n));
         }
         let ws = self.part_work.as_mut().expect("just built");
         let transforms = if batch.transforms.is_empty() {

@@ -1,0 +1,106 @@
+//! A training workspace runs each convolution -> ReLU -> max-pool as one pass per image and keeps
+//! only the pool's output; a plain workspace runs the three layers one after the other and keeps
+//! every output. Both must give the same logits, loss and parameter gradients, bit for bit.
+// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
+#![cfg(not(target_arch = "wasm32"))]
+use gradient_garden::cpu::model::Model;
+use gradient_garden::init::init_params;
+use gradient_garden::spec::{LayerSpec, Loss, ModelSpec, Padding};
+
+/// Forward, loss and backward on `ws`: the logits, the loss and every parameter's gradient.
+fn step(
+    model: &Model,
+    mut ws: gradient_garden::cpu::model::Workspace,
+) -> (Vec<f32>, f32, Vec<Vec<f32>>) {
+    let seed = Some(17);
+    model.forward(&mut ws, seed);
+    let logits = ws.acts.last().unwrap().clone();
+    let loss = model.loss(&mut ws).loss;
+    let mut grads: Vec<Vec<f32>> = model
+        .params
+        .iter()
+        .map(|p| vec![f32::NAN; p.tensor.len()])
+        .collect();
+    model.backward(&mut ws, &mut grads, seed);
+    (logits, loss, grads)
+}
+
+fn fused_equals_unfused(spec: ModelSpec, n: usize, seed: u64) {
+    let model = Model::new(&spec, &init_params(&spec, seed).unwrap()).unwrap();
+    // Noise with some exact zeros and negative pre-activations: ReLU-clamped winners and ties
+    // inside pooling windows both occur.
+    let input: Vec<f32> = (0..n * 784)
+        .map(|i| {
+            let v = ((i as f32 * 0.618 + seed as f32).sin() * 1.7).max(0.0);
+            if i % 7 == 0 {
+                0.0
+            } else {
+                v
+            }
+        })
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i * 3 % 10) as u8).collect();
+    let prepare = |mut ws: gradient_garden::cpu::model::Workspace| {
+        ws.input.copy_from_slice(&input);
+        ws.labels.copy_from_slice(&labels);
+        ws
+    };
+    let plain = step(&model, prepare(model.workspace(n)));
+    let fused = step(&model, prepare(model.train_workspace(n)));
+    assert_eq!(plain.0, fused.0, "logits");
+    assert_eq!(plain.1.to_bits(), fused.1.to_bits(), "loss");
+    for ((p, a), b) in model.params.iter().zip(&plain.2).zip(&fused.2) {
+        assert!(
+            a.iter().all(|v| v.is_finite()),
+            "{} gradient written",
+            p.name
+        );
+        let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(
+            same,
+            "{}: fused gradient differs from the layer-by-layer one",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn the_cnn_preset_fused_takes_the_same_step() {
+    fused_equals_unfused(ModelSpec::cnn(), 5, 3);
+}
+
+#[test]
+fn same_padding_and_a_pool_that_drops_edges_fuse_exactly() {
+    use LayerSpec::*;
+    let spec = ModelSpec {
+        input: vec![1, 28, 28],
+        layers: vec![
+            Conv2d {
+                filters: 5,
+                kernel: 3,
+                padding: Padding::Same,
+            },
+            Relu,
+            // 28 -> 9: the pool drops the last row and column.
+            MaxPool2d { size: 3 },
+            Conv2d {
+                filters: 6,
+                kernel: 5,
+                padding: Padding::Same,
+            },
+            Relu,
+            MaxPool2d { size: 2 },
+            // Not fused: a convolution with no ReLU and pool above it.
+            Conv2d {
+                filters: 3,
+                kernel: 3,
+                padding: Padding::Valid,
+            },
+            Relu,
+            Flatten,
+            Dense { units: 10 },
+        ],
+        loss: Loss::SoftmaxCrossEntropy,
+    };
+    fused_equals_unfused(spec, 4, 8);
+}
