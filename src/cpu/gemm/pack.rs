@@ -196,21 +196,7 @@ fn transpose_4x4_blocks(
                 let r1 = v128_load(s.add(row(1) + p) as *const v128);
                 let r2 = v128_load(s.add(row(2) + p) as *const v128);
                 let r3 = v128_load(s.add(row(3) + p) as *const v128);
-                let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1);
-                let t1 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
-                let t2 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
-                let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
-                let d = sliver.as_mut_ptr().add(p * w + l4);
-                v128_store(d as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t0, t1));
-                v128_store(d.add(w) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t0, t1));
-                v128_store(
-                    d.add(2 * w) as *mut v128,
-                    i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
-                );
-                v128_store(
-                    d.add(3 * w) as *mut v128,
-                    i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
-                );
+                store_transposed_4x4(sliver.as_mut_ptr().add(p * w + l4), w, [r0, r1, r2, r3]);
             }
         }
         for p in body..kc {
@@ -218,6 +204,38 @@ fn transpose_4x4_blocks(
                 sliver[p * w + l4 + i] = src[row(i) + p];
             }
         }
+    }
+}
+
+/// Stores the transpose of the 4x4 block whose rows are `r`: `dst[j*w + i] = r[i][j]` (eight
+/// shuffles, four stores of one depth step each).
+///
+/// # Safety
+/// `dst` must be valid for writes at `j*w .. j*w + 4` for `j < 4`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+pub(crate) unsafe fn store_transposed_4x4(
+    dst: *mut f32,
+    w: usize,
+    r: [core::arch::wasm32::v128; 4],
+) {
+    use core::arch::wasm32::*;
+    let t0 = i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]);
+    let t1 = i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]);
+    let t2 = i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]);
+    let t3 = i32x4_shuffle::<2, 6, 3, 7>(r[2], r[3]);
+    // SAFETY: the caller vouches for the four 4-value rows at dst + j*w.
+    unsafe {
+        v128_store(dst as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(t0, t1));
+        v128_store(dst.add(w) as *mut v128, i32x4_shuffle::<2, 3, 6, 7>(t0, t1));
+        v128_store(
+            dst.add(2 * w) as *mut v128,
+            i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
+        );
+        v128_store(
+            dst.add(3 * w) as *mut v128,
+            i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
+        );
     }
 }
 
