@@ -176,6 +176,7 @@ fn gemm_throughput() {
         let x = std::hint::black_box(1.0);
         std::hint::black_box(fma_peak_loop(std::hint::black_box(100_000), x));
     };
+    #[cfg(target_feature = "relaxed-simd")]
     const FMA_PEAK_FLOPS: f64 = 100_000.0 * 96.0;
     let fused = cfg!(target_feature = "relaxed-simd");
     let (mut peak, mut fma_peak) = (0.0f64, 0.0f64);
