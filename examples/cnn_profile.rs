@@ -14,23 +14,12 @@
 //! `WASM_BUILD=relaxed-simd scripts/bench_wasm.sh wasm_cnn_bench`.
 #[path = "support/cnn_phases.rs"]
 mod cnn_phases;
-
-use std::sync::OnceLock;
-use std::time::Instant;
-
-fn now_ms() -> f64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
-}
+#[path = "support/timing.rs"]
+mod timing;
 
 fn main() {
-    let rounds = std::env::var("CNN_PROFILE_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(15);
     print!(
         "{}",
-        cnn_phases::report(&cnn_phases::Clock { now_ms, rounds })
+        cnn_phases::report(&timing::clock_from_env("CNN_PROFILE_ROUNDS"))
     );
 }

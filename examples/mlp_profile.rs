@@ -9,23 +9,12 @@
 //! wasm_mlp_bench`.
 #[path = "support/mlp_phases.rs"]
 mod mlp_phases;
-
-use std::sync::OnceLock;
-use std::time::Instant;
-
-fn now_ms() -> f64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3
-}
+#[path = "support/timing.rs"]
+mod timing;
 
 fn main() {
-    let rounds = std::env::var("MLP_PROFILE_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(15);
     print!(
         "{}",
-        mlp_phases::report(&mlp_phases::Clock { now_ms, rounds })
+        mlp_phases::report(&timing::clock_from_env("MLP_PROFILE_ROUNDS"))
     );
 }

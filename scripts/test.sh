@@ -114,7 +114,8 @@ run_wasm() {
   # image against the im2col matrix, and whole sessions (one and two workers, the inference
   # Model) that must learn and agree within float tolerance.
   banner "wasm: the CPU tests again on the relaxed-SIMD build"
-  wasm_browser_tests relaxed-simd --test gemm --test im2col_operands --test wasm_model --test wasm_parallel 2>&1 |
+  wasm_browser_tests relaxed-simd --test gemm_products --test gemm_epilogue --test im2col_operands \
+    --test wasm_model --test wasm_parallel 2>&1 |
     tee -a "$LOG_DIR/wasm.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   count_cargo wasm "$LOG_DIR/wasm.log" "$rc"

@@ -9,33 +9,14 @@
 
 #[path = "../examples/support/cnn_phases.rs"]
 mod cnn_phases;
+#[path = "../examples/support/timing.rs"]
+mod timing;
 
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// `performance.now()` in ms, found through the global object (window or worker alike).
-fn now_ms() -> f64 {
-    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).unwrap();
-    let now: js_sys::Function = js_sys::Reflect::get(&perf, &JsValue::from_str("now"))
-        .unwrap()
-        .unchecked_into();
-    now.call0(&perf).unwrap().as_f64().unwrap()
-}
-
 #[wasm_bindgen_test]
 fn cnn_step_profile() {
-    // A first pass at few rounds lets V8 swap its baseline code (Liftoff) for the optimised one
-    // (TurboFan) before the pass that is reported.
-    cnn_phases::report(&cnn_phases::Clock { now_ms, rounds: 2 });
-    let report = cnn_phases::report(&cnn_phases::Clock { now_ms, rounds: 15 });
-    console_log!(
-        "{} build\n{report}",
-        if cfg!(target_feature = "relaxed-simd") {
-            "relaxed-simd"
-        } else {
-            "simd128"
-        }
-    );
+    console_log!("{}", timing::browser_report(cnn_phases::report));
 }

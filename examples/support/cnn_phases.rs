@@ -12,31 +12,15 @@ use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::Activation;
 use std::fmt::Write;
 
+use crate::timing::{fastest_ms, values, Clock, Table};
+
 const BATCH: usize = 64;
-/// How to read the clock (ms) and how many rounds to time each phase over.
-pub struct Clock {
-    pub now_ms: fn() -> f64,
-    pub rounds: usize,
-}
-
-fn values(len: usize, seed: f32) -> Vec<f32> {
-    (0..len)
-        .map(|i| (i as f32 * 0.37 + seed).sin() * 0.5)
-        .collect()
-}
-
-/// Fastest ms of `f` over `clock.rounds` runs (after one warm-up): on a machine shared with
-/// other programs the fastest round is the one least disturbed by them, so it varies least.
-fn time_with(clock: &Clock, mut f: impl FnMut()) -> f64 {
-    f();
-    (0..clock.rounds.max(1))
-        .map(|_| {
-            let t = (clock.now_ms)();
-            f();
-            (clock.now_ms)() - t
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+const TABLE: Table = Table {
+    step: "CNN",
+    batch: BATCH,
+    share_header: "share",
+    decimals: 2,
+};
 
 struct Conv {
     d: Conv2dDims,
@@ -76,7 +60,8 @@ impl Conv {
 
 /// Times every phase and returns the report as markdown.
 pub fn report(clock: &Clock) -> String {
-    let time = |f: &mut dyn FnMut()| time_with(clock, f);
+    // One call a round: every phase here lasts far longer than the clock's tick.
+    let time = |f: &mut dyn FnMut()| fastest_ms(clock, 0.0, f);
     let mut out = String::new();
     let mut rows: Vec<(&str, f64)> = Vec::new();
     // Each convolution call whole (packing, products, bias, col2im): what the split rows divide.
@@ -324,19 +309,8 @@ pub fn report(clock: &Clock) -> String {
         .filter(|r| r.0.contains("matmul") || r.0.contains("dense"))
         .map(|r| r.1)
         .sum();
-    writeln!(
-        out,
-        "CNN step profile, batch {BATCH}, kernel {}, fastest of {} rounds",
-        gradient_garden::cpu::gemm::kernel_name(),
-        clock.rounds
-    )
-    .unwrap();
-    writeln!(out, "| phase | ms | share |").unwrap();
-    writeln!(out, "| --- | ---: | ---: |").unwrap();
-    for (name, ms) in &rows {
-        writeln!(out, "| {name} | {ms:.2} | {:.0}% |", 100.0 * ms / total).unwrap();
-    }
-    writeln!(out, "| **sum** | {total:.2} | 100% |").unwrap();
+    TABLE.write(&mut out, clock.rounds, &rows, total);
+    TABLE.write_row(&mut out, "**sum**", total, total);
     writeln!(
         out,
         "bwd pool1 then relu1 as two passes (before the fusion): {two_passes:.2} ms"

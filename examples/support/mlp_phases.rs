@@ -15,44 +15,20 @@ use gradient_garden::optim::OptimizerConfig;
 use gradient_garden::spec::{Activation, ModelSpec};
 use std::fmt::Write;
 
+use crate::timing::{fastest_ms, values, Clock, Table};
+
 const BATCH: usize = 128;
 const IN: usize = 784;
 const HIDDEN: usize = 128;
 const OUT: usize = 10;
 /// Synthetic training images the whole-step rows draw from.
 const SET: usize = 2048;
-
-/// How to read the clock (ms) and how many rounds to time each phase over.
-pub struct Clock {
-    pub now_ms: fn() -> f64,
-    pub rounds: usize,
-}
-
-fn values(len: usize, seed: f32) -> Vec<f32> {
-    (0..len)
-        .map(|i| (i as f32 * 0.37 + seed).sin() * 0.5)
-        .collect()
-}
-
-/// Fastest ms of `f` over `clock.rounds` rounds (after one warm-up): on a machine shared with
-/// other programs the fastest round is the one least disturbed by them, so it varies least. A
-/// round repeats `f` until it lasts about 1 ms (the browser's clock ticks in 5 us or coarser, a
-/// fraction of the small phases), and counts the mean of its repeats.
-fn time_with(clock: &Clock, mut f: impl FnMut()) -> f64 {
-    let t = (clock.now_ms)();
-    f();
-    let once = ((clock.now_ms)() - t).max(0.001);
-    let reps = (1.0 / once).ceil().clamp(1.0, 1000.0) as usize;
-    (0..clock.rounds.max(1))
-        .map(|_| {
-            let t = (clock.now_ms)();
-            for _ in 0..reps {
-                f();
-            }
-            ((clock.now_ms)() - t) / reps as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+const TABLE: Table = Table {
+    step: "MLP",
+    batch: BATCH,
+    share_header: "share of step",
+    decimals: 3,
+};
 
 /// A batch's sample indices, a different spread of the set for each `step`.
 fn indices(step: usize) -> Vec<u32> {
@@ -63,7 +39,8 @@ fn indices(step: usize) -> Vec<u32> {
 
 /// Times every phase and returns the report as markdown.
 pub fn report(clock: &Clock) -> String {
-    let time = |f: &mut dyn FnMut()| time_with(clock, f);
+    // Rounds of about 1 ms: several phases take a few us, near the browser's clock tick.
+    let time = |f: &mut dyn FnMut()| fastest_ms(clock, 1.0, f);
     let relu = Activation::Relu;
     let mut rows: Vec<(&str, f64)> = Vec::new();
 
@@ -182,7 +159,7 @@ pub fn report(clock: &Clock) -> String {
         now_ms: clock.now_ms,
         rounds: 4 * clock.rounds,
     };
-    let time = |f: &mut dyn FnMut()| time_with(&steps_clock, f);
+    let time = |f: &mut dyn FnMut()| fastest_ms(&steps_clock, 1.0, f);
     let mut step = 0;
     let mut next = || {
         step += 1;
@@ -220,32 +197,10 @@ pub fn report(clock: &Clock) -> String {
     }) - part64;
 
     let mut out = String::new();
-    writeln!(
-        out,
-        "MLP step profile, batch {BATCH}, kernel {}, fastest of {} rounds",
-        gradient_garden::cpu::gemm::kernel_name(),
-        clock.rounds
-    )
-    .unwrap();
-    writeln!(out, "| phase | ms | share of step |").unwrap();
-    writeln!(out, "| --- | ---: | ---: |").unwrap();
-    for (name, ms) in &rows {
-        writeln!(out, "| {name} | {ms:.3} | {:.0}% |", 100.0 * ms / step_ms).unwrap();
-    }
-    writeln!(
-        out,
-        "| **phases summed** | {phases:.3} | {:.0}% |",
-        100.0 * phases / step_ms
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "| step minus phases | {:.3} | {:.0}% |",
-        step_ms - phases,
-        100.0 * (step_ms - phases) / step_ms
-    )
-    .unwrap();
-    writeln!(out, "| **train_step** | {step_ms:.3} | 100% |").unwrap();
+    TABLE.write(&mut out, clock.rounds, &rows, step_ms);
+    TABLE.write_row(&mut out, "**phases summed**", phases, step_ms);
+    TABLE.write_row(&mut out, "step minus phases", step_ms - phases, step_ms);
+    TABLE.write_row(&mut out, "**train_step**", step_ms, step_ms);
     writeln!(
         out,
         "= {:.0} samples/s. Split step: keep_part_gradients 128 {part128:.3} ms, 64 {part64:.3} ms \
