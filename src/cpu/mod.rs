@@ -27,6 +27,7 @@ pub mod loss;
 pub mod model;
 pub mod optimizer;
 pub mod pool;
+pub mod workspace;
 
 pub use activation::{activation_backward, activation_forward};
 pub use augment::{gather_batch, sample_bilinear, transform_image};
