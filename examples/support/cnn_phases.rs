@@ -5,7 +5,8 @@
 use gradient_garden::cpu::gemm::sgemm;
 use gradient_garden::cpu::{
     activation_backward, activation_forward, adam_update, conv2d_backward, conv2d_backward_from,
-    conv2d_forward, conv2d_relu_maxpool_forward, dense_backward, dense_forward, maxpool2d_backward,
+    conv2d_forward, conv2d_relu_maxpool_forward, conv3x3_relu_pool2_backward,
+    conv3x3_relu_pool2_forward, dense_backward, dense_forward, maxpool2d_backward,
     maxpool2d_forward, maxpool2d_relu_backward, softmax_cross_entropy, Conv2dDims, OutputGrad,
 };
 use gradient_garden::optim::OptimizerConfig;
@@ -266,22 +267,25 @@ pub fn report(clock: &Clock) -> String {
     ));
 
     // ---- the blocks as a training step runs them: each convolution, its ReLU and its pool as
-    // one pass per image (cpu::model's fused blocks), against the sum of their rows above.
+    // one pass (cpu::model's fused blocks), the second as Winograd F(2x2, 3x3), against the sum
+    // of their rows above. (name, direct fused ms, Winograd ms where training runs it, apart)
     let row = |name: &str| rows.iter().find(|r| r.0 == name).expect("a timed row").1;
     let conv = |name: &str| convs.iter().find(|c| c.0 == name).expect("a timed call").1;
-    let mut fused: Vec<(&str, f64, f64)> = Vec::new();
+    let mut fused: Vec<(&str, f64, Option<f64>, f64)> = Vec::new();
     let (mut fp1, mut fa1) = (vec![0.0; p1.len()], vec![0u32; p1.len()]);
     let ms = time(&mut || {
         conv2d_relu_maxpool_forward(&mut fp1, &mut fa1, &c1.x, &c1.w, &c1.b, &c1.d, 2)
     });
     let apart = conv("fwd conv1") + row("fwd relu1") + row("fwd pool1");
-    fused.push(("fwd conv1 + relu1 + pool1", ms, apart));
+    fused.push(("fwd conv1 + relu1 + pool1", ms, None, apart));
     let (mut fp2, mut fa2) = (vec![0.0; p2.len()], vec![0u32; p2.len()]);
     let ms = time(&mut || {
         conv2d_relu_maxpool_forward(&mut fp2, &mut fa2, &c2.x, &c2.w, &c2.b, &c2.d, 2)
     });
+    let wino =
+        time(&mut || conv3x3_relu_pool2_forward(&mut fp2, &mut fa2, &c2.x, &c2.w, &c2.b, &c2.d));
     let apart = conv("fwd conv2") + row("fwd relu2") + row("fwd pool2");
-    fused.push(("fwd conv2 + relu2 + pool2", ms, apart));
+    fused.push(("fwd conv2 + relu2 + pool2", ms, Some(wino), apart));
     let ms = time(&mut || {
         let dy = OutputGrad::ReluPool {
             dy: &dp2,
@@ -290,8 +294,21 @@ pub fn report(clock: &Clock) -> String {
         };
         conv2d_backward_from(Some(&mut dp1), &mut gw2, &mut gb2, dy, &c2.x, &c2.w, &c2.d)
     });
+    let wino = time(&mut || {
+        conv3x3_relu_pool2_backward(
+            Some(&mut dp1),
+            &mut gw2,
+            &mut gb2,
+            &dp2,
+            &fa2,
+            &fp2,
+            &c2.x,
+            &c2.w,
+            &c2.d,
+        )
+    });
     let apart = row("bwd pool2 + relu2 (one pass)") + conv("bwd conv2");
-    fused.push(("bwd pool2 + relu2 + conv2", ms, apart));
+    fused.push(("bwd pool2 + relu2 + conv2", ms, Some(wino), apart));
     let ms = time(&mut || {
         let dy = OutputGrad::ReluPool {
             dy: &dp1,
@@ -301,7 +318,7 @@ pub fn report(clock: &Clock) -> String {
         conv2d_backward_from(None, &mut gw1, &mut gb1, dy, &c1.x, &c1.w, &c1.d)
     });
     let apart = row("bwd pool1 + relu1 (one pass)") + conv("bwd conv1 (no dx)");
-    fused.push(("bwd pool1 + relu1 + conv1 (no dx)", ms, apart));
+    fused.push(("bwd pool1 + relu1 + conv1 (no dx)", ms, None, apart));
 
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let matmul: f64 = rows
@@ -316,19 +333,20 @@ pub fn report(clock: &Clock) -> String {
         "bwd pool1 then relu1 as two passes (before the fusion): {two_passes:.2} ms"
     )
     .unwrap();
-    let saved: f64 = fused.iter().map(|f| f.2 - f.1).sum();
+    let saved: f64 = fused.iter().map(|f| f.3 - f.2.unwrap_or(f.1)).sum();
     writeln!(
         out,
-        "| fused block (what training runs) | ms | its rows apart |"
+        "| fused block | direct, ms | Winograd, ms | its rows apart |"
     )
     .unwrap();
-    writeln!(out, "| --- | ---: | ---: |").unwrap();
-    for (name, ms, apart) in &fused {
-        writeln!(out, "| {name} | {ms:.2} | {apart:.2} |").unwrap();
+    writeln!(out, "| --- | ---: | ---: | ---: |").unwrap();
+    for (name, ms, wino, apart) in &fused {
+        let wino = wino.map_or("-".to_string(), |w| format!("{w:.2}"));
+        writeln!(out, "| {name} | {ms:.2} | {wino} | {apart:.2} |").unwrap();
     }
     writeln!(
         out,
-        "step with the blocks fused: {:.2} ms (the sum less {saved:.2})",
+        "step as training runs it (blocks fused, Winograd where shown): {:.2} ms (the sum less {saved:.2})",
         total - saved
     )
     .unwrap();

@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | dense | [`dense_forward`] | [`dense_backward`] |
 //! | conv2d | [`conv2d_forward`] | [`conv2d_backward`] |
+//! | conv2d 3x3 + ReLU + 2x2 max pool (training) | [`conv3x3_relu_pool2_forward`] | [`conv3x3_relu_pool2_backward`] (Winograd) |
 //! | max pool | [`maxpool2d_forward`] | [`maxpool2d_backward`] (or [`maxpool2d_relu_backward`] over a ReLU) |
 //! | relu/sigmoid/tanh | [`activation_forward`] | [`activation_backward`] |
 //! | dropout | [`dropout_forward`] | [`dropout_backward`] |
@@ -27,6 +28,7 @@ pub mod loss;
 pub mod model;
 pub mod optimizer;
 pub mod pool;
+pub mod winograd;
 pub mod workspace;
 
 pub use activation::{activation_backward, activation_forward};
@@ -47,3 +49,4 @@ pub use optimizer::{
 pub use pool::{
     maxpool2d_backward, maxpool2d_forward, maxpool2d_forward_reference, maxpool2d_relu_backward,
 };
+pub use winograd::{conv3x3_relu_pool2_backward, conv3x3_relu_pool2_forward};

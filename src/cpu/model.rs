@@ -10,6 +10,7 @@ use super::dense::{dense_backward, dense_forward};
 use super::dropout::dropout_forward_at;
 use super::loss::{mse_one_hot, softmax_cross_entropy, LossResult};
 use super::pool::{maxpool2d_backward, maxpool2d_forward, maxpool2d_relu_backward};
+use super::winograd;
 pub use super::workspace::Workspace;
 use crate::error::{Error, Result};
 use crate::spec::{Io, LayerSpec, Loss, ModelSpec};
@@ -144,7 +145,11 @@ impl Model {
         let (below, above) = ws.acts.split_at_mut(i + 2);
         let x: &[f32] = if i == 0 { &ws.input } else { &below[i - 1] };
         let (pooled, argmax) = (&mut above[0], &mut ws.argmax[i + 2]);
-        conv2d_relu_maxpool_forward(pooled, argmax, x, weight, bias, &d, size);
+        if winograd::applies(&d, size) {
+            winograd::conv3x3_relu_pool2_forward(pooled, argmax, x, weight, bias, &d);
+        } else {
+            conv2d_relu_maxpool_forward(pooled, argmax, x, weight, bias, &d, size);
+        }
     }
 
     /// Inference logits (`n * 10`) for `n` images of 784 values in [0, 1], in chunks of 64 so
@@ -259,13 +264,20 @@ impl Model {
                     let w = self.first_param[i].expect("conv2d has a weight");
                     let (gw, gb) = two_mut(grads, w);
                     let weight = &self.params[w].tensor.data;
-                    let pooled = &ws.acts[i + 2];
-                    let dy = OutputGrad::ReluPool {
-                        dy: &ws.grad_out[..pooled.len()],
-                        argmax: &ws.argmax[i + 2],
-                        pooled,
+                    let (pooled, argmax) = (&ws.acts[i + 2], &ws.argmax[i + 2]);
+                    let dy = &ws.grad_out[..pooled.len()];
+                    let d = self.conv_dims(i, n);
+                    let LayerSpec::MaxPool2d { size } = self.spec.layers[i + 2] else {
+                        unreachable!("a fused block ends in a pool")
                     };
-                    conv2d_backward_from(dx, gw, gb, dy, x, weight, &self.conv_dims(i, n));
+                    if winograd::applies(&d, size) {
+                        winograd::conv3x3_relu_pool2_backward(
+                            dx, gw, gb, dy, argmax, pooled, x, weight, &d,
+                        );
+                    } else {
+                        let dy = OutputGrad::ReluPool { dy, argmax, pooled };
+                        conv2d_backward_from(dx, gw, gb, dy, x, weight, &d);
+                    }
                 }
                 LayerSpec::Conv2d { .. } => {
                     let w = self.first_param[i].expect("conv2d has a weight");
