@@ -26,7 +26,7 @@ fn mixed_spec() -> ModelSpec {
 fn pair(spec: &ModelSpec, batch: usize) -> Option<(GpuBackend, CpuBackend)> {
     let params = init_params(spec, 3).unwrap();
     let gpu = or_skip(pollster::block_on(GpuBackend::new(spec, &params, batch)))?;
-    Some((gpu, CpuBackend::new(spec, &params, batch).unwrap()))
+    Some((gpu, CpuBackend::reference(spec, &params, batch).unwrap()))
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Whole training steps on the GPU against the CPU reference, from identical initial weights.
+//! Whole training steps on the GPU against the CPU reference (`CpuBackend::reference`: every
+//! convolution direct, as on the GPU), from identical initial weights.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
 mod gpu_support;
@@ -27,7 +28,7 @@ fn compare_training(spec: &ModelSpec, batch: usize, steps: usize, cfg: Optimizer
         let Some(mut gpu) = or_skip(GpuBackend::new(spec, &params, batch).await) else {
             return;
         };
-        let mut cpu = CpuBackend::new(spec, &params, batch).unwrap();
+        let mut cpu = CpuBackend::reference(spec, &params, batch).unwrap();
         let data = mnist().take(512);
         gpu.upload_train_set(&data.images, &data.labels).unwrap();
         cpu.upload_train_set(&data.images, &data.labels).unwrap();

@@ -35,7 +35,7 @@ async fn compare(spec: ModelSpec, batch: usize, kind: OptimizerKind, lr: f32) {
         Err(e) => panic!("GPU backend failed in the browser: {e}"),
     };
     console_log!("adapter: {:?}", gpu.info());
-    let mut cpu = CpuBackend::new(&spec, &params, batch).unwrap();
+    let mut cpu = CpuBackend::reference(&spec, &params, batch).unwrap();
     let (images, labels) = synthetic(64);
     gpu.upload_train_set(&images, &labels).unwrap();
     cpu.upload_train_set(&images, &labels).unwrap();

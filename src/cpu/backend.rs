@@ -86,6 +86,16 @@ impl CpuBackend {
         Self::with_io(spec, Io::MNIST, params, batch)
     }
 
+    /// [`CpuBackend::new`] with every convolution direct (no Winograd, [`Model::winograd`]): the
+    /// reference the GPU backend's training is held to (`tests/gpu_train.rs`). Adam's first
+    /// step moves a weight by about `lr * g / |g|`, so a gradient at the float rounding floor
+    /// moves by anything up to `lr` depending on the order of its sum.
+    pub fn reference(spec: &ModelSpec, params: &[Param], batch: usize) -> Result<Self> {
+        let mut backend = Self::new(spec, params, batch)?;
+        backend.model.winograd = false;
+        Ok(backend)
+    }
+
     /// [`CpuBackend::new`] for a model of `io`'s input and output widths (the plane's).
     pub fn with_io(spec: &ModelSpec, io: Io, params: &[Param], batch: usize) -> Result<Self> {
         if batch == 0 {

@@ -28,6 +28,10 @@ pub struct Model {
     pub first_param: Vec<Option<usize>>,
     /// Input and output widths: MNIST's, or a point's features and classes (src/points/).
     pub io: Io,
+    /// Whether a training workspace's fused blocks run as Winograd where it applies
+    /// ([`winograd::applies`]). Off, every convolution is direct: the reference the GPU tests
+    /// hold the GPU to ([`super::CpuBackend::reference`]), since Winograd sums in another order.
+    pub winograd: bool,
 }
 
 /// Images per forward pass in [`Model::logits`].
@@ -52,6 +56,7 @@ impl Model {
             params,
             first_param,
             io,
+            winograd: true,
         })
     }
 
@@ -145,7 +150,7 @@ impl Model {
         let (below, above) = ws.acts.split_at_mut(i + 2);
         let x: &[f32] = if i == 0 { &ws.input } else { &below[i - 1] };
         let (pooled, argmax) = (&mut above[0], &mut ws.argmax[i + 2]);
-        if winograd::applies(&d, size) {
+        if self.winograd && winograd::applies(&d, size) {
             winograd::conv3x3_relu_pool2_forward(pooled, argmax, x, weight, bias, &d);
         } else {
             conv2d_relu_maxpool_forward(pooled, argmax, x, weight, bias, &d, size);
@@ -270,7 +275,7 @@ impl Model {
                     let LayerSpec::MaxPool2d { size } = self.spec.layers[i + 2] else {
                         unreachable!("a fused block ends in a pool")
                     };
-                    if winograd::applies(&d, size) {
+                    if self.winograd && winograd::applies(&d, size) {
                         winograd::conv3x3_relu_pool2_backward(
                             dx, gw, gb, dy, argmax, pooled, x, weight, &d,
                         );
