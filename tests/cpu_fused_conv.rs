@@ -2,12 +2,18 @@
 //! pool's output; a plain workspace runs the three layers one after the other and keeps every
 //! output. Both must give the same logits, loss and parameter gradients: bit for bit where the
 //! fused pass is the direct convolution, to float rounding where a 3x3 convolution into a 2x2
-//! pool runs as Winograd F(2x2, 3x3) (`cpu::winograd`, the CNN preset's blocks).
-// Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
-#![cfg(not(target_arch = "wasm32"))]
+//! pool runs as Winograd F(2x2, 3x3) (`cpu::winograd`, the CNN preset's second block).
+//!
+//! Runs natively and in Chromium on both wasm builds, where the CNN's first block is
+//! `cpu::conv_one_channel`'s SIMD pass (`scripts/test.sh`).
 use gradient_garden::cpu::model::Model;
 use gradient_garden::init::init_params;
 use gradient_garden::spec::{LayerSpec, Loss, ModelSpec, Padding};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// Forward, loss and backward on `ws`: the logits, the loss and every parameter's gradient.
 fn step(
@@ -82,13 +88,15 @@ fn fused_equals_unfused(spec: ModelSpec, n: usize, seed: u64, expect: Match) {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn the_cnn_preset_fused_takes_the_same_step() {
     fused_equals_unfused(ModelSpec::cnn(), 5, 3, Match::Bits);
     fused_equals_unfused(ModelSpec::cnn(), 5, 3, Match::Rounding(1e-4));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn same_padding_and_a_pool_that_drops_edges_fuse_exactly() {
     use LayerSpec::*;
     let spec = ModelSpec {

@@ -145,6 +145,13 @@ pub fn conv2d_relu_maxpool_forward(
     d: &Conv2dDims,
     size: usize,
 ) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if super::conv_one_channel::applies(d, size) {
+        // The first block in wasm: all in registers, the same bits.
+        return super::conv_one_channel::conv3x3_one_channel_relu_pool2(
+            pooled, argmax, x, w, bias, d,
+        );
+    }
     let (patch, spatial) = (d.patch(), d.out_h() * d.out_w());
     let pooled_plane = d.filters * (d.out_h() / size) * (d.out_w() / size);
     assert_eq!(pooled.len(), d.batch * pooled_plane, "pooled output length");

@@ -19,6 +19,7 @@ pub mod activation;
 pub mod augment;
 mod backend;
 pub mod conv;
+pub mod conv_one_channel;
 pub mod dense;
 pub mod dropout;
 pub mod gemm;

@@ -47,6 +47,8 @@ use driver::{run, Problem};
 pub(crate) use pack::store_transposed_4x4;
 pub use pack::{Dense, Operand};
 use portable::Portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) use wasm::madd;
 
 /// A bias added to C after the product: one value per row of C (`[m]`, e.g. per filter of an
 /// im2col convolution `w . cols`) or per column (`[n]`, e.g. per output of `x . w^T`).

@@ -14,7 +14,7 @@ use core::arch::wasm32::*;
 /// `acc + a * b`: one fused `f32x4.relaxed_madd` when `FUSED` and the build has relaxed SIMD,
 /// else `f32x4.mul` then `f32x4.add`.
 #[inline(always)]
-fn madd<const FUSED: bool>(a: v128, b: v128, acc: v128) -> v128 {
+pub(crate) fn madd<const FUSED: bool>(a: v128, b: v128, acc: v128) -> v128 {
     #[cfg(target_feature = "relaxed-simd")]
     if FUSED {
         return f32x4_relaxed_madd(a, b, acc);
