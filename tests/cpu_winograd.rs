@@ -141,7 +141,7 @@ fn the_cnn_second_block_over_several_groups() {
 }
 
 #[test]
-fn same_padding_uneven_planes_and_one_input_channel() {
+fn same_padding_uneven_planes_one_input_channel_and_tiny_planes() {
     // 'same' on 9x8: the border tiles read padding; 9 rows pool to 4 (one dropped).
     let same = Conv2dDims {
         batch: 3,
@@ -165,4 +165,15 @@ fn same_padding_uneven_planes_and_one_input_channel() {
         pad: 0,
     };
     check(first, false, 11);
+    // Fewer than four pooled outputs an image (4x3 -> 2x1): the output quads repeat a lane.
+    let tiny = Conv2dDims {
+        batch: 3,
+        in_channels: 2,
+        height: 6,
+        width: 5,
+        filters: 3,
+        kernel: 3,
+        pad: 0,
+    };
+    check(tiny, true, 13);
 }

@@ -55,17 +55,23 @@ struct Tiles {
     th: usize,
     tw: usize,
     group: usize,
+    /// Per tile of an image, its top-left output's index in a convolution output plane.
+    corners: Vec<usize>,
 }
 
 impl Tiles {
     fn new(d: &Conv2dDims) -> Self {
         let (th, tw) = (d.out_h() / 2, d.out_w() / 2);
         let group = (TILES_PER_GROUP / (th * tw)).clamp(1, d.batch.max(1));
+        let corners = (0..th * tw)
+            .map(|t| 2 * (t / tw) * d.out_w() + 2 * (t % tw))
+            .collect();
         Tiles {
             d: *d,
             th,
             tw,
             group,
+            corners,
         }
     }
     fn per_image(&self) -> usize {

@@ -49,15 +49,16 @@ impl Lin for f32 {
     }
 }
 
-impl<const N: usize> Lin for [f32; N] {
+/// Element by element: rows of values, or rows of four tiles' values (`[[f32; 4]; 4]`).
+impl<T: Lin + Copy, const N: usize> Lin for [T; N] {
     fn add(self, o: Self) -> Self {
-        std::array::from_fn(|i| self[i] + o[i])
+        std::array::from_fn(|i| self[i].add(o[i]))
     }
     fn sub(self, o: Self) -> Self {
-        std::array::from_fn(|i| self[i] - o[i])
+        std::array::from_fn(|i| self[i].sub(o[i]))
     }
     fn scale(self, s: f32) -> Self {
-        self.map(|v| v * s)
+        self.map(|v| v.scale(s))
     }
 }
 
