@@ -3,6 +3,9 @@
 //! window, and all three gradients with the pool's gradient routed through its own winners.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
+mod gradcheck_support;
+
+use gradcheck_support::random;
 use gradient_garden::cpu::pool::maxpool2d_relu_backward_pooled;
 use gradient_garden::cpu::{
     activation_forward, conv2d_backward_reference, conv2d_forward_reference,
@@ -12,21 +15,9 @@ use gradient_garden::spec::Activation;
 
 /// Deterministic values in [-1, 1) with a few exact zeros.
 fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|i| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            if i % 11 == 0 {
-                0.0
-            } else {
-                ((s >> 40) as f32 / (1u64 << 23) as f32) * 2.0 - 1.0
-            }
-        })
-        .collect()
+    let mut v = random(len, seed);
+    v.iter_mut().step_by(11).for_each(|x| *x = 0.0);
+    v
 }
 
 /// `|a - b| <= tol * (1 + largest |b|)` everywhere.
