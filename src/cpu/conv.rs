@@ -34,6 +34,15 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// `v`'s first `len` values, after growing it to hold them: thread scratch that only grows
+/// (here and in `winograd`).
+pub(super) fn grown(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    &mut v[..len]
+}
+
 /// Runs `f(cols, dw_t, plane)` on the thread's scratch, cut to these lengths.
 fn with_scratch<R>(
     cols_len: usize,
@@ -41,12 +50,6 @@ fn with_scratch<R>(
     plane_len: usize,
     f: impl FnOnce(&mut [f32], &mut [f32], &mut [f32]) -> R,
 ) -> R {
-    fn grown(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
-        if v.len() < len {
-            v.resize(len, 0.0);
-        }
-        &mut v[..len]
-    }
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
         f(

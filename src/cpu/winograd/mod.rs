@@ -23,7 +23,7 @@
 //! block's forward 8.3 ms direct (fused) against 4.7 Winograd, its backward 14.8 against 8.3; the
 //! CNN in the page went from 1,318-1,712 to 2,084-2,358 samples/s on one worker and from
 //! 1,855-2,515 to 2,852-2,880 on two (`perf_bench.mjs`, two interleaved rounds).
-use super::conv::Conv2dDims;
+use super::conv::{grown, Conv2dDims};
 use super::gemm::sgemm;
 use std::cell::RefCell;
 use tiles::{pool_outputs, route_to_tiles, scatter_input_grad, transform_input};
@@ -112,11 +112,28 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-fn grown(v: &mut Vec<f32>, len: usize) -> &mut [f32] {
-    if v.len() < len {
-        v.resize(len, 0.0);
-    }
-    &mut v[..len]
+/// Runs `f(u, du, v, m)` on the thread's buffers: `u` holds `w`'s transformed filters, `du`
+/// is zeroed, and `v`, `m` are long enough for a whole group.
+fn with_buffers<R>(
+    t: &Tiles,
+    w: &[f32],
+    f: impl FnOnce(&[f32], &mut [f32], &mut [f32], &mut [f32]) -> R,
+) -> R {
+    let (cin, cout) = (t.d.in_channels, t.d.filters);
+    let most = t.group * t.per_image();
+    SCRATCH.with(|s| {
+        let s = &mut *s.borrow_mut();
+        let u = grown(&mut s.u, 16 * cout * cin);
+        transform_filters(u, w, cout, cin);
+        let du = grown(&mut s.du, 16 * cout * cin);
+        du.fill(0.0);
+        f(
+            u,
+            du,
+            grown(&mut s.v, 16 * cin * most),
+            grown(&mut s.m, 16 * cout * most),
+        )
+    })
 }
 
 /// [`super::conv2d_relu_maxpool_forward`] with a 2x2 pool and a 3x3 kernel ([`applies`]):
@@ -141,23 +158,14 @@ pub fn conv3x3_relu_pool2_forward(
         "winograd: pooled length"
     );
     assert_eq!(argmax.len(), pooled.len(), "winograd: argmax length");
-    let most = t.group * t.per_image();
-    SCRATCH.with(|s| {
-        let s = &mut *s.borrow_mut();
-        let u = grown(&mut s.u, 16 * cout * cin);
-        let (v, m) = (
-            grown(&mut s.v, 16 * cin * most),
-            grown(&mut s.m, 16 * cout * most),
-        );
-        transform_filters(u, w, cout, cin);
+    with_buffers(&t, w, |u, _, v, m| {
         for (b0, count) in t.groups() {
             let n = count * t.per_image();
             let (v, m) = (&mut v[..16 * cin * n], &mut m[..16 * cout * n]);
             transform_input(v, x, &t, b0, count);
-            for xi in 0..16 {
-                let u = &u[xi * cout * cin..(xi + 1) * cout * cin];
-                let v = &v[xi * cin * n..(xi + 1) * cin * n];
-                let m = &mut m[xi * cout * n..(xi + 1) * cout * n];
+            // M[xi] = U[xi] . V[xi] for each of the 16 transformed positions.
+            let planes = u.chunks_exact(cout * cin).zip(v.chunks_exact(cin * n));
+            for ((u, v), m) in planes.zip(m.chunks_exact_mut(cout * n)) {
                 sgemm(cout, cin, n, u, false, v, false, m, false);
             }
             let out = b0 * t.pooled_plane()..(b0 + count) * t.pooled_plane();
@@ -197,38 +205,25 @@ pub fn conv3x3_relu_pool2_backward(
         assert_eq!(dx.len(), x.len(), "winograd: dx length");
         dx.fill(0.0);
     }
-    let most = t.group * t.per_image();
-    SCRATCH.with(|s| {
-        let s = &mut *s.borrow_mut();
-        let u = grown(&mut s.u, 16 * cout * cin);
-        let du = grown(&mut s.du, 16 * cout * cin);
-        let (v, m) = (
-            grown(&mut s.v, 16 * cin * most),
-            grown(&mut s.m, 16 * cout * most),
-        );
-        transform_filters(u, w, cout, cin);
-        du.fill(0.0);
+    with_buffers(&t, w, |u, du, v, m| {
         for (b0, count) in t.groups() {
             let n = count * t.per_image();
-            let (v, m) = (&mut v[..16 * cin * n], &mut m[..16 * cout * n]);
+            let (v, dm) = (&mut v[..16 * cin * n], &mut m[..16 * cout * n]);
             let part = b0 * t.pooled_plane()..(b0 + count) * t.pooled_plane();
             let (dy, argmax, pooled) = (&dy[part.clone()], &argmax[part.clone()], &pooled[part]);
-            route_to_tiles(m, db, dy, argmax, pooled, &t, n);
+            route_to_tiles(dm, db, dy, argmax, pooled, &t, n);
             transform_input(v, x, &t, b0, count);
-            for xi in 0..16 {
-                let dm = &m[xi * cout * n..(xi + 1) * cout * n];
-                let v = &v[xi * cin * n..(xi + 1) * cin * n];
-                let du = &mut du[xi * cout * cin..(xi + 1) * cout * cin];
+            // dU[xi] += dM[xi] . V[xi]^T
+            let planes = dm.chunks_exact(cout * n).zip(v.chunks_exact(cin * n));
+            for ((dm, v), du) in planes.zip(du.chunks_exact_mut(cout * cin)) {
                 sgemm(cout, n, cin, dm, false, v, true, du, true);
             }
             let Some(dx) = dx.as_deref_mut() else {
                 continue;
             };
-            // V is spent: its buffer takes dV.
-            for xi in 0..16 {
-                let u = &u[xi * cout * cin..(xi + 1) * cout * cin];
-                let dm = &m[xi * cout * n..(xi + 1) * cout * n];
-                let dv = &mut v[xi * cin * n..(xi + 1) * cin * n];
+            // dV[xi] = U[xi]^T . dM[xi], into V's buffer (V is spent).
+            let planes = u.chunks_exact(cout * cin).zip(dm.chunks_exact(cout * n));
+            for ((u, dm), dv) in planes.zip(v.chunks_exact_mut(cin * n)) {
                 sgemm(cin, cout, n, u, true, dm, false, dv, false);
             }
             scatter_input_grad(dx, v, &t, b0, count);

@@ -171,8 +171,6 @@ pub(super) fn route_to_tiles(
     let (filters, per_image, count) = (t.d.filters, t.per_image(), n / t.per_image());
     let ow = t.d.out_w();
     for (f, db) in db.iter_mut().enumerate() {
-        // dM's 16 rows for this filter (plane k's is `dm[(k * filters + f) * n..][..n]`).
-        let mut rows: Vec<&mut [f32]> = dm.chunks_exact_mut(n).skip(f).step_by(filters).collect();
         for b in 0..count {
             let (tile0, out0) = (b * per_image, (b * filters + f) * per_image);
             for (lanes, new) in quads(per_image) {
@@ -209,7 +207,9 @@ pub(super) fn route_to_tiles(
                 for (i, gi) in gi.iter().enumerate() {
                     for (j, aj) in aj.iter().enumerate() {
                         let quad = std::array::from_fn(|q| gi[q] * aj[q]);
-                        store4(&mut rows[4 * i + j][..], tile0, lanes, quad);
+                        // dM plane 4i + j, this filter's row.
+                        let row = ((4 * i + j) * filters + f) * n;
+                        store4(dm, row + tile0, lanes, quad);
                     }
                 }
             }
