@@ -43,10 +43,12 @@ test("strokes on #draw are preprocessed, classified and shown", async () => {
     await until(page, () => document.getElementById("prediction").textContent === "1");
     await until(page, () => !window.playground.state().predictionPending);
     // The pad's own model (www/workers/predictor.js) holds the engine's current weights: they
-    // came straight from the engine worker, and the bars below are its answer.
-    const { predictor } = await page.evaluate(() => window.playground.state());
+    // came straight from the engine worker, and the bars below are its answer, given by its
+    // mirror on the page's thread (www/js/pad_model.js).
+    const { predictor, answeredBy } = await page.evaluate(() => window.playground.state());
     assert.equal(predictor.retired, false, "the predictor is in use");
     assert.equal(predictor.version, predictor.weightsVersion, "it holds the engine's current weights");
+    assert.equal(answeredBy, "page", "the mirror answered the pen");
 
     // The bars are the model's probabilities for exactly this input.
     const shown = await page.$$eval("#probs .pct", (els) => els.map((e) => parseFloat(e.textContent) / 100));

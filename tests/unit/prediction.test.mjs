@@ -122,3 +122,28 @@ test("while training, the pen tells the engine the pad is busy, at most every 50
   predictions.request(3500, false);
   assert.equal(engine.calls.length, 2, "a request not from the pen says nothing");
 });
+
+test("a mirror on the page's thread answers when it holds the predictor's version; the worker otherwise", async () => {
+  const { store, predictor, engine } = setup();
+  let held = 3;
+  const padModel = { predict: (pixels, version) => (version === held ? Float32Array.of(pixels[0], 1 - pixels[0]) : null) };
+  const predictions = new Predictions(store, { engine, predictor, padModel });
+  store.update("predictor", { version: 3 });
+  store.update("weightsVersion", 3);
+  store.update("input", { pixels: new Float32Array(784).fill(0.25) });
+  predictions.request(performance.now(), true);
+  assert.equal(predictor.calls.length + engine.calls.length, 0, "no worker asked");
+  await tick();
+  assert.deepEqual(Array.from(store.state.probs), [0.25, 0.75]);
+  assert.equal(store.state.answeredBy, "page");
+  assert.equal(store.state.latencies.length, 1, "the pen's latency is recorded");
+  // The predictor moved on and the mirror has not caught up: the worker answers.
+  held = 2;
+  store.update("predictor", { version: 4 });
+  store.update("weightsVersion", 4);
+  predictions.request();
+  assert.equal(predictor.calls.length, 1);
+  predictor.calls[0].resolve([0.5, 0.5]);
+  await tick();
+  assert.equal(store.state.answeredBy, "predictor");
+});

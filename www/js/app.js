@@ -10,7 +10,7 @@ import { checkPixels } from "./preprocess.js";
 import { Timeline } from "./timeline.js";
 
 export class App {
-  /** `workers`: from startWorkers (engine, predictor, predictorPort). */
+  /** `workers`: from startWorkers (engine, predictor, predictorPort, padModel). */
   constructor(store, workers) {
     this.store = store;
     this.engine = workers.engine;

@@ -1,6 +1,8 @@
-// The drawing pad's predictions: at most one in flight, the freshest input sent next, answered by
-// the predictor when its copy of the weights will do (while training, or when it is current) and
-// by the engine otherwise. Records the latency from a pen event to the bars that include it.
+// The drawing pad's predictions: at most one in flight, the freshest input sent next, answered
+// from the predictor's copy of the weights when it will do (while training, or when it is
+// current): on this thread by its mirror (js/pad_model.js) once that holds it, else by the
+// predictor worker; by the engine otherwise. Records the latency from a pen event to the bars
+// that include it.
 import { predictorUsable } from "./run.js";
 
 // The engine keeps a core free for ~1.5 s after each note (training_loop.js INTERACTIVE_FOR_MS).
@@ -8,10 +10,11 @@ const PAD_BUSY_EVERY_MS = 500;
 
 export class Predictions {
   /** `workers`: {engine, predictor} rpc clients; results go to `store.update('prediction')`. */
-  constructor(store, { engine, predictor }) {
+  constructor(store, { engine, predictor, padModel = null }) {
     this.store = store;
     this.engine = engine;
     this.predictor = predictor;
+    this.padModel = padModel; // the predictor's weights mirrored on this thread (js/pad_model.js)
     this.busy = false;
     this.waitingSince = null; // time stamp of the oldest input not yet reflected in the bars
     this.fromPen = false; // the waiting input follows a pen stroke (the engine favours those)
@@ -49,7 +52,10 @@ export class Predictions {
     this.fromPen = false;
     const pixels = s.input;
     const viaPredictor = predictorUsable(s);
-    const answer = viaPredictor
+    const mirrored = viaPredictor ? this.padModel?.predict(pixels, s.predictorVersion) : null;
+    const answer = mirrored
+      ? Promise.resolve(mirrored)
+      : viaPredictor
       ? this.predictor.call("predict", { pixels })
       : this.engine.call("predict", { pixels, interactive: pen });
     answer
@@ -57,7 +63,8 @@ export class Predictions {
         if (!this.store.state.input) return; // cleared meanwhile
         // Shown even if the pen has moved on since: the freshest answer beats none, and the
         // next request (already due) catches up. Latency: oldest input it covers -> shown.
-        this.store.update("prediction", { probs, latencyMs: pen ? performance.now() - since : undefined });
+        const by = mirrored ? "page" : viaPredictor ? "predictor" : "engine";
+        this.store.update("prediction", { probs, latencyMs: pen ? performance.now() - since : undefined, by });
       })
       .catch((e) => {
         if (viaPredictor) {

@@ -48,6 +48,7 @@ export function initialState(config) {
     input: null, // the 784 floats the model sees (the preprocessed drawing or a test image)
     inputSource: { kind: "draw" }, // or {kind: 'test', index, label}
     probs: null, // the probabilities shown for `input`
+    answeredBy: null, // who answered `probs` (updates.prediction)
     // The training set streaming in (www/workers/train_data.js).
     data: { dataset: "mnist", stage: "first", loaded: 0, total: 0, done: false, error: null },
     ownShare: null, // the share of each batch drawn from the own examples (null: engine's default)
@@ -197,9 +198,13 @@ export const updates = {
     s.inputSource = source;
     if (!pixels) s.probs = null;
   },
-  /** Probabilities shown for the input; `latencyMs`: since the pen event they answer. */
-  prediction(s, { probs, latencyMs }) {
+  /**
+   * Probabilities shown for the input; `latencyMs`: since the pen event they answer; `by`: who
+   * answered ('page': the predictor's copy mirrored on the page's thread, 'predictor', 'engine').
+   */
+  prediction(s, { probs, latencyMs, by = null }) {
     s.probs = probs;
+    s.answeredBy = by;
     if (latencyMs !== undefined) {
       s.latencies.push(latencyMs);
       if (s.latencies.length > LATENCIES_KEPT) s.latencies.shift();
@@ -360,5 +365,6 @@ export function snapshot(s, { predictionPending = false } = {}) {
     predictionPending,
     /** The pad's model: the weights version it holds, the engine's, and whether it was retired. */
     predictor: { version: s.predictorVersion, weightsVersion: s.weightsVersion, retired: s.predictorBroken },
+    answeredBy: s.answeredBy ?? null, // the shown prediction's: 'page', 'predictor' or 'engine'
   };
 }

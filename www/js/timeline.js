@@ -53,7 +53,7 @@ export class Timeline {
     const input = this.store.state.input;
     if (!input) return;
     const probs = await this.app.predictor.call("predict", { pixels: input });
-    if (this.store.state.input === input) this.store.update("prediction", { probs });
+    if (this.store.state.input === input) this.store.update("prediction", { probs, by: "predictor" });
   }
 
   /** Branch the run at the kept snapshot nearest `step`; resolves to `state()`. */

@@ -12,8 +12,9 @@
 //                  (all from the model's backward pass down to the pixels, src/explain/)
 //   the engine     setWeights {version, weights: Float32Array (paramsFlat layout), spec?} -> version
 //                  over its end of a MessageChannel the page made; `spec` comes when it changed
-// Events to the page: weights {version} (the copy it now holds), broken {message}.
-import { serve } from "../js/rpc.js";
+// Events to the page: weights {version, spec?, weights} (the copy it now holds, for the page's
+// mirror, www/js/pad_model.js), broken {message}.
+import { serve, transfer } from "../js/rpc.js";
 import { loadWasm } from "../js/wasm_build.js";
 import { testSet } from "./test_set.js";
 
@@ -101,8 +102,11 @@ const engineOps = {
       toPage.emit("broken", { message: e && e.message ? e.message : String(e) });
       throw e;
     }
-    toPage.emit("weights", { version: args.version });
-    return args.version;
+    // The page mirrors them (www/js/pad_model.js): the model copied them into its own memory,
+    // so the array moves on rather than being copied.
+    const { version, spec, weights } = args;
+    toPage.emit("weights", transfer({ version, spec, weights }, [weights.buffer]));
+    return version;
   },
 };
 
