@@ -123,16 +123,17 @@ test("while training, the pen tells the engine the pad is busy, at most every 50
   assert.equal(engine.calls.length, 2, "a request not from the pen says nothing");
 });
 
-test("a mirror on the page's thread answers when it holds the predictor's version; the worker otherwise", async () => {
+test("a mirror on the page's thread answers when it holds the predictor's version (every core trains on); the worker otherwise", async () => {
   const { store, predictor, engine } = setup();
   let held = 3;
   const padModel = { predict: (pixels, version) => (version === held ? Float32Array.of(pixels[0], 1 - pixels[0]) : null) };
   const predictions = new Predictions(store, { engine, predictor, padModel });
   store.update("predictor", { version: 3 });
   store.update("weightsVersion", 3);
+  store.update("status", { training: true, info: {} });
   store.update("input", { pixels: new Float32Array(784).fill(0.25) });
   predictions.request(performance.now(), true);
-  assert.equal(predictor.calls.length + engine.calls.length, 0, "no worker asked");
+  assert.equal(predictor.calls.length + engine.calls.length, 0, "no worker asked, and no core freed");
   await tick();
   assert.deepEqual(Array.from(store.state.probs), [0.25, 0.75]);
   assert.equal(store.state.answeredBy, "page");
@@ -141,8 +142,9 @@ test("a mirror on the page's thread answers when it holds the predictor's versio
   held = 2;
   store.update("predictor", { version: 4 });
   store.update("weightsVersion", 4);
-  predictions.request();
+  predictions.request(performance.now(), true);
   assert.equal(predictor.calls.length, 1);
+  assert.deepEqual(engine.calls.map((c) => c.op), ["padBusy"], "the worker answers the pen: a core is freed for it");
   predictor.calls[0].resolve([0.5, 0.5]);
   await tick();
   assert.equal(store.state.answeredBy, "predictor");

@@ -21,7 +21,7 @@ export class Predictions {
     this.lastPadBusy = -Infinity;
   }
 
-  /** Tell the engine the pen is busy (at most every PAD_BUSY_EVERY_MS): it frees a core for us. */
+  /** Tell the engine the pen waits on a worker (at most every PAD_BUSY_EVERY_MS): it frees a core. */
   notePen(t) {
     if (t - this.lastPadBusy < PAD_BUSY_EVERY_MS) return;
     this.lastPadBusy = t;
@@ -43,7 +43,6 @@ export class Predictions {
     }
     if (this.waitingSince === null) this.waitingSince = t;
     this.fromPen = this.fromPen || fromPen;
-    if (fromPen && s.training) this.notePen(t);
     if (this.busy || !s.ready) return;
     this.busy = true;
     const since = this.waitingSince;
@@ -53,6 +52,9 @@ export class Predictions {
     const pixels = s.input;
     const viaPredictor = predictorUsable(s);
     const mirrored = viaPredictor ? this.padModel?.predict(pixels, s.predictorVersion) : null;
+    // A worker answers the pen: the engine leaves it a core for a while. The mirror needs none
+    // (it runs on this thread, already awake): every core goes on training.
+    if (pen && s.training && !mirrored) this.notePen(since);
     const answer = mirrored
       ? Promise.resolve(mirrored)
       : viaPredictor
