@@ -1,4 +1,5 @@
-//! The optimizer updates (SGD, momentum, Adam, L2) against hand-computed values, and the batch
+//! The optimizer updates (SGD, momentum, Adam, L2) against hand-computed values, the last
+//! update's norm recomputed from the optimizer's state against the change itself, and the batch
 //! gather that copies and warps images.
 // Native only: `wasm-pack test` compiles every test target for wasm32, where this one has no place.
 #![cfg(not(target_arch = "wasm32"))]
@@ -61,6 +62,68 @@ fn optimizer_steps_match_hand_computed_values() {
     let mut w = w0;
     state.update(0, &mut w, &g, &mom);
     close3(&w, [0.99, -2.02, 0.53]);
+}
+
+#[test]
+fn the_last_update_norm_from_the_state_is_the_change_of_the_weights() {
+    // 1003 values in about [-1, 1), from a small LCG.
+    let mut x = 12345u32;
+    let mut values = |n: usize, scale: f32| -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                scale * ((x >> 8) as f32 / (1u32 << 23) as f32 - 1.0)
+            })
+            .collect()
+    };
+    let n = 1003;
+    for kind in [
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Adam,
+    ] {
+        for (weight_decay, l1) in [(0.0, 0.0), (0.05, 0.0), (0.0, 0.01)] {
+            let cfg = OptimizerConfig {
+                kind,
+                lr: 0.01,
+                momentum: 0.9,
+                weight_decay,
+                l1,
+                ..OptimizerConfig::default()
+            };
+            let mut state = OptimizerState::new(&[n]);
+            assert_eq!(
+                state.last_update_norm(0, &[0.0; 3], &[0.0; 3], &cfg),
+                0.0,
+                "no step yet"
+            );
+            let mut w = values(n, 1.0);
+            let mut before = w.clone();
+            let mut g = Vec::new();
+            for _ in 0..3 {
+                g = values(n, 0.5);
+                before.clone_from(&w);
+                state.begin_step(&cfg);
+                state.update(0, &mut w, &g, &cfg);
+            }
+            let change = w
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| ((a - b) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let norm = state.last_update_norm(0, &w, &g, &cfg) as f64;
+            assert!(change > 1e-3, "{kind:?}: the weights moved ({change})");
+            // SGD's decay and L1 terms are taken from the new weights: off by a relative lr * wd,
+            // and by 2 lr l1 for each weight the step moved across zero (a few here).
+            let tolerance =
+                1e-4 + 2.0 * (cfg.lr * weight_decay) as f64 + if l1 > 0.0 { 1e-3 } else { 0.0 };
+            assert!(
+                (norm - change).abs() <= tolerance * change,
+                "{kind:?} wd {weight_decay} l1 {l1}: {norm} from the state, {change} measured"
+            );
+        }
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! backend calls, then whole steps through `CpuBackend` itself: shared by
 //! `examples/mlp_profile.rs` (native) and `tests/wasm_mlp_bench.rs` (Chromium, on the wasm
 //! kernel the page runs). "step minus phases" is what the backend spends outside the rows
-//! above it (bookkeeping, copies, the update norm).
+//! above it (bookkeeping, copies).
 use gradient_garden::backend::{Backend, TrainBatch};
 use gradient_garden::cpu::gemm::sgemm;
 use gradient_garden::cpu::{

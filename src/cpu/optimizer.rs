@@ -70,19 +70,18 @@ pub fn adam_update(
 /// `g + l1 * sign(w)`: the gradient of the loss plus `l1 * sum |w|`, with sign(0) = 0 (a weight
 /// already at zero is not pushed either way). The GPU twin is shaders/l1_penalty_gradient.wgsl.
 pub fn l1_penalty_gradient(g: &[f32], w: &[f32], l1: f32) -> Vec<f32> {
-    g.iter()
-        .zip(w)
-        .map(|(&g, &w)| {
-            let sign = if w > 0.0 {
-                1.0
-            } else if w < 0.0 {
-                -1.0
-            } else {
-                0.0
-            };
-            g + l1 * sign
-        })
-        .collect()
+    g.iter().zip(w).map(|(&g, &w)| g + l1 * sign(w)).collect()
+}
+
+/// 1, -1 or 0 (for 0: the L1 penalty does not push a weight already at zero).
+fn sign(w: f32) -> f32 {
+    if w > 0.0 {
+        1.0
+    } else if w < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
 }
 
 /// Optimizer state of a whole model: one set of buffers per parameter tensor.
@@ -174,6 +173,48 @@ impl OptimizerState {
                 .collect();
         }
         self.t += 1;
+    }
+
+    /// The L2 norm of the update the last step applied to tensor `index` (with settings `cfg`),
+    /// recomputed from what the step left, for the gradient-flow charts: Adam's
+    /// `step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps)` and momentum's `lr * v` from the
+    /// moments it wrote (decay and L1 are inside them); SGD's `lr * (g + wd * w + l1 * sign(w))`
+    /// from its gradient `g` and the weights `w` after it (off by a relative `lr * wd`, and by
+    /// `2 lr l1` for a weight the step moved across zero). For Adam and momentum it equals
+    /// `|new - old|` to float rounding. No step keeps a copy of its old weights for this. 0
+    /// before any step.
+    pub fn last_update_norm(
+        &self,
+        index: usize,
+        w: &[f32],
+        g: &[f32],
+        cfg: &OptimizerConfig,
+    ) -> f32 {
+        let norm = |values: &mut dyn Iterator<Item = f32>| {
+            values.map(|u| (u as f64) * (u as f64)).sum::<f64>().sqrt() as f32
+        };
+        let Some([a, b]) = self.buffers.get(index) else {
+            return 0.0;
+        };
+        match self.kind {
+            None => 0.0,
+            Some(OptimizerKind::Sgd) => norm(&mut w.iter().zip(g).map(|(&w, &g)| {
+                let l1 = if cfg.l1 > 0.0 { cfg.l1 * sign(w) } else { 0.0 };
+                cfg.lr * (g + cfg.weight_decay * w + l1)
+            })),
+            Some(OptimizerKind::Momentum) => norm(&mut a.iter().map(|&v| cfg.lr * v)),
+            Some(OptimizerKind::Adam) => {
+                let t = self.t.min(i32::MAX as u64) as i32;
+                let step_size = (cfg.lr as f64 / (1.0 - (cfg.beta1 as f64).powi(t))) as f32;
+                let bc2_sqrt = (1.0 - (cfg.beta2 as f64).powi(t)).sqrt() as f32;
+                norm(
+                    &mut a
+                        .iter()
+                        .zip(b)
+                        .map(|(&m, &v)| step_size * m / (v.sqrt() / bc2_sqrt + cfg.eps)),
+                )
+            }
+        }
     }
 
     /// Apply this step's update to parameter tensor `index`.

@@ -66,7 +66,7 @@ impl CpuBackend {
         self.kept_part = None;
         self.opt.reset();
         self.step = 0;
-        self.update_norms.clear();
+        self.last_opt = None;
     }
 
     /// The gradient of the WHOLE batch's mean loss contributed by samples `part` of `batch`
