@@ -65,7 +65,15 @@ pub fn gather_batch(
             indices.len()
         )));
     }
+    let mut touched = 0u8;
     for (b, &index) in indices.iter().enumerate() {
+        // Images sit at random places in a set far larger than the caches, and each one's copy
+        // waits on memory; reading a byte of each cache line of the image AHEAD places on starts
+        // those loads early, several images' at a time.
+        if let Some(&ahead) = indices.get(b + AHEAD) {
+            touched ^= touch(images, ahead as usize * IMAGE_PIXELS)
+                ^ labels.get(ahead as usize).copied().unwrap_or(0);
+        }
         let i = index as usize;
         if i >= labels.len() {
             return Err(Error::Data(format!(
@@ -85,5 +93,16 @@ pub fn gather_batch(
         }
         labels_out[b] = labels[i];
     }
+    std::hint::black_box(touched); // the touches are kept only if their bytes are used
     Ok(())
+}
+
+/// How many images ahead of the copy `gather_batch` touches (natively, 128 random images of
+/// 60,000: 0.062 ms a batch without, 0.054 / 0.049 / 0.053 ms touching 2 / 8 / 16 ahead).
+const AHEAD: usize = 8;
+
+/// The XOR of one byte per 64-byte cache line of the image at `start` (0 past the set's end).
+fn touch(images: &[u8], start: usize) -> u8 {
+    let image = images.get(start..start + IMAGE_PIXELS).unwrap_or(&[]);
+    image.iter().step_by(64).fold(0, |acc, &p| acc ^ p)
 }
