@@ -36,12 +36,17 @@ impl Tensor {
     }
 
     pub fn l2_norm(&self) -> f32 {
-        self.data
-            .iter()
-            .map(|v| (*v as f64) * (*v as f64))
-            .sum::<f64>()
-            .sqrt() as f32
+        l2(self.data.iter().copied())
     }
+}
+
+/// The L2 norm of `values`, summed in f64.
+pub fn l2(values: impl IntoIterator<Item = f32>) -> f32 {
+    values
+        .into_iter()
+        .map(|v| (v as f64) * (v as f64))
+        .sum::<f64>()
+        .sqrt() as f32
 }
 
 /// A named parameter tensor, named as in a PyTorch `nn.Sequential` state_dict (`"0.weight"`).

@@ -11,7 +11,7 @@ use crate::backend::{
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::spec::{Io, ModelSpec};
-use crate::tensor::{Param, Tensor};
+use crate::tensor::{l2, Param, Tensor};
 
 mod parallel;
 pub use parallel::PartMetrics;
@@ -53,10 +53,6 @@ pub struct CpuBackend {
     /// them, and measuring each update against a copy of the old weights cost the MLP ~5% of
     /// its step.
     last_opt: Option<OptimizerConfig>,
-}
-
-fn l2(values: impl Iterator<Item = f32>) -> f32 {
-    values.map(|v| (v as f64) * (v as f64)).sum::<f64>().sqrt() as f32
 }
 
 impl CpuBackend {

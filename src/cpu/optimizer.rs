@@ -9,6 +9,7 @@
 //! `eps` or `weight_decay` keeps the state.
 use crate::error::Result;
 use crate::optim::{OptimizerConfig, OptimizerKind, OptimizerMoments};
+use crate::tensor::l2;
 
 /// `w -= lr * (g + wd * w)`.
 pub fn sgd_update(w: &mut [f32], g: &[f32], lr: f32, weight_decay: f32) {
@@ -190,29 +191,23 @@ impl OptimizerState {
         g: &[f32],
         cfg: &OptimizerConfig,
     ) -> f32 {
-        let norm = |values: &mut dyn Iterator<Item = f32>| {
-            values.map(|u| (u as f64) * (u as f64)).sum::<f64>().sqrt() as f32
-        };
         let Some([a, b]) = self.buffers.get(index) else {
             return 0.0;
         };
         match self.kind {
             None => 0.0,
-            Some(OptimizerKind::Sgd) => norm(&mut w.iter().zip(g).map(|(&w, &g)| {
+            Some(OptimizerKind::Sgd) => l2(w.iter().zip(g).map(|(&w, &g)| {
                 let l1 = if cfg.l1 > 0.0 { cfg.l1 * sign(w) } else { 0.0 };
                 cfg.lr * (g + cfg.weight_decay * w + l1)
             })),
-            Some(OptimizerKind::Momentum) => norm(&mut a.iter().map(|&v| cfg.lr * v)),
+            Some(OptimizerKind::Momentum) => l2(a.iter().map(|&v| cfg.lr * v)),
             Some(OptimizerKind::Adam) => {
                 let t = self.t.min(i32::MAX as u64) as i32;
                 let step_size = (cfg.lr as f64 / (1.0 - (cfg.beta1 as f64).powi(t))) as f32;
                 let bc2_sqrt = (1.0 - (cfg.beta2 as f64).powi(t)).sqrt() as f32;
-                norm(
-                    &mut a
-                        .iter()
-                        .zip(b)
-                        .map(|(&m, &v)| step_size * m / (v.sqrt() / bc2_sqrt + cfg.eps)),
-                )
+                l2(a.iter()
+                    .zip(b)
+                    .map(|(&m, &v)| step_size * m / (v.sqrt() / bc2_sqrt + cfg.eps)))
             }
         }
     }
