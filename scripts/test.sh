@@ -112,11 +112,12 @@ run_wasm() {
   # The relaxed-SIMD build (www/pkg-relaxed) differs only in the CPU code, so it runs only the
   # CPU files: the matmul against the f64 reference, the convolution operands packed from the
   # image against the im2col matrix, the fused convolution blocks against the layers one by one,
-  # and whole sessions (one and two workers, the inference Model) that must learn and agree
-  # within float tolerance.
+  # the dense products that skip all-zero input columns against the full ones, and whole
+  # sessions (one and two workers, the inference Model) that must learn and agree within float
+  # tolerance.
   banner "wasm: the CPU tests again on the relaxed-SIMD build"
   wasm_browser_tests relaxed-simd --test gemm_products --test gemm_epilogue --test im2col_operands \
-    --test cpu_fused_conv --test wasm_model --test wasm_parallel 2>&1 |
+    --test cpu_fused_conv --test cpu_zero_columns --test wasm_model --test wasm_parallel 2>&1 |
     tee -a "$LOG_DIR/wasm.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   count_cargo wasm "$LOG_DIR/wasm.log" "$rc"

@@ -103,3 +103,59 @@ fn whole_mlp_with_mse_gradient_matches_finite_differences() {
     };
     check_network(spec, 6);
 }
+
+#[test]
+fn mlp_on_black_bordered_images_gradient_matches_finite_differences() {
+    // A first layer wide enough that its products skip the input columns that are zero in the
+    // whole batch (cpu::zero_columns), on images black outside a 16x16 box, as digits are.
+    use LayerSpec::*;
+    let spec = ModelSpec {
+        input: vec![784],
+        layers: vec![Dense { units: 32 }, Tanh, Dense { units: 10 }],
+        loss: Loss::SoftmaxCrossEntropy,
+    };
+    let params = init_params(&spec, 7).unwrap();
+    let n = 3;
+    let inside = |p: usize| (6..22).contains(&(p % 28)) && (6..22).contains(&(p / 28));
+    let images: Vec<f32> = random(n * 784, 8)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if inside(i % 784) { v * 0.5 + 0.5 } else { 0.0 })
+        .collect();
+    let labels: &[u8] = &[3, 9, 0];
+    let backend = CpuBackend::new(&spec, &params, n).unwrap();
+    let (_, grads) = backend.loss_and_gradients(&images, labels, None).unwrap();
+    // Every weight of a few units of the first layer (black columns and lit ones), and every
+    // other parameter.
+    let units = [0, 13, 31];
+    for (pi, grad) in grads.iter().enumerate() {
+        let picked: Vec<usize> = if pi == 0 {
+            units.iter().flat_map(|u| u * 784..(u + 1) * 784).collect()
+        } else {
+            (0..grad.tensor.data.len()).collect()
+        };
+        let at: Vec<f32> = picked.iter().map(|&i| params[pi].tensor.data[i]).collect();
+        let numeric = numeric_grad(&at, |v| {
+            let mut p = params.clone();
+            for (&i, &x) in picked.iter().zip(v) {
+                p[pi].tensor.data[i] = x;
+            }
+            let b = CpuBackend::new(&spec, &p, n).unwrap();
+            b.loss_and_gradients(&images, labels, None).unwrap().0.loss as f64
+        });
+        let analytic: Vec<f32> = picked.iter().map(|&i| grad.tensor.data[i]).collect();
+        assert_close(&format!("d{}", grad.name), &analytic, &numeric);
+        if pi == 0 {
+            for (&i, &g) in picked.iter().zip(&analytic) {
+                if !inside(i % 784) {
+                    assert_eq!(
+                        g,
+                        0.0,
+                        "the weight on black pixel {} has gradient {g}",
+                        i % 784
+                    );
+                }
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! [`dense_forward_reference`] and
 //! [`dense_backward_reference`] are the readable ndarray versions the tests compare them with.
 use super::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
+use super::zero_columns::{forward_skipping_zeros, weight_gradient_skipping_zeros};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -16,7 +17,8 @@ fn view_mut(data: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32
     ArrayViewMut2::from_shape((rows, cols), data).expect("slice length matches its dims")
 }
 
-/// `y[b, o] = sum_i x[b, i] * w[o, i] + bias[o]` (overwrites `y`).
+/// `y[b, o] = sum_i x[b, i] * w[o, i] + bias[o]` (overwrites `y`). Input columns that are zero
+/// in the whole batch are left out of the sum ([`super::zero_columns`]).
 pub fn dense_forward(
     y: &mut [f32],
     x: &[f32],
@@ -26,6 +28,9 @@ pub fn dense_forward(
     n_in: usize,
     n_out: usize,
 ) {
+    if forward_skipping_zeros(y, x, w, bias, batch, n_in, n_out) {
+        return;
+    }
     let epilogue = Epilogue {
         bias: Bias::PerCol(bias),
         relu: false,
@@ -35,7 +40,8 @@ pub fn dense_forward(
 
 /// Gradients of [`dense_forward`] given `dy [batch, n_out]` (all outputs overwritten):
 /// `dx = dy . w`, `dw = dy^T . x`, `db = sum_b dy`. Pass `dx = None` for the first layer,
-/// whose input gradient nobody needs.
+/// whose input gradient nobody needs. `dw`'s sums leave out the input columns that are zero in
+/// the whole batch ([`super::zero_columns`]).
 #[allow(clippy::too_many_arguments)]
 pub fn dense_backward(
     dx: Option<&mut [f32]>,
@@ -51,7 +57,9 @@ pub fn dense_backward(
     if let Some(dx) = dx {
         sgemm(batch, n_out, n_in, dy, false, w, false, dx, false);
     }
-    sgemm(n_out, batch, n_in, dy, true, x, false, dw, false);
+    if !weight_gradient_skipping_zeros(dw, dy, x, batch, n_in, n_out) {
+        sgemm(n_out, batch, n_in, dy, true, x, false, dw, false);
+    }
     bias_gradient(db, dy, n_out);
 }
 

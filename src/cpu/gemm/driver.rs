@@ -132,7 +132,7 @@ pub(super) fn run<K: MicroKernel, A: Operand, B: Operand>(p: Problem<A, B>) {
         // Equal blocks rather than full blocks plus a remainder: k = 288 runs as 144 + 144, not
         // 256 + a 32-deep pass that re-reads and re-writes all of C for little work.
         let (kc_blk, mc_blk, nc_blk) = (
-            balanced(k, K::KC, 1),
+            depth_block_len(k, K::KC),
             balanced(m, K::MC, K::MR),
             balanced(n, K::NC, K::NR),
         );
@@ -273,6 +273,11 @@ fn seed_bias(dst: &mut [f32], ld: usize, rows: usize, cols: usize, t: &Tile, bia
             Bias::PerCol(b) => line.copy_from_slice(&b[t.col..t.col + cols]),
         }
     }
+}
+
+/// The depth of each cache block (the last may be shorter) of a product of depth `k`.
+pub(super) fn depth_block_len(k: usize, kc: usize) -> usize {
+    balanced(k, kc, 1)
 }
 
 /// The block size that cuts `total` into as few blocks of at most `max` as possible, all about

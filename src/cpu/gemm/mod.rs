@@ -148,6 +148,31 @@ pub fn gemm_operands(
     ));
 }
 
+/// The depth blocks, in order, that a product of depth `k` runs in on this machine's kernel:
+/// each block's products are summed on their own and then added to C. A caller that leaves out
+/// depth steps whose products are zero (`cpu::zero_columns`) runs each block's remaining steps
+/// as its own product to keep the same sums, bit for bit.
+pub fn depth_blocks(k: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let len = driver::depth_block_len(k, dispatched_kc()).max(1);
+    (0..k)
+        .step_by(len)
+        .map(move |start| start..(start + len).min(k))
+}
+
+/// `KC` of the kernel [`dispatch`] runs.
+fn dispatched_kc() -> usize {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return wasm::Dispatched::KC;
+    #[cfg(target_arch = "x86_64")]
+    return if x86::Avx2Fma::available() {
+        x86::Avx2Fma::KC
+    } else {
+        Portable::KC
+    };
+    #[allow(unreachable_code)]
+    Portable::KC
+}
+
 /// Runs `p` on this target's micro-kernel.
 fn dispatch<A: Operand, B: Operand>(p: Problem<A, B>) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
