@@ -17,8 +17,14 @@ use crate::error::{Error, Result};
 use crate::tensor::Param;
 use crate::trainer::{sum_parts, StepPlan};
 use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint32Array};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+thread_local! {
+    /// The other part's gradients, copied in from JavaScript for `finishStepAdding`.
+    static OTHER_PART: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
 
 fn field(obj: &JsValue, key: &str) -> Result<JsValue> {
     Reflect::get(obj, &key.into()).map_err(|_| Error::Config(format!("no '{key}' in {obj:?}")))
@@ -210,15 +216,23 @@ impl Session {
     /// result: the rest of the batch): like `finishStep([mine, other])`.
     #[wasm_bindgen(js_name = finishStepAdding)]
     pub fn finish_step_adding(&self, other: JsValue) -> Promise {
-        let other =
-            floats(&other, "other", "grads").and_then(|g| Ok((g, part_metrics(&other, "other")?)));
+        let other = field(&other, "grads")
+            .and_then(|g| {
+                g.dyn_into::<Float32Array>()
+                    .map_err(|_| Error::Config("other.grads must be a Float32Array".into()))
+            })
+            .and_then(|g| Ok((g, part_metrics(&other, "other")?)));
         self.run(move |inner| async move {
             let (grads, metrics) = other?;
-            inner
-                .lock()
-                .await
-                .trainer
-                .finish_step_adding(&grads, metrics)?;
+            // Into a buffer kept from step to step rather than a fresh 400 kB Vec each time:
+            // every two-worker step comes through here.
+            let mut inner = inner.lock().await;
+            OTHER_PART.with(|buf| {
+                let mut buf = buf.borrow_mut();
+                buf.resize(grads.length() as usize, 0.0);
+                grads.copy_to(&mut buf);
+                inner.trainer.finish_step_adding(&buf, metrics)
+            })?;
             Ok(JsValue::UNDEFINED)
         })
     }
