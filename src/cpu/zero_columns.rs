@@ -53,14 +53,24 @@ pub fn active_columns(x: &[f32], n_in: usize, bits: &mut Vec<u32>, cols: &mut Ve
     cols.extend((0..n_in as u32).filter(|&i| bits[i as usize] << 1 != 0));
 }
 
-/// Whether a product over `active` of `n_in` columns is worth running without the others.
-fn worth_skipping(active: usize, n_in: usize, n_out: usize) -> bool {
-    n_out >= MIN_OUTPUTS && active > 0 && (active as f32) <= MOST_ACTIVE * n_in as f32
-}
-
-/// Whether a product with `n_out` outputs per input value should look for zero columns at all.
-fn may_skip(n_out: usize) -> bool {
-    n_out >= MIN_OUTPUTS && SKIPPING.load(Ordering::Relaxed)
+/// `run(cols, scratch)` with the active columns of `x [rows, n_in]` when a product with `n_out`
+/// outputs per input value should leave the others out, else None. `scratch` is a buffer kept
+/// from call to call.
+fn with_active_columns<R>(
+    x: &[f32],
+    n_in: usize,
+    n_out: usize,
+    run: impl FnOnce(&[u32], &mut Vec<f32>) -> R,
+) -> Option<R> {
+    if n_out < MIN_OUTPUTS || !SKIPPING.load(Ordering::Relaxed) {
+        return None;
+    }
+    SCRATCH.with(|s| {
+        let (bits, cols, scratch) = &mut *s.borrow_mut();
+        active_columns(x, n_in, bits, cols);
+        let worth = !cols.is_empty() && (cols.len() as f32) <= MOST_ACTIVE * n_in as f32;
+        worth.then(|| run(cols, scratch))
+    })
 }
 
 /// `y[b, o] = sum_i x[b, i] * w[o, i] + bias[o]` over the active columns of `x` only. Returns
@@ -75,15 +85,7 @@ pub fn forward_skipping_zeros(
     n_in: usize,
     n_out: usize,
 ) -> bool {
-    if !may_skip(n_out) {
-        return false;
-    }
-    SCRATCH.with(|s| {
-        let (bits, cols, _) = &mut *s.borrow_mut();
-        active_columns(x, n_in, bits, cols);
-        if !worth_skipping(cols.len(), n_in, n_out) {
-            return false;
-        }
+    with_active_columns(x, n_in, n_out, |cols, _| {
         // The dense product sums each depth block on its own and adds it to y: the active
         // columns of each block run as one product, so every sum is the dense one minus its
         // zero terms, in the same order (the same bits: a sample's output does not depend on
@@ -111,8 +113,8 @@ pub fn forward_skipping_zeros(
             gemm_operands(batch, part.len(), n_out, a, b, y, !first, epilogue);
             first = false;
         }
-        true
     })
+    .is_some()
 }
 
 /// `dw = dy^T . x` over the active columns of `x`, zero in the others (`dw [n_out, n_in]`
@@ -125,15 +127,7 @@ pub fn weight_gradient_skipping_zeros(
     n_in: usize,
     n_out: usize,
 ) -> bool {
-    if !may_skip(n_out) {
-        return false;
-    }
-    SCRATCH.with(|s| {
-        let (bits, cols, dw_active) = &mut *s.borrow_mut();
-        active_columns(x, n_in, bits, cols);
-        if !worth_skipping(cols.len(), n_in, n_out) {
-            return false;
-        }
+    with_active_columns(x, n_in, n_out, |cols, dw_active| {
         let k = cols.len();
         dw_active.resize(n_out * k, 0.0);
         // op(A) = dy^T [n_out, batch]; op(B) = x[:, cols] [batch, k], seen as [k, batch].
@@ -145,8 +139,8 @@ pub fn weight_gradient_skipping_zeros(
         let b = Columns::across_rows(x, n_in, cols);
         gemm_operands(n_out, batch, k, a, b, dw_active, false, Epilogue::NONE);
         scatter_columns(dw, dw_active, n_in, cols);
-        true
     })
+    .is_some()
 }
 
 /// `dst[r, cols[j]] = src[r, j]` for every row `r`, zero in the columns not in `cols`.
