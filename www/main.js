@@ -29,7 +29,11 @@ import { mountScheduleControl, mountEarlyStopControl } from "./js/panels/schedul
 document.getElementById("train-form").addEventListener("submit", (e) => e.preventDefault());
 
 const parsed = Config.fromHash(location.hash);
-const store = new Store({ ...updates, ...raceUpdates }, { ...initialState(parsed.config), race: null, raceSetup: parsed.race ?? null });
+const store = new Store(
+  { ...updates, ...raceUpdates },
+  { ...initialState(parsed.config), race: null, raceSetup: parsed.race ?? null },
+  { paced: { metrics: 250, stats: 250 } },
+);
 const app = new App(store, startWorkers(store));
 
 mountMessage(store);

@@ -26,7 +26,7 @@ const MIN_OUTPUTS: usize = 32;
 /// Off: every product runs dense (the step profiles time both ways in one run).
 static SKIPPING: AtomicBool = AtomicBool::new(true);
 
-/// Turn the skipping on or off for every thread (benchmarks; results change by rounding only).
+/// Turn the skipping on or off for every thread (benchmarks: the results are the same).
 #[doc(hidden)]
 pub fn set_skipping(on: bool) {
     SKIPPING.store(on, Ordering::Relaxed);
@@ -62,7 +62,7 @@ fn with_active_columns<R>(
     n_out: usize,
     run: impl FnOnce(&[u32], &mut Vec<f32>) -> R,
 ) -> Option<R> {
-    if n_out < MIN_OUTPUTS || !SKIPPING.load(Ordering::Relaxed) {
+    if n_in == 0 || n_out < MIN_OUTPUTS || !SKIPPING.load(Ordering::Relaxed) {
         return None;
     }
     SCRATCH.with(|s| {

@@ -173,3 +173,27 @@ test("a long run stays bounded: state() and the CSV keep the whole run in fixed 
   assert.equal(grads.length, n / 10);
   assert.ok(grads.points("grad").length <= 256 + 640, "gradient-flow series bounded too");
 });
+
+test("paced updates change the state at once; their subscribers hear at most once an interval, the latest", async () => {
+  const store = new Store(updates, initialState(defaults()), { paced: { metrics: 40 } });
+  store.update("started", { info: INFO, config: defaults(), pretrained: false });
+  const heard = [];
+  store.subscribe((s, name, payload) => heard.push([name, s.step, payload.records.length]), ["metrics"]);
+  const others = [];
+  store.subscribe((s, name) => others.push(name), ["training"]);
+  // The first is heard at once, the next two within the interval as one, with the last payload.
+  store.update("metrics", { records: records(0, 1), samplesPerSec: 1 });
+  store.update("metrics", { records: records(1, 2), samplesPerSec: 1 });
+  store.update("metrics", { records: records(3, 3), samplesPerSec: 1 });
+  assert.equal(store.state.step, 6);
+  assert.deepEqual(heard, [["metrics", 1, 1]]);
+  // Other updates are not held back.
+  store.update("training", true);
+  assert.deepEqual(others, ["training"]);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(heard, [["metrics", 1, 1], ["metrics", 6, 3]]);
+  // After a quiet spell the next one is heard at once again.
+  await new Promise((r) => setTimeout(r, 60));
+  store.update("metrics", { records: records(6, 1), samplesPerSec: 1 });
+  assert.deepEqual(heard.at(-1), ["metrics", 7, 1]);
+});
