@@ -37,12 +37,14 @@ export class Store {
     return this.state;
   }
 
+  /** Every subscriber to `name` hears of it now. */
   tell(name, payload) {
     for (const s of [...this.subscribers]) {
       if (!s.names || s.names.has(name)) s.fn(this.state, name, payload);
     }
   }
 
+  /** Subscribers hear of `name` now if they last did `ms` ago or more, else once that is so. */
   pace(name, payload, ms) {
     const due = this.due.get(name);
     if (due) {
