@@ -221,7 +221,7 @@ fn run_tile<K: MicroKernel>(
     if t.rows == K::MR && t.cols == K::NR {
         debug_assert!(c_tile.len() >= (K::MR - 1) * n + K::NR);
         if let Start::Bias(bias) = start {
-            seed_bias(c_tile, n, K::MR, K::NR, t, bias);
+            seed_bias::<K>(c_tile, n, K::MR, K::NR, t, bias);
         }
         // SAFETY: ap/bp hold kc*MR and kc*NR values (the driver slices them so), and the full
         // MR x NR tile at (row, col) lies inside c (rows, cols not clipped).
@@ -239,7 +239,7 @@ fn run_tile<K: MicroKernel>(
     }
     let mut scratch = [0.0f32; MAX_TILE];
     if let Start::Bias(bias) = start {
-        seed_bias(&mut scratch, K::NR, t.rows, t.cols, t, bias);
+        seed_bias::<K>(&mut scratch, K::NR, t.rows, t.cols, t, bias);
     }
     // SAFETY: scratch is an MR x NR tile with row stride NR.
     unsafe {
@@ -264,13 +264,28 @@ fn run_tile<K: MicroKernel>(
 }
 
 /// Writes the bias of tile `t` into its `rows x cols` corner of `dst` (row stride `ld`).
-fn seed_bias(dst: &mut [f32], ld: usize, rows: usize, cols: usize, t: &Tile, bias: Bias) {
+#[inline(always)]
+fn seed_bias<K: MicroKernel>(
+    dst: &mut [f32],
+    ld: usize,
+    rows: usize,
+    cols: usize,
+    t: &Tile,
+    bias: Bias,
+) {
+    // A full tile's rows at the constant width NR: a few vector moves. At a width known only at
+    // run time the copy and fill are `memory.copy`/`memory.fill` in wasm, which V8 runs as
+    // calls (a dense layer's forward seeds MR rows of every tile).
+    let seed = |line: &mut [f32], i: usize| match bias {
+        Bias::None => line.fill(0.0),
+        Bias::PerRow(b) => line.fill(b[t.row + i]),
+        Bias::PerCol(b) => line.copy_from_slice(&b[t.col..t.col + line.len()]),
+    };
     for i in 0..rows {
-        let line = &mut dst[i * ld..i * ld + cols];
-        match bias {
-            Bias::None => line.fill(0.0),
-            Bias::PerRow(b) => line.fill(b[t.row + i]),
-            Bias::PerCol(b) => line.copy_from_slice(&b[t.col..t.col + cols]),
+        if cols == K::NR {
+            seed(&mut dst[i * ld..i * ld + K::NR], i);
+        } else {
+            seed(&mut dst[i * ld..i * ld + cols], i);
         }
     }
 }
