@@ -10,48 +10,21 @@
 //! come from `cargo run --release --example gemm_bench`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../examples/support/gemm_cases.rs"]
+mod gemm_cases;
 #[path = "../examples/support/timing.rs"]
 #[allow(dead_code)] // only its clock: the rest is the step profiles' harness
 mod timing;
 
 use core::arch::wasm32::*;
+use gemm_cases::{best_rates, inputs, max_abs_diff, naive, operand_views, SHAPES};
 use gradient_garden::cpu::gemm::{kernel_name, sgemm, sgemm_unfused, Epilogue};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::ArrayViewMut2;
 use timing::now_ms;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Best rate (GFLOP/s) of each variant over 10 rounds of one burst of at least 30 ms per
-/// variant, after at least 300 ms of warm-up each: V8 first runs wasm in its baseline compiler (Liftoff) and swaps in
-/// the optimised (TurboFan) code only for later calls. Rounds interleave the variants so that
-/// load from other processes on the machine hits all of them alike.
-fn best_rates(flops: &[f64], variants: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    for f in variants.iter_mut() {
-        let t0 = now_ms();
-        while now_ms() - t0 < 300.0 {
-            f();
-        }
-    }
-    let mut best = vec![0.0f64; variants.len()];
-    for _ in 0..10 {
-        for ((f, best), flops) in variants.iter_mut().zip(&mut best).zip(flops) {
-            let (t, mut reps) = (now_ms(), 0u32);
-            let mut dt;
-            loop {
-                f();
-                reps += 1;
-                dt = now_ms() - t;
-                if dt >= 30.0 {
-                    break;
-                }
-            }
-            *best = best.max(flops * reps as f64 / (dt / 1e3) / 1e9);
-        }
-    }
-    best
-}
 
 /// Register-only f32x4 loop: 6 independent mul chains and 6 independent add chains (bound by FP
 /// throughput, not latency), 48 flops per iteration. Multiplying by 1.0 keeps values normal
@@ -120,47 +93,6 @@ fn fma_peak_loop(iters: u32, x: f32) -> f32 {
     f32x4_extract_lane::<0>(sum)
 }
 
-fn naive(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    for i in 0..m {
-        for j in 0..n {
-            let mut s = 0.0;
-            for p in 0..k {
-                s += a[i * k + p] * b[p * n + j];
-            }
-            c[i * n + j] = s;
-        }
-    }
-}
-
-fn values(len: usize, seed: f32) -> Vec<f32> {
-    (0..len).map(|i| (i as f32 * 0.37 + seed).sin()).collect()
-}
-
-fn max_abs_diff(x: &[f32], y: &[f32]) -> f32 {
-    x.iter()
-        .zip(y)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max)
-}
-
-/// `(m, k, n, a_trans, b_trans, what)`: the MLP's first layer (batch 128, 784 -> 128) in its
-/// three products, the CNN's two im2col convolutions (batch 64, 3x3, 32 and 64 filters) both as
-/// one whole-batch product and per image as `conv.rs` does them (forward and backward), and a square reference.
-const SHAPES: [(usize, usize, usize, bool, bool, &str); 12] = [
-    (128, 784, 128, false, true, "dense fwd y = x.W^T"),
-    (128, 128, 784, false, false, "dense bwd dx = dy.W"),
-    (128, 128, 784, true, false, "dense bwd dW = dy^T.x"),
-    (43264, 9, 32, false, false, "conv1 im2col, whole batch"),
-    (7744, 288, 64, false, false, "conv2 im2col, whole batch"),
-    (32, 9, 676, false, false, "conv1 per image W.cols"),
-    (64, 288, 121, false, false, "conv2 per image W.cols"),
-    (32, 676, 9, false, true, "conv1 per image dW = dy.cols^T"),
-    (9, 676, 32, false, true, "conv1 per image dW^T = cols.dy^T"),
-    (64, 121, 288, false, true, "conv2 per image dW = dy.cols^T"),
-    (288, 64, 121, true, false, "conv2 per image dcols = W^T.dy"),
-    (512, 512, 512, false, false, "512^3"),
-];
-
 #[wasm_bindgen_test]
 fn gemm_throughput() {
     // The peak loops run as more variants in every round, so that they see the same load as the
@@ -186,23 +118,10 @@ fn gemm_throughput() {
         console_log!("gemm bench: debug build, numbers are not representative (use --release)");
     }
     for (m, k, n, at, bt, what) in SHAPES {
-        let a = values(m * k, 0.1);
-        let b = values(k * n, 0.7);
+        let a = inputs(m * k, 0.1);
+        let b = inputs(k * n, 0.7);
         let flops = 2.0 * (m * k * n) as f64;
-        let av = if at {
-            ArrayView2::from_shape((k, m), &a[..])
-                .unwrap()
-                .reversed_axes()
-        } else {
-            ArrayView2::from_shape((m, k), &a[..]).unwrap()
-        };
-        let bv = if bt {
-            ArrayView2::from_shape((n, k), &b[..])
-                .unwrap()
-                .reversed_axes()
-        } else {
-            ArrayView2::from_shape((k, n), &b[..]).unwrap()
-        };
+        let (av, bv) = operand_views((m, k, n), &a, at, &b, bt);
         let (mut c, mut c_nd, mut c_naive, mut c_unfused) = (
             vec![0.0f32; m * n],
             vec![0.0f32; m * n],
@@ -250,7 +169,8 @@ fn gemm_throughput() {
             flops_of.push(flops);
             variants.push(&mut slow);
         }
-        let rates = best_rates(&flops_of, &mut variants);
+        // At least 300 ms of warm-up each: past V8's baseline code (see best_rates).
+        let rates = best_rates(now_ms, 300.0, &flops_of, &mut variants);
         drop(variants);
         peak = peak.max(rates[2]);
         let unfused_rate = if fused {
