@@ -117,7 +117,7 @@ run_wasm() {
   # tolerance.
   banner "wasm: the CPU tests again on the relaxed-SIMD build"
   wasm_browser_tests relaxed-simd --test gemm_products --test gemm_epilogue --test im2col_operands \
-    --test cpu_fused_conv --test cpu_zero_columns --test wasm_model --test wasm_parallel 2>&1 |
+    --test cpu_fused_conv --test cpu_zero_columns --test cpu_sparse_input --test wasm_model --test wasm_parallel 2>&1 |
     tee -a "$LOG_DIR/wasm.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
   count_cargo wasm "$LOG_DIR/wasm.log" "$rc"

@@ -5,6 +5,7 @@
 //! [`dense_forward_reference`] and
 //! [`dense_backward_reference`] are the readable ndarray versions the tests compare them with.
 use super::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
+use super::sparse_input::{forward_sparse, weight_gradient_sparse};
 use super::zero_columns::{forward_skipping_zeros, weight_gradient_skipping_zeros};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -28,7 +29,9 @@ pub fn dense_forward(
     n_in: usize,
     n_out: usize,
 ) {
-    if forward_skipping_zeros(y, x, w, bias, batch, n_in, n_out) {
+    if forward_sparse(y, x, w, bias, batch, n_in, n_out)
+        || forward_skipping_zeros(y, x, w, bias, batch, n_in, n_out)
+    {
         return;
     }
     let epilogue = Epilogue {
@@ -57,7 +60,9 @@ pub fn dense_backward(
     if let Some(dx) = dx {
         sgemm(batch, n_out, n_in, dy, false, w, false, dx, false);
     }
-    if !weight_gradient_skipping_zeros(dw, dy, x, batch, n_in, n_out) {
+    if !weight_gradient_sparse(dw, dy, x, batch, n_in, n_out)
+        && !weight_gradient_skipping_zeros(dw, dy, x, batch, n_in, n_out)
+    {
         sgemm(n_out, batch, n_in, dy, true, x, false, dw, false);
     }
     bias_gradient(db, dy, n_out);

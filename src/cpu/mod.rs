@@ -29,6 +29,7 @@ pub mod loss;
 pub mod model;
 pub mod optimizer;
 pub mod pool;
+pub mod sparse_input;
 pub mod winograd;
 pub mod workspace;
 pub mod zero_columns;

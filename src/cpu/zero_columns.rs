@@ -23,13 +23,19 @@ const MOST_ACTIVE: f32 = 0.9;
 /// noticeable share of a product that small (e.g. a 10-way classifier on 128 hidden units).
 const MIN_OUTPUTS: usize = 32;
 
-/// Off: every product runs dense (the step profiles time both ways in one run).
+/// Off: every product runs dense, here and in `sparse_input` (the step profiles time both ways
+/// in one run).
 static SKIPPING: AtomicBool = AtomicBool::new(true);
 
 /// Turn the skipping on or off for every thread (benchmarks: the results are the same).
 #[doc(hidden)]
 pub fn set_skipping(on: bool) {
     SKIPPING.store(on, Ordering::Relaxed);
+}
+
+/// Whether products may leave out zeros (also read by `sparse_input`).
+pub(crate) fn skipping() -> bool {
+    SKIPPING.load(Ordering::Relaxed)
 }
 
 thread_local! {
@@ -62,7 +68,7 @@ fn with_active_columns<R>(
     n_out: usize,
     run: impl FnOnce(&[u32], &mut Vec<f32>) -> R,
 ) -> Option<R> {
-    if n_in == 0 || n_out < MIN_OUTPUTS || !SKIPPING.load(Ordering::Relaxed) {
+    if n_in == 0 || n_out < MIN_OUTPUTS || !skipping() {
         return None;
     }
     SCRATCH.with(|s| {
