@@ -64,7 +64,7 @@ pub fn weight_gradient_sparse(
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::MOST_NONZERO;
-    use crate::cpu::gemm::{depth_blocks, madd, store_transposed_4x4};
+    use crate::cpu::gemm::{depth_blocks, madd, transpose_4x4};
     use core::arch::wasm32::*;
     use std::cell::RefCell;
 
@@ -200,16 +200,8 @@ mod simd {
                 let row = &s.at[s.starts[b]..s.starts[b + 1]];
                 let out = &mut y[b * n_out..(b + 1) * n_out];
                 out.copy_from_slice(bias);
-                let mut at = 0;
-                for block in &blocks {
-                    let end = at + row[at..].partition_point(|&(c, _)| (c as usize) < block.end);
-                    let part = &row[at..end];
-                    at = end;
-                    // The dense product adds each depth block's sum to y, an empty one too
-                    // (y + 0 = y): only the sign of a zero y could differ.
-                    if !part.is_empty() {
-                        add_weighted_rows(out, w_t, n_out, part);
-                    }
+                for part in by_block(row, &blocks) {
+                    add_weighted_rows(out, w_t, n_out, part);
                 }
             }
             true
@@ -242,18 +234,28 @@ mod simd {
             for c in 0..n_in {
                 let col = &s.by_col[s.by_col_starts[c]..s.by_col_starts[c + 1]];
                 let out = &mut dw_t[c * n_out..(c + 1) * n_out];
-                let mut at = 0;
-                for block in &blocks {
-                    let end = at + col[at..].partition_point(|&(r, _)| (r as usize) < block.end);
-                    let part = &col[at..end];
-                    at = end;
-                    if !part.is_empty() {
-                        add_weighted_rows(out, dy, n_out, part);
-                    }
+                for part in by_block(col, &blocks) {
+                    add_weighted_rows(out, dy, n_out, part);
                 }
             }
             transpose(dw, dw_t, n_in, n_out);
             true
+        })
+    }
+
+    /// The non-empty runs of `list` (indices ascending) that fall in each depth block. The full
+    /// product adds each block's sum to its output, an empty one too (`y + 0 = y`: only the sign
+    /// of a zero output could differ), so empty blocks are left out.
+    fn by_block<'a>(
+        list: &'a [(u32, f32)],
+        blocks: &'a [std::ops::Range<usize>],
+    ) -> impl Iterator<Item = &'a [(u32, f32)]> + 'a {
+        let mut at = 0;
+        blocks.iter().filter_map(move |block| {
+            let end = at + list[at..].partition_point(|&(i, _)| (i as usize) < block.end);
+            let part = &list[at..end];
+            at = end;
+            (!part.is_empty()).then_some(part)
         })
     }
 
@@ -317,14 +319,8 @@ mod simd {
                 // SAFETY: rows r..r+4 < rows have values c..c+4 < cols; the stores land in
                 // dst rows c..c+4 at r..r+4 (stride rows), inside rows * cols.
                 unsafe {
-                    let at = |i: usize| src.as_ptr().add((r + i) * cols + c) as *const v128;
-                    let block = [
-                        v128_load(at(0)),
-                        v128_load(at(1)),
-                        v128_load(at(2)),
-                        v128_load(at(3)),
-                    ];
-                    store_transposed_4x4(dst.as_mut_ptr().add(c * rows + r), rows, block);
+                    let from = src.as_ptr().add(r * cols + c);
+                    transpose_4x4(from, cols, dst.as_mut_ptr().add(c * rows + r), rows);
                 }
             }
         }

@@ -181,8 +181,7 @@ fn gather_column(group: &mut [f32], rows: &[f32], ld: usize, lanes: usize, c: us
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 fn transpose_runs(sliver: &mut [f32], rows: &[f32], ld: usize, cols: &[u32], w: usize) {
-    use super::gemm::store_transposed_4x4;
-    use core::arch::wasm32::*;
+    use super::gemm::transpose_4x4;
     let kc = cols.len();
     assert!(sliver.len() >= w * kc && rows.len() >= w * ld);
     let mut p = 0;
@@ -194,14 +193,8 @@ fn transpose_runs(sliver: &mut [f32], rows: &[f32], ld: usize, cols: &[u32], w: 
                 // rows l4..l4+4 < w each have values c..c+4 (rows.len() >= w*ld, asserted);
                 // the stores land at (p + j)*w + l4 + 0..4 < kc*w (p + 4 <= kc).
                 unsafe {
-                    let at = |i: usize| rows.as_ptr().add((l4 + i) * ld + c) as *const v128;
-                    let r = [
-                        v128_load(at(0)),
-                        v128_load(at(1)),
-                        v128_load(at(2)),
-                        v128_load(at(3)),
-                    ];
-                    store_transposed_4x4(sliver.as_mut_ptr().add(p * w + l4), w, r);
+                    let from = rows.as_ptr().add(l4 * ld + c);
+                    transpose_4x4(from, ld, sliver.as_mut_ptr().add(p * w + l4), w);
                 }
             }
             p += 4;

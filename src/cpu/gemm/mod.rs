@@ -44,7 +44,7 @@ mod x86;
 
 use driver::{run, Problem};
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub(crate) use pack::store_transposed_4x4;
+pub(crate) use pack::{store_transposed_4x4, transpose_4x4};
 pub use pack::{Dense, Operand};
 use portable::Portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

@@ -182,7 +182,6 @@ fn transpose_4x4_blocks(
     w: usize,
     kc: usize,
 ) {
-    use core::arch::wasm32::*;
     assert!(sliver.len() >= w * kc && base + (w - 1) * ld + kc <= src.len());
     let body = kc - kc % 4;
     for l4 in (0..w).step_by(4) {
@@ -191,12 +190,8 @@ fn transpose_4x4_blocks(
             // SAFETY: rows l4..l4+4 < w each have kc values from `row(i)` (asserted above) and
             // p + 4 <= kc; the stores land at (p + j) * w + l4 + 0..4 < kc * w.
             unsafe {
-                let s = src.as_ptr();
-                let r0 = v128_load(s.add(row(0) + p) as *const v128);
-                let r1 = v128_load(s.add(row(1) + p) as *const v128);
-                let r2 = v128_load(s.add(row(2) + p) as *const v128);
-                let r3 = v128_load(s.add(row(3) + p) as *const v128);
-                store_transposed_4x4(sliver.as_mut_ptr().add(p * w + l4), w, [r0, r1, r2, r3]);
+                let from = src.as_ptr().add(row(0) + p);
+                transpose_4x4(from, ld, sliver.as_mut_ptr().add(p * w + l4), w);
             }
         }
         for p in body..kc {
@@ -204,6 +199,23 @@ fn transpose_4x4_blocks(
                 sliver[p * w + l4 + i] = src[row(i) + p];
             }
         }
+    }
+}
+
+/// Copies the transpose of the 4x4 block at `src` (rows `ld` apart) to `dst` (rows `w` apart):
+/// four vector loads, eight shuffles, four stores.
+///
+/// # Safety
+/// `src` must be valid for reads at `i*ld .. i*ld + 4` and `dst` for writes at `j*w .. j*w + 4`,
+/// for `i, j < 4`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+pub(crate) unsafe fn transpose_4x4(src: *const f32, ld: usize, dst: *mut f32, w: usize) {
+    use core::arch::wasm32::*;
+    // SAFETY: the caller vouches for the four 4-value rows at src + i*ld and dst + j*w.
+    unsafe {
+        let r = [0, 1, 2, 3].map(|i| v128_load(src.add(i * ld) as *const v128));
+        store_transposed_4x4(dst, w, r);
     }
 }
 
