@@ -261,16 +261,21 @@ mod simd {
 
     /// `out += sum_j v_j * rows[i_j, :]` over `part = [(i_j, v_j)]` in order, the sum taken in
     /// registers from zero and added to `out` once, as the micro-kernel sums a depth block and
-    /// adds it to C. `rows` is `[_, n]` row-major, `out` has `n` values (a multiple of 4).
+    /// adds it to C. `rows` is `[_, n]` row-major, `out` has `n` values (a multiple of 4), and
+    /// `part`'s indices ascend.
     #[inline(always)]
     fn add_weighted_rows(out: &mut [f32], rows: &[f32], n: usize, part: &[(u32, f32)]) {
         assert!(out.len() == n && n.is_multiple_of(4));
+        // The lists come ascending (`list_rows`, `list_columns`): the last index is the largest,
+        // so one check covers the part (walking every part took a pass per sample and column).
+        debug_assert!(part.windows(2).all(|p| p[0].0 < p[1].0));
         assert!(part
-            .iter()
-            .all(|&(i, _)| (i as usize + 1) * n <= rows.len()));
+            .last()
+            .is_none_or(|&(i, _)| (i as usize + 1) * n <= rows.len()));
         let mut o = 0;
         while o + CHUNK <= n {
-            // SAFETY: every row i of `part` has n values in `rows` (asserted), o + CHUNK <= n.
+            // SAFETY: every row i of `part` has n values in `rows` (the largest is asserted),
+            // o + CHUNK <= n.
             unsafe { sum_into::<8>(out, rows, n, part, o) };
             o += CHUNK;
         }
