@@ -36,9 +36,41 @@ if [ "${CI:-}" = "true" ]; then unset GARDEN_ALLOW_NO_GPU; fi
 
 LOG_DIR="$ROOT/target/test-logs"
 mkdir -p "$LOG_DIR"
+
+# CI's machine can be short of disk (one run filled it at ~15 GB of target/): there, no incremental
+# cache, and each layer's build outputs go once no later layer needs them. Locally they stay, so
+# a rerun builds nothing (GARDEN_PRUNE_TARGET=1 or 0 overrides either way).
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+if [ "${CI:-}" = "true" ]; then
+  export CARGO_INCREMENTAL=0
+  PRUNE="${GARDEN_PRUNE_TARGET:-1}"
+else
+  PRUNE="${GARDEN_PRUNE_TARGET:-0}"
+fi
 declare -A PASSED FAILED SKIPPED STATUS SECS
 
 banner() { printf '\n========== %s ==========\n' "$*"; }
+
+free_disk() { df -h --output=avail "$ROOT" 2>/dev/null | tail -n 1 | tr -d ' '; }
+
+# What a finished layer built and no later one reads: the native layer's test binaries, examples
+# and incremental cache (its dependencies' rlibs and build-script outputs stay: the host half of
+# the wasm builds reuses them), and the wasm layer's debug builds (e2e builds release).
+prune_after() { # layer
+  [ "$PRUNE" = 1 ] || return 0
+  case "$1" in
+    native)
+      rm -rf "$TARGET/debug/examples" "$TARGET/debug/incremental"
+      find "$TARGET/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.so' -delete 2>/dev/null
+      ;;
+    wasm)
+      rm -rf "$TARGET/wasm32-unknown-unknown/debug" "$TARGET/relaxed-simd/wasm32-unknown-unknown/debug" \
+        "$TARGET/relaxed-simd/debug"
+      ;;
+    *) return 0 ;;
+  esac
+  echo "[test] pruned $1's build outputs; $(free_disk) free"
+}
 
 # Sum cargo's / wasm-bindgen-test's "test result: ok. N passed; N failed; N ignored" lines.
 count_cargo() { # layer logfile rc
@@ -164,10 +196,12 @@ run_e2e() {
 }
 
 START=$SECONDS
+echo "[test] $(free_disk) free on the disk of $ROOT"
 for layer in "${LAYERS[@]}"; do
   t0=$SECONDS
   "run_$layer"
   SECS[$layer]=$((SECONDS - t0))
+  prune_after "$layer"
 done
 
 banner "summary"
