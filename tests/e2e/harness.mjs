@@ -156,3 +156,35 @@ export async function waitForPlayground(page, timeout = PAGE_TIMEOUT_MS) {
     timeout,
   );
 }
+
+/**
+ * The visible controls matching `selector` that have no accessible name (no label, no
+ * aria-label / aria-labelledby, no button text), each as the start of its HTML: `[]` when all
+ * are named. Inside `[hidden]`, or `[aria-hidden=true]` with `skipAriaHidden`, does not count.
+ */
+export function unnamedControls(page, selector, { skipAriaHidden = false } = {}) {
+  return page.evaluate(
+    ({ selector, hiddenSelector }) =>
+      [...document.querySelectorAll(selector)]
+        .filter((el) => !el.closest(hiddenSelector))
+        .filter((el) => {
+          const labelled = el.labels && el.labels.length > 0;
+          const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+          const text = el.tagName === "BUTTON" && el.textContent.trim();
+          return !(labelled || aria || text);
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    { selector, hiddenSelector: skipAriaHidden ? "[hidden], [aria-hidden=true]" : "[hidden]" },
+  );
+}
+
+/** Press Tab `presses` times from the top of the page: the id (or tag) focused after each. */
+export async function tabOrder(page, presses) {
+  const seen = [];
+  await page.locator("body").focus();
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+  }
+  return seen;
+}

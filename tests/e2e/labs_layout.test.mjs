@@ -3,32 +3,17 @@
 // own scroll boxes is wider than the screen.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { waitForPlayground } from "./harness.mjs";
+import { tabOrder, unnamedControls, waitForPlayground } from "./harness.mjs";
 import { openLabs, screenshot, until } from "./labs_helpers.mjs";
 
 test("labs controls are labelled, reachable with Tab, and fit a phone screen", async () => {
   const app = await openLabs({ width: 390, height: 844 });
   try {
     const { page } = app;
-    const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll("input, select, button, canvas#draw, [tabindex]")]
-        .filter((el) => !el.closest("[hidden]"))
-        .filter((el) => {
-          const labelled = el.labels && el.labels.length > 0;
-          const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
-          const text = el.tagName === "BUTTON" && el.textContent.trim();
-          return !(labelled || aria || text);
-        })
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
+    const unnamed = await unnamedControls(page, "input, select, button, canvas#draw, [tabindex]");
     assert.deepEqual(unnamed, [], "controls without an accessible name");
 
-    const seen = [];
-    await page.locator("body").focus();
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press("Tab");
-      seen.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
-    }
+    const seen = await tabOrder(page, 40);
     for (const id of ["axis", "sizes", "scaling-backend", "steps", "scaling-start", "load-model", "use-pretrained", "limit", "scope", "compress-start", "draw", "compare", "export"]) {
       assert.ok(seen.includes(id), `Tab never reaches #${id}: ${seen.join(" ")}`);
     }

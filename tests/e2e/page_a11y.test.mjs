@@ -1,31 +1,17 @@
 // Every control has an accessible name, and the keyboard reaches all of them in a sensible order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { tabOrder, unnamedControls } from "./harness.mjs";
 import { openPlayground } from "./page_helpers.mjs";
 
 test("controls are labelled and reachable with Tab", async () => {
   const app = await openPlayground("#model=mlp&backend=cpu");
   try {
     const { page } = app;
-    const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll("input, select, button, canvas#draw, [tabindex]")]
-        .filter((el) => !el.closest("[hidden]"))
-        .filter((el) => {
-          const labelled = el.labels && el.labels.length > 0;
-          const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
-          const text = el.tagName === "BUTTON" && el.textContent.trim();
-          return !(labelled || aria || text);
-        })
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
+    const unnamed = await unnamedControls(page, "input, select, button, canvas#draw, [tabindex]");
     assert.deepEqual(unnamed, [], "controls without an accessible name");
 
-    const seen = [];
-    await page.locator("body").focus();
-    for (let i = 0; i < 45; i++) {
-      await page.keyboard.press("Tab");
-      seen.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
-    }
+    const seen = await tabOrder(page, 45);
     for (const id of ["draw", "undo", "clear", "model", "backend-select", "optimizer", "lr", "batch", "l2", "shift", "rotate", "val-split", "start", "step", "reset", "evaluate", "export-csv"]) {
       assert.ok(seen.includes(id), `Tab never reaches #${id}: ${seen.join(" ")}`);
     }

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { decodePng, openPlane } from "./plane_helpers.mjs";
-import { openPage } from "./harness.mjs";
+import { openPage, unnamedControls } from "./harness.mjs";
 import { NODE, columns } from "../../www/plane/network_paint.js";
 
 let app;
@@ -209,17 +209,7 @@ test("play trains live, pause stops, a click adds a point, reset starts over", a
 
 test("every control is labelled, and random settings are applied or refused with a message", async () => {
   const { page } = app;
-  const unnamed = await page.evaluate(() =>
-    [...document.querySelectorAll("input, select, button, canvas")]
-      .filter((el) => !el.closest("[hidden], [aria-hidden=true]"))
-      .filter((el) => {
-        const labelled = el.labels && el.labels.length > 0;
-        const aria = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
-        const text = el.tagName === "BUTTON" && el.textContent.trim();
-        return !(labelled || aria || text);
-      })
-      .map((el) => el.outerHTML.slice(0, 80)),
-  );
+  const unnamed = await unnamedControls(page, "input, select, button, canvas", { skipAriaHidden: true });
   assert.deepEqual(unnamed, [], "controls without an accessible name");
 
   // Seeded random configure calls: each resolves (and the page shows it) or rejects with a
