@@ -4,7 +4,7 @@
 //! shared flat gradient buffer at the tensor's offset.
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::{act_code, view, MatmulShape};
+use super::layout::{act_code, view, MatmulShape, Stored};
 use super::ops::{conv_dims, dropout, matmul, sum_reduce, weight_grad, Shared};
 use crate::error::Result;
 use crate::spec::{LayerSpec, ModelSpec};
@@ -106,19 +106,7 @@ pub fn build(
                 let (wo, wl) = shared.layout.range(&format!("{i}.weight"));
                 let (bo, bl) = shared.layout.range(&format!("{i}.bias"));
                 // dW[u, in] = dY^T X
-                let mm = MatmulShape {
-                    m: u,
-                    n: inp,
-                    k: bu,
-                    sam: 1,
-                    sak: u,
-                    sbk: inp,
-                    sbn: 1,
-                    scm: inp,
-                    scn: 1,
-                    batches: 1,
-                    ..Default::default()
-                };
+                let mm = MatmulShape::product(u, inp, bu, Stored::Transposed, Stored::AsIs);
                 backward.extend(weight_grad(
                     gpu,
                     pipes,
@@ -137,19 +125,7 @@ pub fn build(
                 ));
                 if let Some(dx) = dx {
                     // dX[b, in] = dY W
-                    let mm = MatmulShape {
-                        m: bu,
-                        n: inp,
-                        k: u,
-                        sam: u,
-                        sak: 1,
-                        sbk: inp,
-                        sbn: 1,
-                        scm: inp,
-                        scn: 1,
-                        batches: 1,
-                        ..Default::default()
-                    };
+                    let mm = MatmulShape::product(bu, inp, u, Stored::AsIs, Stored::AsIs);
                     backward.push(matmul(
                         gpu,
                         pipes,
@@ -196,19 +172,7 @@ pub fn build(
                     }
                 };
                 // dW[f, ckk] = dYt . col^T
-                let mm = MatmulShape {
-                    m: f,
-                    n: ckk,
-                    k: bp,
-                    sam: bp,
-                    sak: 1,
-                    sbk: 1,
-                    sbn: bp,
-                    scm: ckk,
-                    scn: 1,
-                    batches: 1,
-                    ..Default::default()
-                };
+                let mm = MatmulShape::product(f, ckk, bp, Stored::AsIs, Stored::Transposed);
                 backward.extend(weight_grad(
                     gpu,
                     pipes,
@@ -239,19 +203,7 @@ pub fn build(
                 if let Some(dx) = dx {
                     // dcol[ckk, bp] = W^T dYt, written over `col` (no longer needed),
                     // then folded back onto the input.
-                    let mm = MatmulShape {
-                        m: ckk,
-                        n: bp,
-                        k: f,
-                        sam: 1,
-                        sak: ckk,
-                        sbk: bp,
-                        sbn: 1,
-                        scm: bp,
-                        scn: 1,
-                        batches: 1,
-                        ..Default::default()
-                    };
+                    let mm = MatmulShape::product(ckk, bp, f, Stored::Transposed, Stored::AsIs);
                     backward.push(matmul(
                         gpu,
                         pipes,

@@ -80,7 +80,42 @@ pub struct MatmulShape {
     pub batches: u32,
 }
 
+/// How a matrix operand of [`MatmulShape::product`] lies in its (packed) buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// As the product reads it: A as m x k, B as k x n.
+    AsIs,
+    /// Transposed: A as k x m, B as n x k (e.g. a dense layer's weights, out x in).
+    Transposed,
+}
+
 impl MatmulShape {
+    /// One product `C[m, n] = A[m, k] B[k, n]` of packed matrices, C row-major: the strides
+    /// follow from the sizes and how A and B are stored. No bias, no activation.
+    pub fn product(m: u32, n: u32, k: u32, a: Stored, b: Stored) -> Self {
+        let (sam, sak) = match a {
+            Stored::AsIs => (k, 1),
+            Stored::Transposed => (1, m),
+        };
+        let (sbk, sbn) = match b {
+            Stored::AsIs => (n, 1),
+            Stored::Transposed => (1, k),
+        };
+        Self {
+            m,
+            n,
+            k,
+            sam,
+            sak,
+            sbk,
+            sbn,
+            scm: n,
+            scn: 1,
+            batches: 1,
+            ..Default::default()
+        }
+    }
+
     pub fn words(&self) -> [u32; 16] {
         [
             self.m,

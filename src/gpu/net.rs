@@ -9,7 +9,7 @@
 use super::backward;
 use super::context::Gpu;
 use super::kernels::{Dispatch, Kernel, Pipelines};
-use super::layout::{act_code, view, MatmulShape};
+use super::layout::{act_code, view, MatmulShape, Stored};
 use super::ops::{conv_dims, dropout, Shared};
 use crate::error::Result;
 use crate::spec::{LayerSpec, Loss, ModelSpec};
@@ -168,19 +168,9 @@ impl Net {
                     let (wo, wl) = shared.layout.range(&format!("{i}.weight"));
                     let (bo, bl) = shared.layout.range(&format!("{i}.bias"));
                     let mm = MatmulShape {
-                        m: bu,
-                        n: u,
-                        k: inp,
-                        sam: inp,
-                        sak: 1,
-                        sbk: 1,
-                        sbn: inp,
-                        scm: u,
-                        scn: 1,
                         bias_mode: 1,
                         act,
-                        batches: 1,
-                        ..Default::default()
+                        ..MatmulShape::product(bu, u, inp, Stored::AsIs, Stored::Transposed)
                     };
                     // A few rows (one image per stroke): a parallel dot product per output.
                     let (kernel, words, groups) = if batch <= MATVEC_ROWS {

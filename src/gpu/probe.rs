@@ -3,7 +3,7 @@
 //! the matmul benchmark the CLI's `bench` reports.
 use super::context::{bytes_to_u32, Gpu};
 use super::kernels::{Kernel, Pipelines};
-use super::layout::MatmulShape;
+use super::layout::{MatmulShape, Stored};
 use crate::error::{Error, Result};
 
 /// One binding of a probed kernel, in binding order.
@@ -250,18 +250,14 @@ pub async fn bench_matmul_tiles(
     let bias = gpu.storage_f32("bias", n);
     let c_buf = gpu.storage_f32("c", m * n);
     let mm = MatmulShape {
-        m: m as u32,
-        n: n as u32,
-        k: k as u32,
-        sam: k as u32,
-        sak: 1,
-        sbk: 1,
-        sbn: k as u32,
-        scm: n as u32,
-        scn: 1,
         bias_mode: 1,
-        batches: 1,
-        ..Default::default()
+        ..MatmulShape::product(
+            m as u32,
+            n as u32,
+            k as u32,
+            Stored::AsIs,
+            Stored::Transposed,
+        )
     };
     let kernel = match tiles {
         Some(
