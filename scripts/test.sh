@@ -53,6 +53,20 @@ banner() { printf '\n========== %s ==========\n' "$*"; }
 
 free_disk() { df -h --output=avail "$ROOT" 2>/dev/null | tail -n 1 | tr -d ' '; }
 
+# A full run's build outputs peak near 2.3 GB when pruned (CI) and reach ~4 GB when kept: say so
+# up front rather than fail mid-build with "No space left on device".
+warn_if_short_of_disk() {
+  local need_gb=4 free_kb
+  [ "$PRUNE" = 1 ] && need_gb=3
+  free_kb=$(df -k --output=avail "$ROOT" 2>/dev/null | tail -n 1 | tr -d ' ')
+  case "$free_kb" in '' | *[!0-9]*) return 0 ;; esac
+  if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
+    local hint=""
+    [ "$PRUNE" = 1 ] || hint=" (GARDEN_PRUNE_TARGET=1 deletes each layer's build outputs once it is done)"
+    echo "[test] WARNING: only $(free_disk) free; a full run may need about ${need_gb} GB for target/$hint" >&2
+  fi
+}
+
 # What a finished layer built and no later one reads: the native layer's test binaries, examples
 # and incremental cache (its dependencies' rlibs and build-script outputs stay: the host half of
 # the wasm builds reuses them), and the wasm layer's debug builds (e2e builds release).
@@ -197,6 +211,7 @@ run_e2e() {
 
 START=$SECONDS
 echo "[test] $(free_disk) free on the disk of $ROOT"
+warn_if_short_of_disk
 for layer in "${LAYERS[@]}"; do
   t0=$SECONDS
   "run_$layer"
