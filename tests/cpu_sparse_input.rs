@@ -7,7 +7,6 @@
 //!
 //! Runs natively and in Chromium (`scripts/test.sh wasm` runs it on both wasm builds: the
 //! relaxed build's multiply-add is fused, like its micro-kernel's).
-use gradient_garden::cpu::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
 use gradient_garden::cpu::sparse_input::{forward_sparse, weight_gradient_sparse};
 use gradient_garden::cpu::{dense_backward, dense_forward};
 use gradient_garden::data::mnist::Mnist;
@@ -20,6 +19,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[allow(dead_code)] // the gemm tests' own checks are not used here
 mod gemm_support;
 use gemm_support::values;
+
+mod dense_support;
+use dense_support::{assert_same, packed_products};
 
 /// Where the sparse products run: the page's wasm builds (both have simd128).
 const RUNS_HERE: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
@@ -43,13 +45,6 @@ fn sparse(batch: usize, n_in: usize, density: f32, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-fn assert_same(got: &[f32], want: &[f32], what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
-        panic!("{what}: [{i}] is {} sparse, {} dense", got[i], want[i]);
-    }
-}
-
 /// Both sparse products against the full ones on `x`: the same values where they run, nothing
 /// written where they decline; `runs`: whether they should run here.
 fn check(x: &[f32], (batch, n_in, n_out): (usize, usize, usize), runs: bool, seed: u64) {
@@ -59,25 +54,7 @@ fn check(x: &[f32], (batch, n_in, n_out): (usize, usize, usize), runs: bool, see
         values(n_out, seed + 3),
         values(batch * n_out, seed + 4),
     );
-    let mut want_y = vec![0.0; batch * n_out];
-    let epilogue = Epilogue {
-        bias: Bias::PerCol(&bias),
-        relu: false,
-    };
-    sgemm_epilogue(
-        batch,
-        n_in,
-        n_out,
-        x,
-        false,
-        &w,
-        true,
-        &mut want_y,
-        false,
-        epilogue,
-    );
-    let mut want_dw = vec![0.0; n_out * n_in];
-    sgemm(n_out, batch, n_in, &dy, true, x, false, &mut want_dw, false);
+    let (want_y, want_dw) = packed_products(x, &w, &bias, &dy, (batch, n_in, n_out));
 
     // Garbage in the outputs: both products overwrite them.
     let mut y = vec![7.0; batch * n_out];

@@ -6,7 +6,7 @@
 //!
 //! Runs natively and in Chromium on the wasm micro-kernels (`scripts/test.sh wasm` runs it on
 //! both wasm builds).
-use gradient_garden::cpu::gemm::{sgemm, sgemm_epilogue, Bias, Epilogue};
+use gradient_garden::cpu::gemm::{Bias, Epilogue};
 use gradient_garden::cpu::zero_columns::{
     active_columns, forward_skipping_zeros, weight_gradient_skipping_zeros,
 };
@@ -21,6 +21,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[allow(dead_code)] // the gemm tests' own checks are not used here
 mod gemm_support;
 use gemm_support::{assert_close, reference, values};
+
+mod dense_support;
+use dense_support::{assert_same, packed_products};
 
 /// `x [batch, n_in]` of values in [-1, 1) with every column `c` where `zero(c)` set to zero.
 fn with_zero_columns(
@@ -109,36 +112,8 @@ fn check_skipping(x: &[f32], dims: (usize, usize, usize), seed: u64) {
 
     // The dense products' sums less their zero terms, in the same order and depth blocks: the
     // same numbers bit for bit (== also takes -0 for 0).
-    let e = Epilogue {
-        bias: Bias::PerCol(&bias),
-        relu: false,
-    };
-    let mut dense_y = vec![0.0; batch * n_out];
-    sgemm_epilogue(
-        batch,
-        n_in,
-        n_out,
-        x,
-        false,
-        &w,
-        true,
-        &mut dense_y,
-        false,
-        e,
-    );
+    let (dense_y, dense_dw) = packed_products(x, &w, &bias, &dy, dims);
     assert_same(&y, &dense_y, &format!("{what} y"));
-    let mut dense_dw = vec![0.0; n_out * n_in];
-    sgemm(
-        n_out,
-        batch,
-        n_in,
-        &dy,
-        true,
-        x,
-        false,
-        &mut dense_dw,
-        false,
-    );
     assert_same(&dw, &dense_dw, &format!("{what} dw"));
 
     let (mut bits, mut cols) = (Vec::new(), Vec::new());
@@ -162,15 +137,6 @@ fn check_skipping(x: &[f32], dims: (usize, usize, usize), seed: u64) {
     let (mut dw2, mut db) = (vec![-3.0; n_out * n_in], vec![0.0; n_out]);
     dense_backward(None, &mut dw2, &mut db, &dy, x, &w, batch, n_in, n_out);
     assert_close(&dw2, &want_dw, n_in, &format!("{what} dense_backward"));
-}
-
-fn assert_same(got: &[f32], want: &[f32], what: &str) {
-    if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
-        panic!(
-            "{what}: [{i}] is {} skipping zeros, {} dense",
-            got[i], want[i]
-        );
-    }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
