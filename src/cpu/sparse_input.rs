@@ -85,6 +85,8 @@ mod simd {
         at: Vec<(u32, f32)>,
         by_col_starts: Vec<usize>,
         by_col: Vec<(u32, f32)>,
+        /// `list_columns`' write position in each column.
+        cursor: Vec<usize>,
         transposed: Vec<f32>,
     }
 
@@ -142,6 +144,7 @@ mod simd {
             at,
             by_col_starts,
             by_col,
+            cursor,
             ..
         } = s;
         by_col_starts.clear();
@@ -156,11 +159,12 @@ mod simd {
         if by_col.len() < listed.len() {
             by_col.resize(listed.len(), (0, 0.0));
         }
-        let mut next = by_col_starts[..n].to_vec();
+        cursor.clear();
+        cursor.extend_from_slice(&by_col_starts[..n]);
         for r in 0..starts.len() - 1 {
             for &(c, v) in &at[starts[r]..starts[r + 1]] {
-                by_col[next[c as usize]] = (r as u32, v);
-                next[c as usize] += 1;
+                by_col[cursor[c as usize]] = (r as u32, v);
+                cursor[c as usize] += 1;
             }
         }
     }
