@@ -5,14 +5,10 @@
 //! kernel the page runs). "step minus phases" is what the backend spends outside the rows
 //! above it (bookkeeping, copies).
 use gradient_garden::backend::{Backend, TrainBatch};
-use gradient_garden::cpu::gemm::sgemm;
-use gradient_garden::cpu::sparse_input::weight_gradient_sparse;
-use gradient_garden::cpu::zero_columns::{
-    active_columns, set_skipping, weight_gradient_skipping_zeros,
-};
+use gradient_garden::cpu::zero_columns::{active_columns, set_skipping};
 use gradient_garden::cpu::{
     activation_backward, activation_forward, adam_update, dense_backward, dense_forward,
-    gather_batch, softmax_cross_entropy, CpuBackend,
+    dense_weight_gradient, gather_batch, softmax_cross_entropy, CpuBackend,
 };
 use gradient_garden::data::mnist::Mnist;
 use gradient_garden::init::init_params;
@@ -140,13 +136,7 @@ pub fn report(clock: &Clock) -> String {
         time(&mut || dense_backward(None, &mut gw1, &mut gb1, &da1, &x, &w1, BATCH, IN, HIDDEN));
     // As dense_backward runs it: over the lit pixels alone in the browser, else over the
     // pixels that are not black in every image.
-    let dw_mm = time(&mut || {
-        if !weight_gradient_sparse(&mut gw1, &da1, &x, BATCH, IN, HIDDEN)
-            && !weight_gradient_skipping_zeros(&mut gw1, &da1, &x, BATCH, IN, HIDDEN)
-        {
-            sgemm(HIDDEN, BATCH, IN, &da1, true, &x, false, &mut gw1, false)
-        }
-    });
+    let dw_mm = time(&mut || dense_weight_gradient(&mut gw1, &da1, &x, BATCH, IN, HIDDEN));
     rows.push(("bwd dense1 matmul dW = dy^T.x", dw_mm));
     rows.push(("bwd dense1 bias gradient", dense1_bwd - dw_mm));
 

@@ -43,8 +43,7 @@ pub fn dense_forward(
 
 /// Gradients of [`dense_forward`] given `dy [batch, n_out]` (all outputs overwritten):
 /// `dx = dy . w`, `dw = dy^T . x`, `db = sum_b dy`. Pass `dx = None` for the first layer,
-/// whose input gradient nobody needs. `dw`'s sums leave out the input columns that are zero in
-/// the whole batch ([`super::zero_columns`]).
+/// whose input gradient nobody needs. `dw` as [`dense_weight_gradient`] computes it.
 #[allow(clippy::too_many_arguments)]
 pub fn dense_backward(
     dx: Option<&mut [f32]>,
@@ -60,12 +59,27 @@ pub fn dense_backward(
     if let Some(dx) = dx {
         sgemm(batch, n_out, n_in, dy, false, w, false, dx, false);
     }
+    dense_weight_gradient(dw, dy, x, batch, n_in, n_out);
+    bias_gradient(db, dy, n_out);
+}
+
+/// `dw = dy^T . x` (overwrites `dw`), summed over the non-zero inputs alone where the input is
+/// sparse enough ([`super::sparse_input`], in the browser), else over the input columns that
+/// are not zero in the whole batch ([`super::zero_columns`]), else as one packed product: the
+/// same numbers every way.
+pub fn dense_weight_gradient(
+    dw: &mut [f32],
+    dy: &[f32],
+    x: &[f32],
+    batch: usize,
+    n_in: usize,
+    n_out: usize,
+) {
     if !weight_gradient_sparse(dw, dy, x, batch, n_in, n_out)
         && !weight_gradient_skipping_zeros(dw, dy, x, batch, n_in, n_out)
     {
         sgemm(n_out, batch, n_in, dy, true, x, false, dw, false);
     }
-    bias_gradient(db, dy, n_out);
 }
 
 /// `db = sum_b dy[b, :]` (overwrites `db`).

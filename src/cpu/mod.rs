@@ -41,7 +41,10 @@ pub use conv::{
     conv2d_backward, conv2d_backward_from, conv2d_backward_reference, conv2d_forward,
     conv2d_forward_reference, conv2d_relu_maxpool_forward, Conv2dDims, OutputGrad,
 };
-pub use dense::{dense_backward, dense_backward_reference, dense_forward, dense_forward_reference};
+pub use dense::{
+    dense_backward, dense_backward_reference, dense_forward, dense_forward_reference,
+    dense_weight_gradient,
+};
 pub use dropout::{dropout_backward, dropout_forward, dropout_forward_at, dropout_scale};
 pub use inference::{Inference, InputGradient};
 pub use loss::{argmax, mse_one_hot, mse_values, softmax_cross_entropy, LossResult};
