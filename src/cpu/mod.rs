@@ -4,7 +4,7 @@
 //!
 //! | op | forward | backward |
 //! | --- | --- | --- |
-//! | dense | [`dense_forward`] | [`dense_backward`] (both skip all-zero input columns: [`zero_columns`]) |
+//! | dense | [`dense_forward`] | [`dense_backward`] (both leave out zero inputs: [`sparse_input`] in the browser, else [`zero_columns`]) |
 //! | conv2d | [`conv2d_forward`] | [`conv2d_backward`] |
 //! | conv2d 3x3 + ReLU + 2x2 max pool (training) | [`conv3x3_relu_pool2_forward`] | [`conv3x3_relu_pool2_backward`] (Winograd) |
 //! | max pool | [`maxpool2d_forward`] | [`maxpool2d_backward`] (or [`maxpool2d_relu_backward`] over a ReLU) |
